@@ -1,0 +1,50 @@
+import { InvalidOptionError } from './invalidOption.js';
+
+// Small predicates shared by every boundary (manager options, task input, operator options), so a
+// field is judged the same way wherever it is given. Each `expect*` returns the expectation text
+// when the value is wrong, or undefined when it is acceptable.
+
+export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function expectNonNegativeInteger(v: unknown): string | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'an integer from 0 and up';
+}
+
+export function expectPositiveOrInfinity(v: unknown): string | undefined {
+  return typeof v === 'number' && v > 0 && !Number.isNaN(v) ? undefined : 'a number above 0, or Infinity';
+}
+
+export function expectNonNegativeOrInfinity(v: unknown): string | undefined {
+  return typeof v === 'number' && v >= 0 && !Number.isNaN(v) ? undefined : 'a number from 0 and up, or Infinity';
+}
+
+export function expectLimit(v: unknown): string | undefined {
+  return v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0)
+    ? undefined
+    : 'an integer from 0 and up, or Infinity';
+}
+
+export function expectFiniteNumber(v: unknown): string | undefined {
+  return isFiniteNumber(v) ? undefined : 'a finite number';
+}
+
+export function expectNonEmptyString(v: unknown, maxLength = 4096): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= maxLength
+    ? undefined
+    : `a non-empty string of at most ${maxLength} characters`;
+}
+
+export function expectFunction(v: unknown): string | undefined {
+  return typeof v === 'function' ? undefined : 'a function';
+}
+
+/** Throws an `InvalidOptionError` (a `TypeError`) when `expectation` says the value is wrong. */
+export function check(field: string, value: unknown, expectation: (v: unknown) => string | undefined): void {
+  const expected = expectation(value);
+  if (expected !== undefined) throw new InvalidOptionError(field, expected, value);
+}
+
+/** Like `check`, but an `undefined` value is accepted (the option takes its default). */
+export function checkOptional(field: string, value: unknown, expectation: (v: unknown) => string | undefined): void {
+  if (value !== undefined) check(field, value, expectation);
+}

@@ -1,0 +1,30 @@
+/**
+ * Builds the one message format used for every refused option or argument:
+ * Expected `field` to be <expectation>, got `value` (type).
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return `\`${JSON.stringify(shown)}\` (string)`;
+  }
+  if (typeof value === 'function') return '`[function]` (function)';
+  if (value === null) return '`null` (null)';
+  if (typeof value === 'object') return `\`${Array.isArray(value) ? '[array]' : '[object]'}\` (object)`;
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+export function invalidMessage(field: string, expectation: string, value: unknown): string {
+  return `Expected \`${field}\` to be ${expectation}, got ${describeValue(value)}`;
+}
+
+/** A `TypeError` that names the field, what was expected and what was given. */
+export class InvalidOptionError extends TypeError {
+  override readonly name = 'TypeError';
+  constructor(
+    readonly field: string,
+    readonly expectation: string,
+    readonly value: unknown,
+  ) {
+    super(invalidMessage(field, expectation, value));
+  }
+}

@@ -1,0 +1,50 @@
+import { coversKey, normalizeServerKey } from './serverKey.js';
+
+/**
+ * Limits by exact server key or URL prefix, and the rule that maps a server to its budget: the
+ * longest limit key that covers it, or the server's own key (with the default limit) when none
+ * does. Keys are normalised on the way in, so a limit set on `https://h/api?s=1` applies to
+ * `https://h/api` (the Go original silently ignored such limits).
+ */
+export class LimitTable {
+  readonly #limits = new Map<string, number>();
+  // Sorted longest first, so the first covering key is the longest match.
+  #keysByLength: string[] = [];
+
+  constructor(readonly defaultLimit: number) {}
+
+  set(keyOrPrefix: string, limit: number): void {
+    const key = normalizeServerKey(keyOrPrefix);
+    const isNew = !this.#limits.has(key);
+    this.#limits.set(key, limit);
+    if (isNew) this.#sortKeys();
+  }
+
+  /** Returns true when a limit was removed. */
+  remove(keyOrPrefix: string): boolean {
+    const removed = this.#limits.delete(normalizeServerKey(keyOrPrefix));
+    if (removed) this.#sortKeys();
+    return removed;
+  }
+
+  /** The budget key of a (normalised) server key. */
+  budgetOf(serverKey: string): string {
+    for (const key of this.#keysByLength) {
+      if (key.length <= serverKey.length && coversKey(key, serverKey)) return key;
+    }
+    return serverKey;
+  }
+
+  /** The limit of a budget key (its own, else the default). */
+  limitOf(budgetKey: string): number {
+    return this.#limits.get(budgetKey) ?? this.defaultLimit;
+  }
+
+  entries(): ReadonlyMap<string, number> {
+    return this.#limits;
+  }
+
+  #sortKeys(): void {
+    this.#keysByLength = [...this.#limits.keys()].sort((a, b) => b.length - a.length);
+  }
+}

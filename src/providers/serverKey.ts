@@ -1,0 +1,43 @@
+/**
+ * The one normaliser used for pools, limits, stats and the Redis coordinator: a server's key is
+ * its URL with query and fragment removed; a string that is not a URL is its own key.
+ *
+ * @example
+ * normalizeServerKey('https://h.example.com/api?s=1#x') // 'https://h.example.com/api'
+ * normalizeServerKey('gpu-1')                            // 'gpu-1'
+ */
+export function normalizeServerKey(server: string): string {
+  // Fast path: no scheme separator means it is not a URL, and nothing to strip.
+  if (server.indexOf('://') < 0) return server;
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return server;
+  }
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+/**
+ * True when the limit key `prefix` covers the server key `key`: the same key, or a URL prefix that
+ * ends on a host or path-segment boundary. `https://h/api` covers `https://h/api/v1` but not
+ * `https://h/api2`; `http://b` never covers `http://bad.example`.
+ */
+export function coversKey(prefix: string, key: string): boolean {
+  if (prefix === key) return true;
+  if (!key.startsWith(prefix)) return false;
+  if (prefix.indexOf('://') < 0) return false; // plain names only match exactly
+  if (prefix.endsWith('/')) return true;
+  const next = key.charAt(prefix.length);
+  // A host or a path segment ends at '/'; a host may also be followed by a port (':'). A prefix
+  // that already has a path cannot be continued by ':'.
+  if (next === '/') return true;
+  return next === ':' && !hasPath(prefix);
+}
+
+function hasPath(urlKey: string): boolean {
+  const afterScheme = urlKey.indexOf('://') + 3;
+  return urlKey.indexOf('/', afterScheme) >= 0;
+}

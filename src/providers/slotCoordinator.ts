@@ -1,0 +1,48 @@
+import type { Observable } from 'rxjs';
+
+/** Something a coordinator tells the slot broker. */
+export type SlotChange =
+  /** A budget may have room now: a slot was released, its limit was raised, or a remote slot arrived. */
+  | { readonly type: 'room'; readonly budget: string }
+  /** The set of limit keys changed, so servers may now draw on other budgets: resolve them again. */
+  | { readonly type: 'budgets' };
+
+export interface BudgetState {
+  /** May be Infinity; 0 pauses the budget. */
+  readonly limit: number;
+  readonly inUse: number;
+}
+
+/**
+ * Where server slots come from. The in-process coordinator ({@link localSlotCoordinator}) counts
+ * them in memory; `smt-rx/redis` counts them across processes. The broker only calls these
+ * methods, so a coordinator plugs in without touching the operators or the manager.
+ *
+ * Contract:
+ * - `tryAcquire` answers at once. A coordinator whose slots live elsewhere answers `false`, takes
+ *   note that a slot on that budget is wanted, and emits `{ type: 'room' }` once it holds one for
+ *   this process, so that the next `tryAcquire` succeeds.
+ * - Every `true` from `tryAcquire(serverKey)` is matched by exactly one `release(serverKey)` with
+ *   the same key, even if the server's budget changed in between.
+ * - Server keys are already normalised (see `normalizeServerKey`).
+ */
+export interface SlotCoordinator {
+  /** The budget key a server draws on: the longest limit key covering it, else its own key. */
+  budgetOf(serverKey: string): string;
+  /** The limit and the slots in use of a budget key. */
+  budget(budgetKey: string): BudgetState;
+  /** Takes one slot on the server's budget if it has room. */
+  tryAcquire(serverKey: string): boolean;
+  /** Gives back a slot taken by `tryAcquire(serverKey)`. */
+  release(serverKey: string): void;
+  /** Sets the limit of a server key or URL prefix: an integer >= 0 or Infinity. */
+  setLimit(keyOrPrefix: string, limit: number): void;
+  /** Removes a limit: its servers go back to a shorter prefix's budget or the default. */
+  removeLimit(keyOrPrefix: string): void;
+  /** The limits set so far, by normalised key. */
+  limits(): ReadonlyMap<string, number>;
+  /** Changes the broker reacts to. Hot; emits synchronously. */
+  readonly changes$: Observable<SlotChange>;
+  /** Gives back everything this process holds and stops. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,151 @@
+import type { ObservableInput } from 'rxjs';
+
+/**
+ * A work pool: a named set of servers and the function that does one attempt of a task on one of
+ * them. Create with {@link defineProvider} for type inference.
+ */
+export interface Provider<P = unknown, R = unknown> {
+  /** Unique among the manager's providers, non-empty. */
+  readonly name: string;
+  /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
+  readonly servers: readonly string[];
+  /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
+  handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
+}
+
+/** What a handler is told about the attempt it runs. */
+export interface AttemptContext {
+  readonly taskId: string;
+  readonly provider: string;
+  /** The pool entry this attempt runs on, exactly as listed in the pool. */
+  readonly server: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Aborted on timeout, cancel and forced shutdown. */
+  readonly signal: AbortSignal;
+}
+
+export interface TaskInput<P = unknown> {
+  readonly provider: string;
+  readonly payload: P;
+  /** Unique among live tasks; generated when absent. */
+  readonly id?: string;
+  /** Finite; higher runs first; FIFO among equals. Default 0. */
+  readonly priority?: number;
+  /** Integer >= 0; attempts = maxRetries + 1. Default from the manager's `retry.maxRetries`. */
+  readonly maxRetries?: number;
+  /** Per attempt, > 0 or Infinity. Default from the manager's `timeout`. */
+  readonly timeoutMs?: number;
+  /** Passed to the manager's timeout function. */
+  readonly callbackName?: string;
+}
+
+/** The task as a handler sees it. */
+export interface Task<P = unknown> {
+  readonly id: string;
+  readonly provider: string;
+  readonly payload: P;
+  readonly priority: number;
+  readonly maxRetries: number;
+  /** The scheduler's `now()` at submission. */
+  readonly submittedAt: number;
+}
+
+/** The one outcome of an accepted task. */
+export type TaskOutcome<R = unknown> =
+  | { readonly _tag: 'Succeeded'; readonly id: string; readonly value: R; readonly attempts: number; readonly server: string; readonly elapsedMs: number }
+  | { readonly _tag: 'Failed'; readonly id: string; readonly error: unknown; readonly attempts: number; readonly elapsedMs: number }
+  | { readonly _tag: 'Cancelled'; readonly id: string; readonly reason: 'cancel' | 'shutdown'; readonly attempts: number; readonly elapsedMs: number };
+
+export type SubmitRejected =
+  | { readonly _tag: 'DuplicateId'; readonly id: string }
+  | { readonly _tag: 'UnknownProvider'; readonly provider: string }
+  | { readonly _tag: 'ShuttingDown' }
+  | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string };
+
+export type CancelResult =
+  | { readonly _tag: 'RemovedFromQueue' }
+  | { readonly _tag: 'InterruptedRunning'; readonly server: string }
+  | { readonly _tag: 'CancelledWhileWaiting' }
+  | { readonly _tag: 'NotFound' }
+  | { readonly _tag: 'ShutDown' };
+
+export type ConfigRejected =
+  | { readonly _tag: 'UnknownProvider'; readonly provider: string }
+  | { readonly _tag: 'InvalidConfig'; readonly field: string; readonly message: string };
+
+export interface ShutdownReport {
+  readonly mode: 'drain' | 'cancel';
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Tasks that did not succeed or fail: persist them and resubmit at the next start. */
+  readonly unfinished: readonly TaskInput[];
+}
+
+/** Options of the exponential backoff between retries. */
+export interface BackoffOptions {
+  /** Delay before the first retry, in ms. @default 100 */
+  readonly initialDelayMs?: number;
+  /** Growth per retry. @default 2 */
+  readonly multiplier?: number;
+  /** Cap, in ms. @default 30_000 */
+  readonly maxDelayMs?: number;
+  /** @default 'full' */
+  readonly jitter?: 'none' | 'full' | 'equal' | 'decorrelated';
+}
+
+/** Pino-compatible logger: `debug/info/warn/error(obj, msg)`. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+interface EventBase {
+  readonly id: string;
+  readonly provider: string;
+  /** The scheduler's `now()` when it happened. */
+  readonly at: number;
+}
+
+/** Everything that happens to a task, as a discriminated union on `type`. */
+export type TaskEvent =
+  | (EventBase & { readonly type: 'queued'; readonly priority: number })
+  | (EventBase & { readonly type: 'waiting-for-slot' })
+  | (EventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
+  | (EventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
+  | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
+  | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
+  | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
+  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: 'cancel' | 'shutdown'; readonly elapsedMs: number });
+
+export type TaskEventType = TaskEvent['type'];
+
+export interface ProviderStats {
+  /** In the priority queue, waiting for a server slot. */
+  readonly queued: number;
+  /** Out of the queue but not running: in a retry's backoff, or acquiring a remote slot. */
+  readonly waiting: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Retries scheduled so far. */
+  readonly retries: number;
+}
+
+export interface BudgetStats {
+  /** May be Infinity. */
+  readonly limit: number;
+  readonly inUse: number;
+  /** Queued tasks of providers that can use this budget. */
+  readonly waiters: number;
+}
+
+export interface StatsSnapshot {
+  readonly providers: Readonly<Record<string, ProviderStats>>;
+  /** One entry per budget key (see "Server keys and budgets" in the README). */
+  readonly servers: Readonly<Record<string, BudgetStats>>;
+}
