@@ -1,0 +1,47 @@
+/* Manager */
+export { createTaskManager } from './streams/taskManager.js';
+export type { TaskManager, CommandOptions, ShutdownOptions } from './streams/taskManager.js';
+export type { TaskManagerOptions } from './streams/options.js';
+export type { TaskHandle } from './streams/taskHandle.js';
+
+/* Providers and server budgets */
+export { defineProvider } from './providers/defineProvider.js';
+export { normalizeServerKey, coversKey } from './providers/serverKey.js';
+export { localSlotCoordinator } from './providers/localSlotCoordinator.js';
+export type { LocalSlotCoordinatorOptions } from './providers/localSlotCoordinator.js';
+export type { SlotCoordinator, SlotChange, BudgetState } from './providers/slotCoordinator.js';
+
+/* Types */
+export type {
+  Provider,
+  AttemptContext,
+  Task,
+  TaskInput,
+  TaskOutcome,
+  SubmitRejected,
+  CancelResult,
+  ConfigRejected,
+  ShutdownReport,
+  BackoffOptions,
+  Logger,
+  TaskEvent,
+  TaskEventType,
+  ProviderStats,
+  BudgetStats,
+  StatsSnapshot,
+} from './types.js';
+
+/* Errors */
+export { TaskTimeoutError } from './errors/TaskTimeoutError.js';
+export { SlotWaitTimeoutError } from './errors/SlotWaitTimeoutError.js';
+export { NonRetryableError } from './errors/NonRetryableError.js';
+export { TaskCancelledError } from './errors/TaskCancelledError.js';
+export { ShutdownError } from './errors/ShutdownError.js';
+export { SubmitRejectedError } from './errors/SubmitRejectedError.js';
+export {
+  isTaskTimeoutError,
+  isSlotWaitTimeoutError,
+  isNonRetryableError,
+  isTaskCancelledError,
+  isShutdownError,
+} from './errors/guards.js';

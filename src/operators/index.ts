@@ -1,0 +1,16 @@
+/* Queueing and slots */
+export { priorityBuffer } from './priorityBuffer.js';
+export type { PriorityBufferConfig, PriorityBufferQueueConfig } from './priorityBuffer.js';
+export { PullQueue } from './pullQueue.js';
+export type { Comparator } from './pullQueue.js';
+export { serverSlots } from './serverSlots.js';
+export type { ServerSlotsConfig } from './serverSlots.js';
+export { SlotBroker } from './slotBroker.js';
+export type { SlotBrokerOptions, SlotLease } from './slotBroker.js';
+
+/* Resilience */
+export { backoffDelay, resolveBackoff, defaultBackoff } from './backoff.js';
+export { retryWithBackoff, shouldRetry } from './retryWithBackoff.js';
+export type { RetryWithBackoffConfig } from './retryWithBackoff.js';
+export { attemptTimeout } from './attemptTimeout.js';
+export type { AttemptTimeoutConfig } from './attemptTimeout.js';

@@ -1,0 +1,155 @@
+import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { check, checkOptional, expectFunction } from '../errors/checks.js';
+import { InvalidOptionError } from '../errors/invalidOption.js';
+import { operate } from './operate.js';
+import { PullQueue } from './pullQueue.js';
+
+/** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
+export interface PriorityBufferConfig<T> {
+  /** The item's priority: higher leaves first, FIFO among equals. @default () => 0 */
+  readonly priority?: (item: T) => number;
+  /** Items for which this is true take the command lane, ahead of every other item. */
+  readonly isCommand?: (item: T) => boolean;
+  /** Credits: each number n emitted lets the buffer release up to n more items. */
+  readonly demand: Observable<number>;
+}
+
+/** Options of the shared-queue form: a consumer such as `serverSlots` pulls from `queue`. */
+export interface PriorityBufferQueueConfig<T> {
+  readonly queue: PullQueue<T>;
+}
+
+/**
+ * Holds items in a heap and releases them only on demand, best first.
+ *
+ * <span class="informal">A priority queue as an operator: it turns "whatever arrives" into
+ * "the most urgent waiting item, when there is room for one".</span>
+ *
+ * Items are ordered by lane (commands first), then priority (higher first), then arrival (FIFO).
+ * Nothing leaves without demand, so the queue lives in the heap and never in a downstream
+ * operator's FIFO buffer (as it would behind `mergeMap(fn, n)`).
+ *
+ * Two forms:
+ * - `priorityBuffer({ priority, isCommand, demand })`: `demand` emits credits; unused credits are
+ *   kept, so an item arriving while credit is left is released at once.
+ * - `priorityBuffer({ queue })`: the buffer fills a shared {@link PullQueue}; a consumer such as
+ *   {@link serverSlots} calls `queue.pull()` when it has room, and the pulled item is emitted.
+ *
+ * The output completes when the source has completed and every item has been released; source
+ * errors pass through at once.
+ *
+ * ## Example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { priorityBuffer } from 'smt-rx/operators';
+ *
+ * const demand = new Subject<number>();
+ * jobs$.pipe(priorityBuffer({ priority: (job) => job.priority, demand })).subscribe(run);
+ * demand.next(2); // release the two most urgent jobs
+ * ```
+ *
+ * @param config The ranking functions and the demand stream, or a shared queue.
+ * @returns An operator that emits the source's items in priority order, on demand.
+ */
+export function priorityBuffer<T>(config: PriorityBufferConfig<T> | PriorityBufferQueueConfig<T>): MonoTypeOperatorFunction<T> {
+  if (config === null || typeof config !== 'object') {
+    throw new InvalidOptionError('config', 'an object with `demand` or `queue`', config);
+  }
+  return 'queue' in config ? fromSharedQueue(config.queue) : fromDemand(config);
+}
+
+function fromSharedQueue<T>(queue: PullQueue<T>): MonoTypeOperatorFunction<T> {
+  if (!(queue instanceof PullQueue)) throw new InvalidOptionError('queue', 'a PullQueue', queue);
+  return operate<T, T>((source, subscriber) => {
+    let sourceDone = false;
+    const disconnect = queue.connect((item) => {
+      subscriber.next(item);
+      if (sourceDone && queue.size === 0) subscriber.complete();
+    });
+    const subscription = source.subscribe({
+      next: (item) => queue.push(item),
+      error: (error) => subscriber.error(error),
+      complete: () => {
+        sourceDone = true;
+        if (queue.size === 0) subscriber.complete();
+      },
+    });
+    return () => {
+      disconnect();
+      subscription.unsubscribe();
+    };
+  });
+}
+
+interface Ranked<T> {
+  readonly value: T;
+  readonly lane: number;
+  readonly priority: number;
+  readonly seq: number;
+}
+
+const compareRanked = <T>(a: Ranked<T>, b: Ranked<T>): number =>
+  a.lane - b.lane || b.priority - a.priority || a.seq - b.seq;
+
+function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunction<T> {
+  const { priority = () => 0, isCommand = () => false, demand } = config;
+  checkOptional('priority', config.priority, expectFunction);
+  checkOptional('isCommand', config.isCommand, expectFunction);
+  check('demand', demand, (v) =>
+    v !== null && typeof v === 'object' && typeof (v as Observable<number>).subscribe === 'function'
+      ? undefined
+      : 'an Observable of numbers',
+  );
+  return operate<T, T>((source, subscriber) => {
+    // Fresh state per subscription, so a resubscription (retry, repeat) starts empty.
+    const queue = new PullQueue<Ranked<T>>(compareRanked);
+    let credit = 0;
+    let seq = 0;
+    let sourceDone = false;
+    const completeIfDrained = (): void => {
+      if (sourceDone && queue.size === 0) subscriber.complete();
+    };
+    const release = (): void => {
+      while (credit > 0 && queue.pull()) credit--;
+      completeIfDrained();
+    };
+    const disconnect = queue.connect((ranked) => subscriber.next(ranked.value));
+    const rank = (value: T): Ranked<T> => {
+      const p = priority(value);
+      if (typeof p !== 'number' || Number.isNaN(p)) {
+        throw new InvalidOptionError('priority(item)', 'a number', p);
+      }
+      return { value, lane: isCommand(value) ? 0 : 1, priority: p, seq: seq++ };
+    };
+    const demandSubscription = demand.subscribe({
+      next: (n) => {
+        if (n > 0) credit += n;
+        release();
+      },
+      error: (error) => subscriber.error(error),
+    });
+    const sourceSubscription = source.subscribe({
+      next: (value) => {
+        let ranked: Ranked<T>;
+        try {
+          ranked = rank(value);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        queue.push(ranked);
+        release();
+      },
+      error: (error) => subscriber.error(error),
+      complete: () => {
+        sourceDone = true;
+        completeIfDrained();
+      },
+    });
+    return () => {
+      disconnect();
+      demandSubscription.unsubscribe();
+      sourceSubscription.unsubscribe();
+    };
+  });
+}

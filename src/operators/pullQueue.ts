@@ -1,0 +1,101 @@
+import { Heap } from 'heap-js';
+
+/** Orders items: negative when `a` should leave the queue before `b`. */
+export type Comparator<T> = (a: T, b: T) => number;
+
+/**
+ * A priority queue that the consumer drains by pulling: the shared state between
+ * {@link priorityBuffer} (which fills it) and {@link serverSlots} (which pulls one item each time a
+ * server slot is free). Items leave in `compare` order; removal is lazy, O(1), so cancelling a
+ * waiting item never scans the heap.
+ */
+export class PullQueue<T> {
+  readonly #heap: Heap<T>;
+  // Items removed while still in the heap; skipped when they surface.
+  readonly #removed = new Set<T>();
+  #size = 0;
+  #sink: ((item: T) => void) | undefined = undefined;
+  #onFilled: (() => void) | undefined = undefined;
+
+  constructor(readonly compare: Comparator<T>) {
+    this.#heap = new Heap<T>(compare);
+  }
+
+  /** Items waiting (removed ones excluded). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds an item; tells the watcher when the queue was empty before. */
+  push(item: T): void {
+    this.#heap.push(item);
+    this.#size++;
+    if (this.#size === 1) this.#onFilled?.();
+  }
+
+  /** The item that would leave next, without removing it. */
+  peek(): T | undefined {
+    this.#dropRemovedHead();
+    return this.#heap.peek();
+  }
+
+  /**
+   * Removes a waiting item without scanning. The caller must know the item is in the queue (the
+   * task manager does: the task's state says so).
+   */
+  remove(item: T): void {
+    this.#removed.add(item);
+    this.#size--;
+  }
+
+  /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */
+  pull(): boolean {
+    const sink = this.#sink;
+    if (sink === undefined || this.#size === 0) return false;
+    this.#dropRemovedHead();
+    const item = this.#heap.pop() as T;
+    this.#size--;
+    sink(item);
+    return true;
+  }
+
+  /** Takes the head out without delivering it (used when tearing down). */
+  take(): T | undefined {
+    if (this.#size === 0) return undefined;
+    this.#dropRemovedHead();
+    this.#size--;
+    return this.#heap.pop();
+  }
+
+  /** Connects the consumer of pulled items (the buffer operator's subscriber). */
+  connect(sink: (item: T) => void): () => void {
+    this.#sink = sink;
+    return () => {
+      if (this.#sink === sink) this.#sink = undefined;
+    };
+  }
+
+  /** Connects the watcher told when an item arrives in an empty queue (the slot broker). */
+  watch(onFilled: () => void): () => void {
+    this.#onFilled = onFilled;
+    return () => {
+      if (this.#onFilled === onFilled) this.#onFilled = undefined;
+    };
+  }
+
+  #dropRemovedHead(): void {
+    const removed = this.#removed;
+    if (removed.size === 0) return;
+    let head = this.#heap.peek();
+    while (head !== undefined && removed.has(head)) {
+      removed.delete(head);
+      this.#heap.pop();
+      head = this.#heap.peek();
+    }
+    // Nothing live is left: forget the removed ones that are still buried in the heap.
+    if (this.#size === 0) {
+      removed.clear();
+      this.#heap.clear();
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { from, isObservable, type Observable, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
+import { check, checkOptional, expectFunction } from '../errors/checks.js';
+import { InvalidOptionError } from '../errors/invalidOption.js';
+import type { SlotCoordinator } from '../providers/slotCoordinator.js';
+import { operate } from './operate.js';
+import { PullQueue } from './pullQueue.js';
+import { SlotBroker, type SlotLease } from './slotBroker.js';
+import { FifoQueue, type SlotQueue } from './slotQueue.js';
+
+export interface ServerSlotsConfig<T, R> {
+  /** The pool: server strings (usually URLs), fixed or as a stream of replacements. */
+  readonly servers: readonly string[] | Observable<readonly string[]>;
+  /** Runs one item on one server slot. The slot is held until the returned input completes, errors or is unsubscribed. */
+  readonly work: (item: T, lease: SlotLease) => ObservableInput<R>;
+  /**
+   * Shared with other `serverSlots` (one per provider) so that common servers are one budget.
+   * @default a private broker over `coordinator`
+   */
+  readonly broker?: SlotBroker<T>;
+  /** Where slots come from when no broker is given. @default localSlotCoordinator() */
+  readonly coordinator?: SlotCoordinator;
+  /**
+   * The queue that `priorityBuffer({ queue })` fills upstream: items then wait there, in priority
+   * order, and are pulled one at a time when a slot frees. Without it, items that find no free
+   * slot wait in a FIFO inside this operator.
+   */
+  readonly queue?: PullQueue<T>;
+}
+
+/**
+ * Runs each item on a server of the pool, never more at once on a server than its budget allows.
+ *
+ * <span class="informal">`mergeMap` with a semaphore per server: the concurrency is per server
+ * (by normalised URL or URL prefix), shared with every pipeline that lists the server.</span>
+ *
+ * When an item arrives and a server has room, it starts at once on the least loaded server
+ * (in-use / limit; ties in rotation). Otherwise it waits; when a slot frees, the most urgent
+ * waiting item of any pipeline that lists that server takes it. No polling, no sleeping: every
+ * start is caused by an arrival, a release or a configuration change.
+ *
+ * The slot is released exactly once: when the inner input completes or errors, or when it is
+ * unsubscribed. Errors of the inner input pass to the output (the task manager's attempts never
+ * error; they emit their result). The output completes when the source has completed and every
+ * started item has finished.
+ *
+ * ## Example
+ * ```ts
+ * import { serverSlots } from 'smt-rx/operators';
+ * import { localSlotCoordinator } from 'smt-rx';
+ *
+ * const coordinator = localSlotCoordinator({ limits: { 'https://gpu-1.example.com': 2 } });
+ * prompts$.pipe(
+ *   serverSlots({
+ *     servers: ['https://gpu-1.example.com', 'https://gpu-2.example.com'],
+ *     coordinator,
+ *     work: (prompt, { server }) => fetch(`${server}/generate`, { method: 'POST', body: prompt }),
+ *   }),
+ * ).subscribe(console.log);
+ * ```
+ *
+ * @param config The pool, the work, and optionally a shared broker and queue.
+ * @returns An operator that emits the values of each item's work.
+ */
+export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunction<T, R> {
+  if (config === null || typeof config !== 'object') {
+    throw new InvalidOptionError('config', 'an object with `servers` and `work`', config);
+  }
+  check('work', config.work, expectFunction);
+  checkServers(config.servers);
+  checkOptional('broker', config.broker, (v) => (v instanceof SlotBroker ? undefined : 'a SlotBroker'));
+  checkOptional('queue', config.queue, (v) => (v instanceof PullQueue ? undefined : 'a PullQueue'));
+  const { work, queue: sharedQueue } = config;
+
+  return operate<T, R>((source, subscriber) => {
+    const broker = config.broker ?? new SlotBroker<T>(config.coordinator ? { coordinator: config.coordinator } : {});
+    const ownQueue = sharedQueue === undefined ? new FifoQueue<T>() : undefined;
+    const queue: SlotQueue<T> = sharedQueue ?? (ownQueue as FifoQueue<T>);
+    const running = new Set<Subscription>();
+    let sourceDone = false;
+    let closed = false;
+
+    const completeIfIdle = (): void => {
+      if (sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
+    };
+
+    const start = (item: T, lease: SlotLease): void => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        broker.release(lease);
+      };
+      let input: ObservableInput<R>;
+      try {
+        input = work(item, lease);
+      } catch (error) {
+        release();
+        subscriber.error(error);
+        return;
+      }
+      // Assigned after subscribe returns; a synchronous inner finishes before that.
+      let inner: Subscription | undefined;
+      inner = (isObservable(input) ? input : from(input)).subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error) => {
+          if (inner !== undefined) running.delete(inner);
+          release();
+          subscriber.error(error);
+        },
+        complete: () => {
+          if (inner !== undefined) running.delete(inner);
+          release();
+          completeIfIdle();
+        },
+      });
+      if (!released && !inner.closed) {
+        running.add(inner);
+        inner.add(release);
+      }
+    };
+
+    const member = broker.join(queue, start);
+    ownQueue?.connect((item) => {
+      const lease = member.pending;
+      member.pending = undefined;
+      if (lease !== undefined) start(item, lease);
+    });
+
+    const serversSubscription = Array.isArray(config.servers)
+      ? (broker.setServers(member, config.servers), undefined)
+      : (config.servers as Observable<readonly string[]>).subscribe({
+          next: (servers) => broker.setServers(member, servers),
+          error: (error) => subscriber.error(error),
+        });
+
+    const sourceSubscription = source.subscribe({
+      next: (item) => {
+        if (ownQueue !== undefined) {
+          ownQueue.push(item);
+          return;
+        }
+        // Pulled by the broker through the shared queue: the lease is waiting for this item.
+        const lease = member.pending;
+        member.pending = undefined;
+        if (lease === undefined) {
+          subscriber.error(
+            new TypeError('serverSlots: an item arrived without a slot; feed it through priorityBuffer({ queue }) with the same queue'),
+          );
+          return;
+        }
+        start(item, lease);
+      },
+      error: (error) => subscriber.error(error),
+      complete: () => {
+        sourceDone = true;
+        completeIfIdle();
+      },
+    });
+
+    return () => {
+      if (closed) return;
+      closed = true;
+      sourceSubscription.unsubscribe();
+      serversSubscription?.unsubscribe();
+      for (const inner of running) inner.unsubscribe();
+      running.clear();
+      broker.leave(member);
+      if (config.broker === undefined) broker.dispose();
+    };
+  });
+}
+
+function checkServers(servers: unknown): void {
+  if (Array.isArray(servers)) {
+    servers.forEach((server, i) => {
+      if (typeof server !== 'string' || server.length === 0) {
+        throw new InvalidOptionError(`servers[${i}]`, 'a non-empty string', server);
+      }
+    });
+    return;
+  }
+  if (!isObservable(servers)) throw new InvalidOptionError('servers', 'an array of strings or an Observable of arrays', servers);
+}

@@ -1,0 +1,269 @@
+import type { Subscription } from 'rxjs';
+import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
+import { normalizeServerKey } from '../providers/serverKey.js';
+import type { SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import type { Comparator } from './pullQueue.js';
+import type { SlotQueue } from './slotQueue.js';
+
+/** The server slot an item runs on. */
+export interface SlotLease {
+  /** The pool entry, exactly as listed. */
+  readonly server: string;
+  /** Its normalised key. */
+  readonly key: string;
+}
+
+interface ServerEntry extends SlotLease {
+  budget: string;
+}
+
+/** The servers of one member that draw on one budget, taken in rotation. */
+interface BudgetShare {
+  readonly entries: ServerEntry[];
+  cursor: number;
+}
+
+/**
+ * One `serverSlots` subscription as the broker sees it: a pool of servers, the queue its items wait
+ * in, and the function that starts an item on a lease.
+ * @internal
+ */
+export class BrokerMember<T> {
+  servers: ServerEntry[] = [];
+  shares = new Map<string, BudgetShare>();
+  cursor = 0;
+  /** The lease taken for the item being pulled right now. */
+  pending: ServerEntry | undefined = undefined;
+
+  constructor(
+    readonly queue: SlotQueue<T>,
+    readonly start: (item: T, lease: SlotLease) => void,
+  ) {}
+}
+
+export interface SlotBrokerOptions<T> {
+  /** Where slots come from. @default localSlotCoordinator() (in-process, default limit 1) */
+  readonly coordinator?: SlotCoordinator;
+  /**
+   * Ranks the heads of the members' queues when a slot frees on a server several of them list:
+   * the best head takes it. Without it, members are served in turn.
+   */
+  readonly compare?: Comparator<T>;
+}
+
+/**
+ * The shared state behind {@link serverSlots}: which pools list which budgets, and who gets a slot
+ * when one frees. Share one broker between the `serverSlots` of several pipelines (one per
+ * provider) so that servers they have in common are one budget, and a freed slot goes to the most
+ * urgent waiting item of any pipeline that can use it.
+ *
+ * Invariant kept after every change: no budget has room while a member that lists it has a
+ * waiting item. So an arrival only needs work when its queue was empty, and a release only looks
+ * at the members of the budget that freed.
+ */
+export class SlotBroker<T> {
+  readonly coordinator: SlotCoordinator;
+  readonly #compare: Comparator<T> | undefined;
+  readonly #members = new Set<BrokerMember<T>>();
+  readonly #membersByBudget = new Map<string, BrokerMember<T>[]>();
+  // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
+  // Running it from one loop keeps synchronous completions from recursing.
+  #jobs: Array<string | BrokerMember<T>> = [];
+  #jobHead = 0;
+  #busy = false;
+  readonly #changes: Subscription;
+
+  constructor(options: SlotBrokerOptions<T> = {}) {
+    this.coordinator = options.coordinator ?? localSlotCoordinator();
+    this.#compare = options.compare;
+    this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
+  }
+
+  /** Registers a pool; call `setServers` to give it servers. */
+  join(queue: SlotQueue<T>, start: (item: T, lease: SlotLease) => void): BrokerMember<T> {
+    const member = new BrokerMember(queue, start);
+    this.#members.add(member);
+    queue.watch(() => this.#enqueue(member));
+    return member;
+  }
+
+  leave(member: BrokerMember<T>): void {
+    if (!this.#members.delete(member)) return;
+    member.servers = [];
+    this.#reindex();
+  }
+
+  /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. */
+  setServers(member: BrokerMember<T>, servers: readonly string[]): void {
+    const seen = new Set<string>();
+    member.servers = [];
+    for (const server of servers) {
+      if (seen.has(server)) continue;
+      seen.add(server);
+      const key = normalizeServerKey(server);
+      member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
+    }
+    member.cursor = 0;
+    this.#reindex();
+    this.#enqueue(member);
+  }
+
+  /** Budget keys a member's pool draws on. */
+  budgetsOf(member: BrokerMember<T>): IterableIterator<string> {
+    return member.shares.keys();
+  }
+
+  /** Members whose pool draws on a budget. */
+  membersOf(budget: string): readonly BrokerMember<T>[] {
+    return this.#membersByBudget.get(budget) ?? [];
+  }
+
+  /** Every budget some member draws on. */
+  budgets(): IterableIterator<string> {
+    return this.#membersByBudget.keys();
+  }
+
+  /** Gives back a lease. Idempotence is the caller's job (serverSlots releases once). */
+  release(lease: SlotLease): void {
+    this.coordinator.release(lease.key);
+  }
+
+  dispose(): void {
+    this.#changes.unsubscribe();
+    this.#members.clear();
+    this.#membersByBudget.clear();
+  }
+
+  #onChange(change: SlotChange): void {
+    if (change.type === 'room') {
+      this.#enqueue(change.budget);
+      return;
+    }
+    for (const member of this.#members) {
+      for (const entry of member.servers) entry.budget = this.coordinator.budgetOf(entry.key);
+    }
+    this.#reindex();
+    for (const budget of this.#membersByBudget.keys()) this.#enqueue(budget);
+  }
+
+  #reindex(): void {
+    this.#membersByBudget.clear();
+    for (const member of this.#members) {
+      member.shares = new Map();
+      for (const entry of member.servers) {
+        let share = member.shares.get(entry.budget);
+        if (share === undefined) {
+          share = { entries: [], cursor: 0 };
+          member.shares.set(entry.budget, share);
+          let members = this.#membersByBudget.get(entry.budget);
+          if (members === undefined) this.#membersByBudget.set(entry.budget, (members = []));
+          members.push(member);
+        }
+        share.entries.push(entry);
+      }
+    }
+  }
+
+  #enqueue(job: string | BrokerMember<T>): void {
+    this.#jobs.push(job);
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#jobHead < this.#jobs.length) {
+        const next = this.#jobs[this.#jobHead++] as string | BrokerMember<T>;
+        if (typeof next === 'string') this.#fillBudget(next);
+        else this.#fillMember(next);
+      }
+    } finally {
+      this.#jobs = [];
+      this.#jobHead = 0;
+      this.#busy = false;
+    }
+  }
+
+  /** Room may have appeared on a budget: give it to the best waiting items that can use it. */
+  #fillBudget(budget: string): void {
+    const members = this.#membersByBudget.get(budget);
+    if (members === undefined) return;
+    for (;;) {
+      const member = this.#bestWaiting(members);
+      if (member === undefined) return;
+      const share = member.shares.get(budget) as BudgetShare;
+      const entry = share.entries[share.cursor % share.entries.length] as ServerEntry;
+      if (!this.coordinator.tryAcquire(entry.key)) return;
+      share.cursor = (share.cursor + 1) % share.entries.length;
+      this.#deliver(member, entry);
+    }
+  }
+
+  /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
+  #fillMember(member: BrokerMember<T>): void {
+    while (member.queue.size > 0) {
+      const entry = this.#leastLoaded(member);
+      if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
+      this.#deliver(member, entry);
+    }
+  }
+
+  #deliver(member: BrokerMember<T>, entry: ServerEntry): void {
+    member.pending = entry;
+    member.queue.pull();
+    // The pulled item never reached `start` (the queue was empty, or an operator between the
+    // buffer and serverSlots dropped it): the slot must not leak.
+    if (member.pending !== undefined) {
+      member.pending = undefined;
+      this.coordinator.release(entry.key);
+    }
+  }
+
+  #bestWaiting(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
+    if (members.length === 1) {
+      const only = members[0] as BrokerMember<T>;
+      return only.queue.size > 0 ? only : undefined;
+    }
+    let best: BrokerMember<T> | undefined;
+    let bestHead: T | undefined;
+    for (const member of members) {
+      if (member.queue.size === 0) continue;
+      const head = member.queue.peek() as T;
+      if (best === undefined || (this.#compare !== undefined && this.#compare(head, bestHead as T) < 0)) {
+        best = member;
+        bestHead = head;
+      }
+    }
+    // Without a comparator, rotate who goes first so no member starves.
+    if (best !== undefined && this.#compare === undefined) rotateToEnd(members as BrokerMember<T>[], best);
+    return best;
+  }
+
+  /** The server with the lowest in-use/limit ratio that has room; ties go in rotation. */
+  #leastLoaded(member: BrokerMember<T>): ServerEntry | undefined {
+    const servers = member.servers;
+    const count = servers.length;
+    let best: ServerEntry | undefined;
+    let bestIndex = 0;
+    let bestLoad = Infinity;
+    for (let i = 0; i < count; i++) {
+      const index = (member.cursor + i) % count;
+      const entry = servers[index] as ServerEntry;
+      const { limit, inUse } = this.coordinator.budget(entry.budget);
+      if (inUse >= limit) continue;
+      const load = limit === Infinity ? 0 : inUse / limit;
+      if (load < bestLoad) {
+        best = entry;
+        bestIndex = index;
+        bestLoad = load;
+      }
+    }
+    if (best !== undefined) member.cursor = (bestIndex + 1) % count;
+    return best;
+  }
+}
+
+function rotateToEnd<T>(list: T[], item: T): void {
+  const index = list.indexOf(item);
+  if (index >= 0 && index < list.length - 1) {
+    list.splice(index, 1);
+    list.push(item);
+  }
+}

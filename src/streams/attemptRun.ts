@@ -1,0 +1,199 @@
+import { from, isObservable, type Observable, type Subscriber, type Subscription } from 'rxjs';
+import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import type { SlotLease } from '../operators/slotBroker.js';
+import type { AttemptContext } from '../types.js';
+import type { TaskRecord } from './taskRecord.js';
+import type { Timeline, TimelineEntry, TimelineTarget } from './timeline.js';
+
+/** What an attempt needs from its manager. */
+export interface AttemptHost {
+  readonly timeline: Timeline;
+  /** The function this attempt calls (the provider's handler, or a command's function). */
+  invoke(record: TaskRecord, ctx: AttemptContext): unknown;
+  /** The attempt has started (its state is Running). */
+  started(run: AttemptRun): void;
+  /** The attempt's result is known: a value, or an error (including its timeout). Called once, unless aborted first. */
+  decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void;
+  /** The handler ignored its aborted signal for the whole grace period; its slot is given back now. */
+  abandoned(run: AttemptRun): void;
+  /** The handler has settled (or was abandoned): the slot is about to be released. */
+  settled(run: AttemptRun): void;
+}
+
+const DEADLINE = 0;
+const GRACE = 1;
+
+/**
+ * One attempt of one task on one server slot. It is the handler's `AttemptContext` and the
+ * timeline target of the attempt's timeout and grace period.
+ *
+ * The attempt's *result* and its *settling* are separate moments: on timeout or cancel the result
+ * is known at once (and the signal aborted), but the slot is held until the handler really
+ * settles, so a server never runs more than its limit. An Observable handler is unsubscribed and
+ * settles at once; a Promise handler that ignores its signal is abandoned after the grace period.
+ * @internal
+ */
+export class AttemptRun implements AttemptContext, TimelineTarget {
+  readonly taskId: string;
+  readonly provider: string;
+  readonly server: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+  #controller: AbortController | undefined = undefined;
+  #abortReason: unknown = undefined;
+  #aborted = false;
+  #decided = false;
+  settled = false;
+  timedOut = false;
+  #inner: Subscription | undefined = undefined;
+  #deadline: TimelineEntry | undefined = undefined;
+  #grace: TimelineEntry | undefined = undefined;
+
+  constructor(
+    readonly host: AttemptHost,
+    readonly record: TaskRecord,
+    lease: SlotLease,
+    readonly timeoutMs: number,
+    readonly graceMs: number,
+    readonly subscriber: Subscriber<never>,
+  ) {
+    this.taskId = record.id;
+    this.provider = record.provider;
+    this.server = lease.server;
+    this.attempt = record.attempts + 1;
+    this.startedAt = host.timeline.scheduler.now();
+  }
+
+  /** Created on first read: most handlers never look at it, and an AbortController costs microseconds. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  start(): void {
+    this.host.started(this);
+    if (this.timeoutMs !== Infinity) this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE);
+    let result: unknown;
+    try {
+      result = this.host.invoke(this.record, this);
+    } catch (error) {
+      this.#finish(false, error);
+      return;
+    }
+    if (this.settled) return; // the handler cancelled its own task and we already settled
+    this.#follow(result);
+  }
+
+  /** Stops the attempt from outside (cancel, forced shutdown): its result no longer counts. */
+  abort(reason: unknown): void {
+    if (this.settled) return;
+    this.#decided = true;
+    this.host.timeline.cancel(this.#deadline);
+    this.#interrupt(reason);
+  }
+
+  /** Gives the slot back now, whether or not the handler has settled (forced shutdown). */
+  abandon(): void {
+    if (this.settled) return;
+    this.host.abandoned(this);
+    this.#settle();
+  }
+
+  onTime(entry: TimelineEntry): void {
+    if (entry.kind === GRACE) {
+      this.abandon();
+      return;
+    }
+    this.timedOut = true;
+    const error = new TaskTimeoutError(this.taskId, this.server, this.timeoutMs);
+    this.#decide(false, error);
+    this.#interrupt(error);
+  }
+
+  /** Unsubscribed by serverSlots (teardown of the whole pipeline). */
+  teardown(): void {
+    this.host.timeline.cancel(this.#deadline);
+    this.host.timeline.cancel(this.#grace);
+    this.#inner?.unsubscribe();
+    this.settled = true;
+  }
+
+  #follow(result: unknown): void {
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.#finish(true, value),
+        (error: unknown) => this.#finish(false, error),
+      );
+      return;
+    }
+    const observable = toObservable(result);
+    if (observable === undefined) {
+      this.#finish(true, result); // a plain value
+      return;
+    }
+    let last: unknown = undefined;
+    this.#inner = observable.subscribe({
+      next: (value) => {
+        last = value;
+      },
+      error: (error: unknown) => this.#finish(false, error),
+      complete: () => this.#finish(true, last),
+    });
+    if (this.settled) this.#inner.unsubscribe();
+  }
+
+  #finish(ok: boolean, valueOrError: unknown): void {
+    if (this.settled) return;
+    this.#decide(ok, valueOrError);
+    this.#settle();
+  }
+
+  #decide(ok: boolean, valueOrError: unknown): void {
+    if (this.#decided) return;
+    this.#decided = true;
+    this.host.timeline.cancel(this.#deadline);
+    this.host.decided(this, ok, valueOrError);
+  }
+
+  #interrupt(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    if (this.#inner !== undefined) {
+      // An Observable handler stops when unsubscribed: it has settled.
+      this.#inner.unsubscribe();
+      this.#settle();
+      return;
+    }
+    if (!this.settled && this.graceMs !== Infinity) this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
+  }
+
+  #settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.host.timeline.cancel(this.#deadline);
+    this.host.timeline.cancel(this.#grace);
+    this.host.settled(this);
+    this.subscriber.complete();
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The stream to follow when a handler returned an Observable (or an interop observable); undefined
+ * otherwise. Arrays, strings and other iterables are plain values here: a handler that returns
+ * `['a', 'b']` succeeds with that array, it does not stream its elements.
+ */
+function toObservable(value: unknown): Observable<unknown> | undefined {
+  if (isObservable(value)) return value;
+  if (value === null || typeof value !== 'object') return undefined;
+  const interop = (value as Record<string, unknown>)['@@observable'];
+  return typeof interop === 'function' ? from(value as Observable<unknown>) : undefined;
+}

@@ -1,0 +1,149 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import {
+  check,
+  checkOptional,
+  expectFunction,
+  expectLimit,
+  expectNonEmptyString,
+  expectNonNegativeInteger,
+  expectNonNegativeOrInfinity,
+  expectPositiveOrInfinity,
+} from '../errors/checks.js';
+import { InvalidOptionError } from '../errors/invalidOption.js';
+import { resolveBackoff } from '../operators/backoff.js';
+import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
+import type { SlotCoordinator } from '../providers/slotCoordinator.js';
+import type { BackoffOptions, Logger, Provider } from '../types.js';
+
+/** Options of {@link createTaskManager}. */
+export interface TaskManagerOptions {
+  /** The work pools. Names must be unique and non-empty. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- providers of any payload/result types mix here
+  readonly providers: readonly Provider<any, any>[];
+  /** Server URL or URL prefix -> max parallel attempts (integer >= 0 or Infinity). */
+  readonly serverLimits?: Readonly<Record<string, number>>;
+  /** Per server when no limit key covers it. @default 1 */
+  readonly defaultServerLimit?: number;
+  readonly retry?: {
+    /** Retries after the first attempt. @default 0 */
+    readonly maxRetries?: number;
+    readonly backoff?: BackoffOptions;
+    /** False stops retries for that error. A throwing function counts as false. */
+    readonly isRetryable?: (error: unknown) => boolean;
+  };
+  /** Per-attempt timeout in ms (> 0 or Infinity), or a function of (callbackName, provider). @default 60_000 */
+  readonly timeout?: number | ((callbackName: string, provider: string) => number);
+  /**
+   * How long a handler that ignores its aborted signal (after a timeout or cancel) keeps its slot
+   * before it is abandoned, in ms. @default the attempt's timeout (60 s when that is Infinity)
+   */
+  readonly abandonAfterMs?: number;
+  readonly slotWait?: {
+    /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
+    readonly maxWaitMs?: number;
+  };
+  /** @default asyncScheduler; a TestScheduler in marble tests. */
+  readonly scheduler?: SchedulerLike;
+  /** Jitter source. @default Math.random */
+  readonly random?: () => number;
+  /** @default an in-process coordinator built from serverLimits and defaultServerLimit */
+  readonly coordinator?: SlotCoordinator;
+  /** pino-compatible. Nothing is logged per task at info level. */
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** @internal */
+export interface ResolvedOptions {
+  readonly providers: TaskManagerOptions['providers'];
+  readonly maxRetries: number;
+  readonly backoff: Required<BackoffOptions>;
+  readonly isRetryable: ((error: unknown) => boolean) | undefined;
+  readonly timeout: number | ((callbackName: string, provider: string) => number);
+  readonly abandonAfterMs: number | undefined;
+  readonly maxSlotWaitMs: number;
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly coordinator: SlotCoordinator;
+  readonly ownsCoordinator: boolean;
+  readonly logger: Logger | undefined;
+}
+
+/** Validates every option at the boundary; a wrong one throws a TypeError naming it. */
+export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', 'an object', options);
+  }
+  checkProviders(options.providers);
+  checkOptional('defaultServerLimit', options.defaultServerLimit, expectLimit);
+  if (options.coordinator !== undefined && (options.serverLimits !== undefined || options.defaultServerLimit !== undefined)) {
+    throw new TypeError('Give `serverLimits` and `defaultServerLimit` to the coordinator, not beside `coordinator`');
+  }
+  if (options.serverLimits !== undefined && (options.serverLimits === null || typeof options.serverLimits !== 'object')) {
+    throw new InvalidOptionError('serverLimits', 'an object of server key -> limit', options.serverLimits);
+  }
+  const retry = options.retry ?? {};
+  checkOptional('retry.maxRetries', retry.maxRetries, expectNonNegativeInteger);
+  checkOptional('retry.isRetryable', retry.isRetryable, expectFunction);
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
+  checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
+  checkOptional('slotWait.maxWaitMs', options.slotWait?.maxWaitMs, expectPositiveOrInfinity);
+  checkOptional('scheduler', options.scheduler, (v) =>
+    v !== null && typeof v === 'object' && typeof (v as SchedulerLike).schedule === 'function' && typeof (v as SchedulerLike).now === 'function'
+      ? undefined
+      : 'a SchedulerLike',
+  );
+  checkOptional('random', options.random, expectFunction);
+  checkOptional('logger', options.logger, (v) =>
+    v !== null && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+      ? undefined
+      : 'an object with debug, info, warn and error methods',
+  );
+  const coordinator =
+    options.coordinator ??
+    localSlotCoordinator({
+      ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
+    });
+  return {
+    providers: options.providers,
+    maxRetries: retry.maxRetries ?? 0,
+    backoff: resolveBackoff(retry.backoff, 'retry.backoff'),
+    isRetryable: retry.isRetryable,
+    timeout,
+    abandonAfterMs: options.abandonAfterMs,
+    maxSlotWaitMs: options.slotWait?.maxWaitMs ?? Infinity,
+    scheduler: options.scheduler ?? asyncScheduler,
+    random: options.random ?? Math.random,
+    coordinator,
+    ownsCoordinator: options.coordinator === undefined,
+    logger: options.logger,
+  };
+}
+
+/** A provider is checked the same way at creation and when added live. */
+export function checkProvider(provider: unknown, field: string): void {
+  if (provider === null || typeof provider !== 'object') throw new InvalidOptionError(field, 'a provider object', provider);
+  const p = provider as Record<string, unknown>;
+  check(`${field}.name`, p['name'], (v) => expectNonEmptyString(v, 256));
+  check(`${field}.handle`, p['handle'], expectFunction);
+  checkServerList(p['servers'], `${field}.servers`);
+}
+
+export function checkServerList(servers: unknown, field: string): void {
+  if (!Array.isArray(servers)) throw new InvalidOptionError(field, 'an array of server strings', servers);
+  servers.forEach((server, i) => check(`${field}[${i}]`, server, (v) => expectNonEmptyString(v, 2048)));
+}
+
+function checkProviders(providers: unknown): void {
+  if (!Array.isArray(providers)) throw new InvalidOptionError('providers', 'an array of providers', providers);
+  const names = new Set<string>();
+  providers.forEach((provider, i) => {
+    checkProvider(provider, `providers[${i}]`);
+    const name = (provider as Provider).name;
+    if (names.has(name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', name);
+    names.add(name);
+  });
+}

@@ -1,0 +1,58 @@
+import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
+import { PullQueue } from '../operators/pullQueue.js';
+import type { Provider, ProviderStats } from '../types.js';
+import type { SlotWaitWatch } from './slotWaitWatch.js';
+import { compareRecords, type TaskRecord } from './taskRecord.js';
+
+/**
+ * One provider inside the manager: its two submission Subjects (tasks and commands), the priority
+ * queue they are merged into, its live pool, and its counters.
+ * @internal
+ */
+export class ProviderLane {
+  readonly tasks$ = new Subject<TaskRecord>();
+  readonly commands$ = new Subject<TaskRecord>();
+  readonly queue = new PullQueue<TaskRecord>(compareRecords);
+  readonly servers$: BehaviorSubject<readonly string[]>;
+  subscription: Subscription | undefined = undefined;
+  slotWait: SlotWaitWatch | undefined = undefined;
+  waiting = 0;
+  running = 0;
+  succeeded = 0;
+  failed = 0;
+  cancelled = 0;
+  retries = 0;
+
+  constructor(readonly provider: Provider) {
+    this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
+  }
+
+  get name(): string {
+    return this.provider.name;
+  }
+
+  /** Puts a task (back) into the queue through its lane's Subject. */
+  enqueue(record: TaskRecord): void {
+    (record.lane === 0 ? this.commands$ : this.tasks$).next(record);
+  }
+
+  stats(): ProviderStats {
+    return {
+      queued: this.queue.size,
+      waiting: this.waiting,
+      running: this.running,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      retries: this.retries,
+    };
+  }
+
+  close(): void {
+    this.subscription?.unsubscribe();
+    this.slotWait?.clear();
+    this.tasks$.complete();
+    this.commands$.complete();
+    this.servers$.complete();
+  }
+}

@@ -1,0 +1,22 @@
+import type { SlotBroker } from '../operators/slotBroker.js';
+import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
+import type { ProviderLane } from './providerLane.js';
+import type { TaskRecord } from './taskRecord.js';
+
+/** A snapshot of every provider's counters and every budget its pools draw on. @internal */
+export function buildStats(lanes: Iterable<ProviderLane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
+  const providers: Record<string, ProviderStats> = {};
+  for (const lane of lanes) setOwn(providers, lane.name, lane.stats());
+  const servers: Record<string, BudgetStats> = {};
+  for (const budget of broker.budgets()) {
+    let waiters = 0;
+    for (const member of broker.membersOf(budget)) waiters += member.queue.size;
+    setOwn(servers, budget, { ...broker.coordinator.budget(budget), waiters });
+  }
+  return { providers, servers };
+}
+
+// Names such as `__proto__` must become ordinary keys, not change the object's prototype.
+function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

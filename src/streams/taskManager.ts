@@ -1,0 +1,628 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { defer, EMPTY, filter, merge, Observable, type Subscriber, Subject, takeWhile } from 'rxjs';
+import { isNonRetryableError } from '../errors/guards.js';
+import { invalidMessage } from '../errors/invalidOption.js';
+import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
+import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
+import { TaskCancelledError } from '../errors/TaskCancelledError.js';
+import { check, expectLimit, expectNonEmptyString, expectNonNegativeInteger, expectNonNegativeOrInfinity, expectPositiveOrInfinity } from '../errors/checks.js';
+import { backoffDelay } from '../operators/backoff.js';
+import { priorityBuffer } from '../operators/priorityBuffer.js';
+import { shouldRetry } from '../operators/retryWithBackoff.js';
+import { serverSlots } from '../operators/serverSlots.js';
+import { SlotBroker, type SlotLease } from '../operators/slotBroker.js';
+import type {
+  AttemptContext,
+  CancelResult,
+  ConfigRejected,
+  Provider,
+  ShutdownReport,
+  StatsSnapshot,
+  SubmitRejected,
+  TaskEvent,
+  TaskInput,
+  TaskOutcome,
+} from '../types.js';
+import { AttemptRun, type AttemptHost } from './attemptRun.js';
+import { checkProvider, checkServerList, DEFAULT_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskManagerOptions } from './options.js';
+import { ProviderLane } from './providerLane.js';
+import { SlotWaitWatch } from './slotWaitWatch.js';
+import { validateTaskInput } from './validateTaskInput.js';
+import { buildStats } from './stats.js';
+import { TaskHandleImpl, type TaskHandle } from './taskHandle.js';
+import { type CommandFn, TaskRecord, TaskState } from './taskRecord.js';
+import { Timeline } from './timeline.js';
+
+export interface CommandOptions {
+  readonly id?: string;
+  /** Per attempt; default: the manager's timeout for callback name ''. */
+  readonly timeoutMs?: number;
+  /** @default 0: a command runs once */
+  readonly maxRetries?: number;
+}
+
+export interface ShutdownOptions {
+  /** `drain` runs the queues to empty; `cancel` cancels queued and waiting tasks at once. @default 'drain' */
+  readonly mode?: 'drain' | 'cancel';
+  /**
+   * How long running attempts (and, in drain mode, the queues) may go on before everything left is
+   * cancelled and running attempts are aborted. @default Infinity for drain, 10_000 for cancel
+   */
+  readonly graceMs?: number;
+}
+
+/** A task manager: see {@link createTaskManager}. */
+export interface TaskManager {
+  submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>>;
+  /** Submits and resolves the outcome; rejects with SubmitRejectedError when not accepted. */
+  run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
+  command<R>(provider: string, fn: (ctx: AttemptContext) => unknown, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
+  cancel(id: string): CancelResult;
+  setServerLimit(serverOrPrefix: string, limit: number): void;
+  removeServerLimit(serverOrPrefix: string): void;
+  updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
+  /** Adds a provider while running. */
+  addProvider(provider: Provider<any, any>): Either<ConfigRejected, void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly events$: Observable<TaskEvent>;
+  readonly stats$: Observable<StatsSnapshot>;
+  stats(): StatsSnapshot;
+  shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
+}
+
+/**
+ * Creates a task manager: one priority queue and command lane per provider, per-server slot
+ * budgets shared by every provider that lists a server, retries with backoff, abortable attempt
+ * timeouts, cancellation in every state, live reconfiguration and graceful shutdown.
+ *
+ * ## Example
+ * ```ts
+ * import { createTaskManager, defineProvider } from 'smt-rx';
+ *
+ * const ai = defineProvider({
+ *   name: 'ai',
+ *   servers: ['https://gpu-1.example.com', 'https://gpu-2.example.com'],
+ *   handle: (task: { prompt: string }, ctx) => fetch(`${ctx.server}/generate`, { signal: ctx.signal }),
+ * });
+ * const manager = createTaskManager({ providers: [ai], retry: { maxRetries: 2 } });
+ * const outcome = await manager.run({ provider: 'ai', payload: { prompt: 'hi' }, priority: 5 });
+ * ```
+ */
+export function createTaskManager(options: TaskManagerOptions): TaskManager {
+  return new SmtTaskManager(resolveOptions(options));
+}
+
+type Phase = 'running' | 'stopping' | 'stopped';
+
+/** The parts of the manager a handle calls. @internal */
+export interface HandleHost {
+  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>>;
+  eventsOf(record: TaskRecord): Observable<TaskEvent>;
+  cancelRecord(record: TaskRecord): CancelResult;
+}
+
+class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
+  readonly timeline: Timeline;
+  readonly #o: ResolvedOptions;
+  readonly #lanes = new Map<string, ProviderLane>();
+  // Every live task by id: queued, waiting, running, or finished while its last attempt settles.
+  readonly #registry = new Map<string, TaskRecord>();
+  readonly #broker: SlotBroker<TaskRecord>;
+  readonly #events = new Subject<TaskEvent>();
+  readonly events$ = this.#events.asObservable();
+  readonly stats$: Observable<StatsSnapshot>;
+  readonly #statsSubscribers = new Set<Subscriber<StatsSnapshot>>();
+  #statsFlushPending = false;
+  #seq = 0;
+  #phase: Phase = 'running';
+  #shutdown: Promise<ShutdownReport> | undefined = undefined;
+  #shutdownMode: 'drain' | 'cancel' = 'drain';
+  #resolveShutdown: ((report: ShutdownReport) => void) | undefined = undefined;
+  #unfinished: TaskInput[] = [];
+  readonly #work = (record: TaskRecord, lease: SlotLease): Observable<never> =>
+    new Observable<never>((subscriber) => {
+      const timeoutMs = this.#timeoutFor(record);
+      const graceMs = this.#o.abandonAfterMs ?? (timeoutMs === Infinity ? DEFAULT_TIMEOUT_MS : timeoutMs);
+      const run = new AttemptRun(this, record, lease, timeoutMs, graceMs, subscriber);
+      run.start();
+      return () => run.teardown();
+    });
+
+  constructor(options: ResolvedOptions) {
+    this.#o = options;
+    this.timeline = new Timeline(options.scheduler);
+    this.#broker = new SlotBroker<TaskRecord>({ coordinator: options.coordinator, compare: (a, b) => a.lane - b.lane || b.priority - a.priority || a.seq - b.seq });
+    this.stats$ = new Observable<StatsSnapshot>((subscriber) => {
+      subscriber.next(this.stats());
+      if (this.#phase === 'stopped') {
+        subscriber.complete();
+        return undefined;
+      }
+      this.#statsSubscribers.add(subscriber);
+      return () => this.#statsSubscribers.delete(subscriber);
+    });
+    for (const provider of options.providers) this.#openLane(provider);
+  }
+
+  // ---------------------------------------------------------------- submissions
+
+  submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>> {
+    if (this.#phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    const invalid = validateTaskInput(input);
+    if (invalid !== undefined) return left(invalid);
+    const lane = this.#lanes.get(input.provider);
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider: input.provider });
+    const seq = this.#seq++;
+    const id = input.id ?? this.#newId('task', seq);
+    if (this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const record = new TaskRecord(
+      id,
+      lane.name,
+      input.payload,
+      input.priority ?? 0,
+      input.maxRetries ?? this.#o.maxRetries,
+      this.timeline.scheduler.now(),
+      seq,
+      1,
+      input.timeoutMs,
+      input.callbackName,
+      undefined,
+    );
+    this.#accept(lane, record);
+    return right(new TaskHandleImpl<R>(this, record));
+  }
+
+  run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>> {
+    const submitted = this.submit<P, R>(input);
+    if (submitted._tag === 'Left') return Promise.reject(new SubmitRejectedError(submitted.left));
+    const record = this.#registry.get(submitted.right.id) as TaskRecord;
+    return new Promise((resolve) => this.#onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<R>)));
+  }
+
+  command<R>(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): Either<SubmitRejected, TaskHandle<R>> {
+    if (this.#phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    const invalid = validateCommand(fn, options);
+    if (invalid !== undefined) return left(invalid);
+    const lane = this.#lanes.get(provider);
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    const seq = this.#seq++;
+    const id = options.id ?? this.#newId('command', seq);
+    if (this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.scheduler.now(), seq, 0, options.timeoutMs, '', fn as CommandFn);
+    this.#accept(lane, record);
+    return right(new TaskHandleImpl<R>(this, record));
+  }
+
+  #accept(lane: ProviderLane, record: TaskRecord): void {
+    this.#registry.set(record.id, record);
+    if (this.#events.observed) {
+      this.#events.next({ type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
+    }
+    this.#enterQueue(lane, record);
+  }
+
+  /** Into the queue (first time or after a backoff); it may start at once. */
+  #enterQueue(lane: ProviderLane, record: TaskRecord): void {
+    lane.enqueue(record);
+    if (record.state === TaskState.Queued) {
+      lane.slotWait?.watch(record);
+      if (this.#events.observed) {
+        this.#events.next({ type: 'waiting-for-slot', id: record.id, provider: record.provider, at: this.timeline.scheduler.now() });
+      }
+    }
+    this.#statsChanged();
+  }
+
+  #newId(prefix: string, seq: number): string {
+    let id = `${prefix}-${seq}`;
+    while (this.#registry.has(id)) id += '~';
+    return id;
+  }
+
+  // ---------------------------------------------------------------- attempts (AttemptHost)
+
+  invoke(record: TaskRecord, ctx: AttemptContext): unknown {
+    if (record.command !== undefined) return record.command(ctx);
+    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    return lane.provider.handle(record, ctx);
+  }
+
+  started(run: AttemptRun): void {
+    const record = run.record;
+    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    record.state = TaskState.Running;
+    record.attempts = run.attempt;
+    record.attempt = run;
+    lane.running++;
+    if (this.#events.observed) {
+      this.#events.next({ type: 'started', id: record.id, provider: record.provider, at: run.startedAt, attempt: run.attempt, server: run.server });
+    }
+    this.#statsChanged();
+  }
+
+  decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
+    const record = run.record;
+    if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
+    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    lane.running--;
+    const now = this.timeline.scheduler.now();
+    if (ok) {
+      this.#finish(lane, record, { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: now - record.submittedAt });
+      return;
+    }
+    const error = valueOrError;
+    this.#log('warn', { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt, err: error, timedOut: run.timedOut }, run.timedOut ? 'attempt timed out' : 'attempt failed');
+    if (this.#phase === 'stopping' && this.#shutdownMode === 'cancel') {
+      this.#finishCancelled(lane, record, 'shutdown');
+      return;
+    }
+    if (!shouldRetry(error, record.attempts, record.maxRetries, this.#o.isRetryable)) {
+      const cause = isNonRetryableError(error) ? error.cause : error;
+      this.#log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
+      this.#finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: now - record.submittedAt });
+      return;
+    }
+    const delayMs = backoffDelay(record.attempts, record.lastDelayMs, this.#o.backoff, this.#o.random);
+    record.lastDelayMs = delayMs;
+    record.retryAt = now + delayMs;
+    record.state = TaskState.Waiting;
+    lane.waiting++;
+    lane.retries++;
+    if (this.#events.observed) {
+      this.#events.next({ type: 'retrying', id: record.id, provider: record.provider, at: now, attempt: record.attempts, error, delayMs });
+    }
+    this.#statsChanged();
+  }
+
+  abandoned(run: AttemptRun): void {
+    this.#log('warn', { taskId: run.taskId, provider: run.provider, server: run.server, attempt: run.attempt }, 'handler ignored its aborted signal; slot released');
+    if (this.#events.observed) {
+      this.#events.next({ type: 'abandoned', id: run.taskId, provider: run.provider, at: this.timeline.scheduler.now(), attempt: run.attempt, server: run.server });
+    }
+  }
+
+  settled(run: AttemptRun): void {
+    const record = run.record;
+    if (record.attempt === run) record.attempt = undefined;
+    if (record.state === TaskState.Waiting && record.backoff === undefined) {
+      // The backoff counts from the failure, but the retry never overlaps its last attempt.
+      const delay = Math.max(0, record.retryAt - this.timeline.scheduler.now());
+      record.backoff = this.timeline.after(delay, { onTime: () => this.#retryNow(record) });
+    } else if (record.state === TaskState.Done) {
+      this.#forget(record);
+    }
+  }
+
+  #retryNow(record: TaskRecord): void {
+    record.backoff = undefined;
+    if (record.state !== TaskState.Waiting) return;
+    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    lane.waiting--;
+    record.state = TaskState.Queued;
+    record.enqueuedAt = this.timeline.scheduler.now();
+    this.#enterQueue(lane, record);
+  }
+
+  #timeoutFor(record: TaskRecord): number {
+    if (record.timeoutMs !== undefined) return record.timeoutMs;
+    const timeout = this.#o.timeout;
+    if (typeof timeout === 'number') return timeout;
+    let value: unknown;
+    try {
+      value = timeout(record.callbackName ?? '', record.provider);
+    } catch (error) {
+      this.#log('warn', { taskId: record.id, err: error }, `timeout function threw; using ${DEFAULT_TIMEOUT_MS} ms`);
+      return DEFAULT_TIMEOUT_MS;
+    }
+    if (expectPositiveOrInfinity(value) !== undefined) {
+      this.#log('warn', { taskId: record.id, value }, `timeout function returned an invalid timeout; using ${DEFAULT_TIMEOUT_MS} ms`);
+      return DEFAULT_TIMEOUT_MS;
+    }
+    return value as number;
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  #finish(lane: ProviderLane, record: TaskRecord, outcome: TaskOutcome): void {
+    record.state = TaskState.Done;
+    record.outcome = outcome;
+    if (outcome._tag === 'Succeeded') lane.succeeded++;
+    else if (outcome._tag === 'Failed') lane.failed++;
+    else lane.cancelled++;
+    if (this.#events.observed) this.#events.next(outcomeEvent(record, outcome, this.timeline.scheduler.now()));
+    if (record.attempt === undefined || record.attempt.settled) this.#forget(record);
+    const listeners = record.listeners;
+    if (listeners !== undefined) {
+      record.listeners = undefined;
+      for (const listener of listeners) {
+        try {
+          listener(outcome);
+        } catch (error) {
+          this.#log('error', { taskId: record.id, err: error }, 'an outcome listener threw');
+        }
+      }
+    }
+    this.#statsChanged();
+  }
+
+  #finishCancelled(lane: ProviderLane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
+    if (reason === 'shutdown') this.#unfinished.push(record.toInput());
+    const elapsedMs = this.timeline.scheduler.now() - record.submittedAt;
+    this.#finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs });
+  }
+
+  /** The id is free again once the outcome is out and no attempt of it holds a slot. */
+  #forget(record: TaskRecord): void {
+    if (this.#registry.get(record.id) === record) this.#registry.delete(record.id);
+    if (this.#phase === 'stopping' && this.#registry.size === 0) this.#stop();
+  }
+
+  #onOutcome(record: TaskRecord, listener: (outcome: TaskOutcome) => void): () => void {
+    if (record.outcome !== undefined) {
+      listener(record.outcome);
+      return () => undefined;
+    }
+    (record.listeners ??= []).push(listener);
+    return () => {
+      const index = record.listeners?.indexOf(listener) ?? -1;
+      if (index >= 0) record.listeners?.splice(index, 1);
+    };
+  }
+
+  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>> {
+    return new Observable<TaskOutcome<R>>((subscriber) =>
+      this.#onOutcome(record, (outcome) => {
+        subscriber.next(outcome as TaskOutcome<R>);
+        subscriber.complete();
+      }),
+    );
+  }
+
+  eventsOf(record: TaskRecord): Observable<TaskEvent> {
+    return defer(() =>
+      record.outcome !== undefined
+        ? EMPTY
+        : this.events$.pipe(
+            filter((event) => event.id === record.id),
+            takeWhile((event) => event.type !== 'succeeded' && event.type !== 'failed' && event.type !== 'cancelled', true),
+          ),
+    );
+  }
+
+  // ---------------------------------------------------------------- cancellation
+
+  cancel(id: string): CancelResult {
+    if (this.#phase === 'stopped') return { _tag: 'ShutDown' };
+    const record = this.#registry.get(id);
+    return record === undefined ? { _tag: 'NotFound' } : this.cancelRecord(record);
+  }
+
+  cancelRecord(record: TaskRecord, reason: 'cancel' | 'shutdown' = 'cancel'): CancelResult {
+    if (record.cancelResult !== undefined) return record.cancelResult;
+    if (this.#phase === 'stopped') return { _tag: 'ShutDown' };
+    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    let result: CancelResult;
+    const run = record.state === TaskState.Running ? record.attempt : undefined;
+    switch (record.state) {
+      case TaskState.Queued:
+        lane.queue.remove(record);
+        result = { _tag: 'RemovedFromQueue' };
+        break;
+      case TaskState.Waiting:
+        this.timeline.cancel(record.backoff);
+        record.backoff = undefined;
+        lane.waiting--;
+        result = { _tag: 'CancelledWhileWaiting' };
+        break;
+      case TaskState.Running:
+        lane.running--;
+        result = { _tag: 'InterruptedRunning', server: (run as AttemptRun).server };
+        break;
+      default:
+        return { _tag: 'NotFound' };
+    }
+    record.cancelResult = result;
+    this.#finishCancelled(lane, record, reason);
+    // After the outcome: a handler that settles synchronously on abort frees its id at once.
+    run?.abort(new TaskCancelledError(record.id, reason));
+    return result;
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  setServerLimit(serverOrPrefix: string, limit: number): void {
+    check('serverOrPrefix', serverOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('limit', limit, expectLimit);
+    this.#o.coordinator.setLimit(serverOrPrefix, limit);
+    this.#statsChanged();
+  }
+
+  removeServerLimit(serverOrPrefix: string): void {
+    check('serverOrPrefix', serverOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    this.#o.coordinator.removeLimit(serverOrPrefix);
+    this.#statsChanged();
+  }
+
+  updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void> {
+    const lane = typeof provider === 'string' ? this.#lanes.get(provider) : undefined;
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    try {
+      checkServerList(servers, 'servers');
+    } catch (error) {
+      return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'servers', message: (error as Error).message });
+    }
+    lane.servers$.next([...servers]);
+    this.#statsChanged();
+    return right(undefined);
+  }
+
+  addProvider(provider: Provider<any, any>): Either<ConfigRejected, void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      checkProvider(provider, 'provider');
+    } catch (error) {
+      return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'provider', message: (error as Error).message });
+    }
+    if (this.#lanes.has(provider.name)) {
+      return left({ _tag: 'InvalidConfig', field: 'provider.name', message: invalidMessage('provider.name', 'a name no other provider has', provider.name) });
+    }
+    if (this.#phase !== 'running') {
+      return left({ _tag: 'InvalidConfig', field: 'provider', message: 'the manager is shutting down' });
+    }
+    this.#openLane(provider);
+    this.#statsChanged();
+    return right(undefined);
+  }
+
+  #openLane(provider: Provider): void {
+    const lane = new ProviderLane(provider);
+    this.#lanes.set(lane.name, lane);
+    if (this.#o.maxSlotWaitMs !== Infinity) {
+      lane.slotWait = new SlotWaitWatch(this.timeline, this.#o.maxSlotWaitMs, (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs));
+    }
+    lane.subscription = merge(lane.tasks$, lane.commands$)
+      .pipe(
+        priorityBuffer({ queue: lane.queue }),
+        serverSlots({ broker: this.#broker, queue: lane.queue, servers: lane.servers$, work: this.#work }),
+      )
+      .subscribe({
+        error: (error: unknown) => this.#log('error', { provider: lane.name, err: error }, 'provider pipeline failed'),
+      });
+  }
+
+  #slotWaitExpired(lane: ProviderLane, record: TaskRecord, waitedMs: number): void {
+    lane.queue.remove(record);
+    const budgets = [...new Set(lane.servers$.value)].join(', ');
+    const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
+    this.#log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
+    this.#finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: this.timeline.scheduler.now() - record.submittedAt });
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  stats(): StatsSnapshot {
+    return buildStats(this.#lanes.values(), this.#broker);
+  }
+
+  #statsChanged(): void {
+    if (this.#statsSubscribers.size === 0 || this.#statsFlushPending) return;
+    this.#statsFlushPending = true;
+    // Coalesce: one snapshot per scheduler turn, however many tasks moved.
+    this.#o.scheduler.schedule(() => {
+      this.#statsFlushPending = false;
+      if (this.#statsSubscribers.size === 0) return;
+      const snapshot = this.stats();
+      for (const subscriber of this.#statsSubscribers) subscriber.next(snapshot);
+    });
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    if (this.#shutdown !== undefined) return this.#shutdown;
+    const mode = options.mode ?? 'drain';
+    if (mode !== 'drain' && mode !== 'cancel') return Promise.reject(new TypeError(invalidMessage('mode', "'drain' or 'cancel'", mode)));
+    const graceMs = options.graceMs ?? (mode === 'cancel' ? 10_000 : Infinity);
+    const graceProblem = expectNonNegativeOrInfinity(graceMs);
+    if (graceProblem !== undefined) return Promise.reject(new TypeError(invalidMessage('graceMs', graceProblem, graceMs)));
+    this.#shutdownMode = mode;
+    this.#phase = 'stopping';
+    this.#shutdown = new Promise((resolve) => {
+      this.#resolveShutdown = resolve;
+    });
+    if (mode === 'cancel') this.#cancelAllWaiting();
+    if (graceMs !== Infinity) this.timeline.after(graceMs, { onTime: () => this.#forceStop() });
+    if (this.#registry.size === 0) this.#stop();
+    return this.#shutdown;
+  }
+
+  #cancelAllWaiting(): void {
+    for (const record of [...this.#registry.values()]) {
+      if (record.state === TaskState.Queued || record.state === TaskState.Waiting) this.cancelRecord(record, 'shutdown');
+    }
+  }
+
+  /** The grace period is over: cancel what is left and give every slot back now. */
+  #forceStop(): void {
+    if (this.#phase !== 'stopping') return;
+    this.#shutdownMode = 'cancel';
+    for (const record of [...this.#registry.values()]) {
+      const run = record.attempt as AttemptRun | undefined;
+      if (record.state !== TaskState.Done) this.cancelRecord(record, 'shutdown');
+      run?.abandon();
+    }
+  }
+
+  #stop(): void {
+    if (this.#phase === 'stopped') return;
+    this.#phase = 'stopped';
+    for (const lane of this.#lanes.values()) lane.close();
+    this.#broker.dispose();
+    this.timeline.clear();
+    const report = this.#report();
+    this.#events.complete();
+    for (const subscriber of this.#statsSubscribers) {
+      subscriber.next(this.stats());
+      subscriber.complete();
+    }
+    this.#statsSubscribers.clear();
+    const resolve = this.#resolveShutdown;
+    const closing = this.#o.ownsCoordinator ? this.#o.coordinator.close() : Promise.resolve();
+    closing.then(
+      () => resolve?.(report),
+      (error: unknown) => {
+        this.#log('error', { err: error }, 'closing the slot coordinator failed');
+        resolve?.(report);
+      },
+    );
+  }
+
+  #report(): ShutdownReport {
+    let succeeded = 0;
+    let failed = 0;
+    let cancelled = 0;
+    for (const lane of this.#lanes.values()) {
+      succeeded += lane.succeeded;
+      failed += lane.failed;
+      cancelled += lane.cancelled;
+    }
+    return { mode: this.#shutdownMode, succeeded, failed, cancelled, unfinished: this.#unfinished };
+  }
+
+  #log(level: 'debug' | 'info' | 'warn' | 'error', obj: object, msg: string): void {
+    const logger = this.#o.logger;
+    if (logger === undefined) return;
+    try {
+      logger[level](obj, msg);
+    } catch {
+      // A broken logger must never break the pipeline.
+    }
+  }
+}
+
+function outcomeEvent(record: TaskRecord, outcome: TaskOutcome, at: number): TaskEvent {
+  const base = { id: record.id, provider: record.provider, at };
+  switch (outcome._tag) {
+    case 'Succeeded':
+      return { ...base, type: 'succeeded', attempts: outcome.attempts, server: outcome.server, elapsedMs: outcome.elapsedMs };
+    case 'Failed':
+      return { ...base, type: 'failed', attempts: outcome.attempts, error: outcome.error, elapsedMs: outcome.elapsedMs };
+    case 'Cancelled':
+      return { ...base, type: 'cancelled', attempts: outcome.attempts, reason: outcome.reason, elapsedMs: outcome.elapsedMs };
+  }
+}
+
+function validateCommand(fn: unknown, options: CommandOptions): Extract<SubmitRejected, { _tag: 'InvalidTask' }> | undefined {
+  const fields: Array<[string, unknown, (v: unknown) => string | undefined]> = [
+    ['fn', fn, (v) => (typeof v === 'function' ? undefined : 'a function')],
+    ['options', options, (v) => (v !== null && typeof v === 'object' ? undefined : 'an object')],
+  ];
+  if (options !== null && typeof options === 'object') {
+    if (options.id !== undefined) fields.push(['id', options.id, (v) => expectNonEmptyString(v, 1024)]);
+    if (options.timeoutMs !== undefined) fields.push(['timeoutMs', options.timeoutMs, expectPositiveOrInfinity]);
+    if (options.maxRetries !== undefined) fields.push(['maxRetries', options.maxRetries, expectNonNegativeInteger]);
+  }
+  for (const [field, value, expectation] of fields) {
+    const expected = expectation(value);
+    if (expected !== undefined) return { _tag: 'InvalidTask', field, message: invalidMessage(field, expected, value) };
+  }
+  return undefined;
+}

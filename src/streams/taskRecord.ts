@@ -1,0 +1,79 @@
+import type { ObservableInput } from 'rxjs';
+import type { AttemptContext, CancelResult, Task, TaskInput, TaskOutcome } from '../types.js';
+import type { TimelineEntry } from './timeline.js';
+
+/** Where a task is in its life. One field, so every transition is a single assignment. */
+export const enum TaskState {
+  /** In its provider's priority queue, waiting for a server slot. */
+  Queued = 0,
+  /** Between attempts: waiting out a retry's backoff (or for the last attempt to settle). */
+  Waiting = 1,
+  Running = 2,
+  /** Its one outcome has been emitted. */
+  Done = 3,
+}
+
+/** Command lane first, then higher priority, then submission order. */
+export const compareRecords = (a: TaskRecord, b: TaskRecord): number =>
+  a.lane - b.lane || b.priority - a.priority || a.seq - b.seq;
+
+export type CommandFn = (ctx: AttemptContext) => ObservableInput<unknown>;
+
+/**
+ * Everything the manager keeps about one task, in one object: it is the heap entry, the registry
+ * value and the `Task` a handler sees. Kept small on purpose: a queued task costs this object, a
+ * heap slot and a registry entry, nothing else (no Subject, no closure, no timer).
+ * @internal
+ */
+export class TaskRecord<P = unknown> implements Task<P> {
+  state = TaskState.Queued;
+  /** Attempts started so far. */
+  attempts = 0;
+  /** When it last entered the queue (for the slot-wait bound). */
+  enqueuedAt: number;
+  /** The running attempt, or the last one while it has not settled. */
+  attempt: { readonly server: string; abort(reason: unknown): void; readonly settled: boolean } | undefined = undefined;
+  /** The retry's backoff time, while waiting. */
+  backoff: TimelineEntry | undefined = undefined;
+  /** When the retry may start (the scheduler's clock), while waiting. */
+  retryAt = 0;
+  /** The last backoff delay (for decorrelated jitter). */
+  lastDelayMs: number | undefined = undefined;
+  outcome: TaskOutcome | undefined = undefined;
+  /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). Created on first use. */
+  listeners: Array<(outcome: TaskOutcome) => void> | undefined = undefined;
+  cancelResult: CancelResult | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    readonly provider: string,
+    readonly payload: P,
+    readonly priority: number,
+    readonly maxRetries: number,
+    readonly submittedAt: number,
+    readonly seq: number,
+    /** 0 for commands (they go first), 1 for tasks. */
+    readonly lane: 0 | 1,
+    /** Per-attempt timeout given at submit; undefined means "ask the manager's option". */
+    readonly timeoutMs: number | undefined,
+    readonly callbackName: string | undefined,
+    /** A command's function; tasks use their provider's handler. */
+    readonly command: CommandFn | undefined,
+  ) {
+    this.enqueuedAt = submittedAt;
+  }
+
+  /** The input that would submit this task again (for the shutdown report). */
+  toInput(): TaskInput<P> {
+    const input: { -readonly [K in keyof TaskInput<P>]: TaskInput<P>[K] } = {
+      provider: this.provider,
+      payload: this.payload,
+      id: this.id,
+      priority: this.priority,
+      maxRetries: this.maxRetries,
+    };
+    if (this.timeoutMs !== undefined) input.timeoutMs = this.timeoutMs;
+    if (this.callbackName !== undefined) input.callbackName = this.callbackName;
+    return input;
+  }
+}

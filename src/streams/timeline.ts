@@ -1,0 +1,119 @@
+import { Heap } from 'heap-js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/** Something the timeline calls back when its time comes. */
+export interface TimelineTarget {
+  onTime(entry: TimelineEntry): void;
+}
+
+/** A booked time. Cancel with `timeline.cancel(entry)`: O(1), it is skipped when it comes up. */
+export interface TimelineEntry {
+  readonly at: number;
+  readonly seq: number;
+  readonly target: TimelineTarget;
+  /** What the target booked it for (the target may book several kinds). */
+  readonly kind: number;
+  cancelled: boolean;
+}
+
+const byTime = (a: TimelineEntry, b: TimelineEntry): number => a.at - b.at || a.seq - b.seq;
+
+/**
+ * Every timed need of a task manager (attempt timeouts, abandon grace periods, retry backoffs,
+ * slot-wait bounds) shares one scheduled action on the manager's scheduler, armed for the earliest
+ * booked time. A manager with 100,000 running attempts has one timer, not 100,000, and a
+ * TestScheduler drives all of it in virtual time.
+ * @internal
+ */
+export class Timeline {
+  readonly #heap = new Heap<TimelineEntry>(byTime);
+  #seq = 0;
+  #live = 0;
+  // Cancelled entries still in the heap; compacted away when they outnumber the live ones, so
+  // short attempts under a long timeout do not pile up dead entries for the whole timeout.
+  #dead = 0;
+  #armedAt = Infinity;
+  #action: Subscription | undefined = undefined;
+
+  constructor(readonly scheduler: SchedulerLike) {}
+
+  /** Books `target.onTime` for `delayMs` from now. */
+  after(delayMs: number, target: TimelineTarget, kind = 0): TimelineEntry {
+    const entry: TimelineEntry = { at: this.scheduler.now() + delayMs, seq: this.#seq++, target, kind, cancelled: false };
+    this.#heap.push(entry);
+    this.#live++;
+    if (entry.at < this.#armedAt) this.#arm(entry.at);
+    return entry;
+  }
+
+  cancel(entry: TimelineEntry | undefined): void {
+    if (entry === undefined || entry.cancelled) return;
+    entry.cancelled = true;
+    this.#dead++;
+    // Nothing left to wait for: drop the timer so an idle process can exit.
+    if (--this.#live === 0) this.clear();
+    else if (this.#dead > 64 && this.#dead > this.#live) this.#compact();
+  }
+
+  /** Booked times not yet due or cancelled. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Cancels everything; the timeline stays usable. */
+  clear(): void {
+    this.#heap.clear();
+    this.#live = 0;
+    this.#dead = 0;
+    this.#disarm();
+  }
+
+  #compact(): void {
+    const live = this.#heap.toArray().filter((entry) => !entry.cancelled);
+    this.#heap.init(live);
+    this.#dead = 0;
+  }
+
+  #arm(at: number): void {
+    this.#action?.unsubscribe();
+    this.#armedAt = at;
+    this.#action = this.scheduler.schedule(() => this.#fire(), Math.max(0, at - this.scheduler.now()));
+  }
+
+  #disarm(): void {
+    this.#action?.unsubscribe();
+    this.#action = undefined;
+    this.#armedAt = Infinity;
+  }
+
+  #fire(): void {
+    this.#action = undefined;
+    this.#armedAt = Infinity;
+    const now = this.scheduler.now();
+    const heap = this.#heap;
+    let head = heap.peek();
+    while (head !== undefined && (head.cancelled || head.at <= now)) {
+      heap.pop();
+      if (head.cancelled) this.#dead--;
+      else {
+        head.cancelled = true;
+        this.#live--;
+        head.target.onTime(head);
+      }
+      head = heap.peek();
+    }
+    // Re-arm for what is left (targets may have booked new times meanwhile).
+    const next = this.#nextLive();
+    if (next !== undefined && next.at < this.#armedAt) this.#arm(next.at);
+  }
+
+  #nextLive(): TimelineEntry | undefined {
+    let head = this.#heap.peek();
+    while (head !== undefined && head.cancelled) {
+      this.#heap.pop();
+      this.#dead--;
+      head = this.#heap.peek();
+    }
+    return head;
+  }
+}
