@@ -28,16 +28,10 @@ async function quiesce() {
   await nextTurn();
 }
 
-const systems = {
-  'smt-rx': async () => {
-    const calls = countTimerCalls();
-    const manager = createManager(await loadSmt(), { servers: 1, limit: 1 });
-    return { manager, calls, outcomes: trackOutcomes(manager) };
-  },
-};
-
-runChild(systems, async (prepare, n) => {
-  const { manager, calls, outcomes } = await prepare();
+async function measure(n) {
+  const calls = countTimerCalls();
+  const manager = createManager(await loadSmt(), { servers: 1, limit: 1 });
+  const outcomes = trackOutcomes(manager);
   const task = async () => {};
   const submit = () => submitOrThrow(manager, { provider: providerName(0), payload: task });
   manager.setServerLimit(serverName(0), 0);
@@ -56,4 +50,6 @@ runChild(systems, async (prepare, n) => {
   await closeManager(manager, outcomes);
   verifyAllSucceeded(manager, outcomes, n);
   return { n, timersWith1, timersWithN, addedTimers: timersWithN - timersWith1, timerCalls };
-});
+}
+
+runChild({ 'smt-rx': measure }, (run, n) => run(n));

@@ -86,7 +86,7 @@ function runWithDeadline<T>(source: Observable<T>, subscriber: Subscriber<T>, se
   // subscribed to, so even a synchronous source stops the moment the output is unsubscribed.
   const stop = new Subject<void>();
   let timedOut = false;
-  subscriber.add(() => stop.next());
+
   subscriber.add(
     settings.scheduler.schedule(() => {
       timedOut = true;

@@ -99,7 +99,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
         return;
       }
       // Assigned after subscribe returns; a synchronous inner finishes before that.
-      let inner: Subscription | undefined;
+      let inner: Subscription | undefined = undefined;
       inner = (isObservable(input) ? input : from(input)).subscribe({
         next: (value) => subscriber.next(value),
         error: (error) => {
