@@ -2,9 +2,11 @@
 // targets are stated for, the "full pipeline": priorities, per-server slots, per-attempt timeouts
 // and retries enabled, and one subscriber on events$ (which is also how completions are counted).
 import { existsSync } from 'node:fs';
+import { pathToFileURL, URL } from 'node:url';
 import { check } from './lib.mjs';
 
-const DIST = new URL('../dist/index.js', import.meta.url);
+// SMT_RX_DIST points at another build's index.js, e.g. to compare two builds.
+export const DIST = process.env.SMT_RX_DIST ? pathToFileURL(process.env.SMT_RX_DIST) : new URL('../dist/index.js', import.meta.url);
 
 export async function loadSmt() {
   // A one-line reason in the report instead of a module-not-found stack trace.

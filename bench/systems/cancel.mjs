@@ -8,6 +8,8 @@ import PQueue from 'p-queue';
 import { check, clock, keepReachable, nextTurn, nsSince, randomPriorities, runChild, sampleIndices } from '../lib.mjs';
 import { closeManager, createManager, loadSmt, providerName, queuedCount, serverName, submitOrThrow, trackOutcomes, verifyAllSucceeded } from '../smt.mjs';
 
+const { AbortController } = globalThis; // declared here: the lint config lists only a few globals
+
 // Each system builds one paused instance for n tasks: submit(task, i, priority), cancel(i) → true
 // when the system reports the task removed, cancelled() → settled cancellations, queued(), drain().
 const systems = {

@@ -1,15 +1,16 @@
 import {
   asyncScheduler,
   identity,
-  Observable,
   Subject,
   takeUntil,
   type MonoTypeOperatorFunction,
+  type Observable,
   type SchedulerLike,
   type Subscriber,
 } from 'rxjs';
 import { check, checkOptional, expectPositiveOrInfinity } from '../errors/checks.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import { operate } from './operate.js';
 
 export interface AttemptTimeoutConfig {
   /** How long the source may take to complete, from subscription, in ms; > 0 or Infinity. */
@@ -77,7 +78,7 @@ interface TimeoutSettings {
 export function attemptTimeout<T>(config: number | AttemptTimeoutConfig): MonoTypeOperatorFunction<T> {
   const settings = resolveSettings(config);
   if (settings.timeoutMs === Infinity) return identity;
-  return (source) => new Observable<T>((subscriber) => runWithDeadline(source, subscriber, settings));
+  return operate<T, T>((source, subscriber) => runWithDeadline(source, subscriber, settings));
 }
 
 /** One subscription: the source, raced against its deadline. */
@@ -86,7 +87,7 @@ function runWithDeadline<T>(source: Observable<T>, subscriber: Subscriber<T>, se
   // subscribed to, so even a synchronous source stops the moment the output is unsubscribed.
   const stop = new Subject<void>();
   let timedOut = false;
-
+  subscriber.add(() => stop.next());
   subscriber.add(
     settings.scheduler.schedule(() => {
       timedOut = true;

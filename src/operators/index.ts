@@ -11,6 +11,6 @@ export type { SlotBrokerOptions, SlotLease } from './slotBroker.js';
 /* Resilience */
 export { backoffDelay, resolveBackoff, defaultBackoff } from './backoff.js';
 export { retryWithBackoff, shouldRetry } from './retryWithBackoff.js';
-export type { RetryWithBackoffConfig } from './retryWithBackoff.js';
+export type { RetryWithBackoffConfig, RetryInfo } from './retryWithBackoff.js';
 export { attemptTimeout } from './attemptTimeout.js';
 export type { AttemptTimeoutConfig } from './attemptTimeout.js';

@@ -117,7 +117,7 @@ export function shouldRetry(
  *
  * Retry n waits `backoffDelay(n, previousDelay, backoff, random)` on `scheduler`
  * (see {@link backoffDelay}), after `onRetry` has been told. It stops and errors:
- * - when `maxRetries` retries have failed, with the last error;
+ * - when all `maxRetries + 1` attempts have failed, with the last error;
  * - at once, when the error is a `NonRetryableError`, with the error's `cause`;
  * - at once, when `isRetryable(error)` is falsy or throws, with the error itself.
  *

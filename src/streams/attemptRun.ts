@@ -46,6 +46,7 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
   settled = false;
   timedOut = false;
   #inner: Subscription | undefined = undefined;
+  #innerResult: (() => { ok: boolean; value: unknown } | undefined) | undefined = undefined;
   #deadline: TimelineEntry | undefined = undefined;
   #grace: TimelineEntry | undefined = undefined;
 
@@ -121,28 +122,54 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     this.settled = true;
   }
 
-  #follow(result: unknown): void {
-    if (isPromiseLike(result)) {
-      result.then(
+  #follow(handlerResult: unknown): void {
+    if (isPromiseLike(handlerResult)) {
+      handlerResult.then(
         (value) => this.#finish(true, value),
         (error: unknown) => this.#finish(false, error),
       );
       return;
     }
-    const observable = toObservable(result);
+    const observable = toObservable(handlerResult);
     if (observable === undefined) {
-      this.#finish(true, result); // a plain value
+      this.#finish(true, handlerResult); // a plain value
+      return;
+    }
+    // The slot is given back after the handler's own teardown has run, not at its `complete`:
+    // only then has the handler really stopped using the server.
+    if (this.#aborted) {
+      // Cancelled while the handler was being called: never start its stream.
+      this.#settle();
       return;
     }
     let last: unknown = undefined;
-    this.#inner = observable.subscribe({
+    let result: { ok: boolean; value: unknown } | undefined;
+    const inner = observable.subscribe({
       next: (value) => {
         last = value;
       },
-      error: (error: unknown) => this.#finish(false, error),
-      complete: () => this.#finish(true, last),
+      error: (error: unknown) => {
+        result = { ok: false, value: error };
+        this.#afterInner();
+      },
+      complete: () => {
+        result = { ok: true, value: last };
+        this.#afterInner();
+      },
     });
-    if (this.settled) this.#inner.unsubscribe();
+    this.#inner = inner;
+    this.#innerResult = () => result;
+    if (this.settled) inner.unsubscribe();
+    else if (result !== undefined) this.#finish(result.ok, result.value); // finished synchronously
+  }
+
+  /** The handler's Observable finished: run its teardown, then settle with its result. */
+  #afterInner(): void {
+    const inner = this.#inner;
+    if (inner === undefined) return; // still inside subscribe: handled when it returns
+    inner.unsubscribe();
+    const result = this.#innerResult?.();
+    if (result !== undefined) this.#finish(result.ok, result.value);
   }
 
   #finish(ok: boolean, valueOrError: unknown): void {

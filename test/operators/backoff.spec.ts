@@ -160,6 +160,8 @@ describe('backoffDelay', () => {
     const options = resolveBackoff({ initialDelayMs: 70, multiplier: 1, jitter: 'none' });
     expect(delays(5, options, Math.random)).toEqual([70, 70, 70, 70, 70]);
     expect(backoffDelay(100_000, undefined, options, Math.random)).toBe(70);
+    // 1 ** Infinity is NaN in JavaScript: the guard must catch it before it becomes a delay.
+    expect(backoffDelay(Infinity, undefined, options, Math.random)).toBe(70);
   });
 
   it('should stay at the cap at and past the retry where the Go original overflowed', () => {

@@ -1,0 +1,102 @@
+// Markdown for the driver: per scenario, a table of median (min–max) over the ok runs of each
+// variant, the ratio of the first (smt-rx) row to every row, and the issue's targets checked.
+
+/** Median, min and max of a metric over the ok runs; undefined when no run reported it. */
+export function spread(runs, key) {
+  const values = runs.filter((run) => run.ok && typeof run[key] === 'number').map((run) => run[key]);
+  if (values.length === 0) return undefined;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  const median = values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  return { median, min: values[0], max: values[values.length - 1], count: values.length };
+}
+
+export function formatValue(value, format) {
+  if (format === 'rate') {
+    if (value >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
+    if (value >= 1e3) return `${(value / 1e3).toPrecision(3)}k`;
+  }
+  if (Number.isInteger(value) || Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toPrecision(3);
+}
+
+const formatRatio = (ratio) => `${ratio >= 100 ? Math.round(ratio) : ratio.toPrecision(3)}×`;
+
+function formatSpread(stats, format) {
+  if (stats === undefined) return '–';
+  const median = formatValue(stats.median, format);
+  if (stats.count === 1) return median;
+  return `${median} (${formatValue(stats.min, format)}–${formatValue(stats.max, format)})`;
+}
+
+/** "failed: reason (n/m runs)" for a variant with failed runs, listing each distinct reason once. */
+function failureNote(runs) {
+  const failed = runs.filter((run) => !run.ok);
+  if (failed.length === 0) return '';
+  const reasons = [...new Set(failed.map((run) => run.error ?? 'no result'))].join('; ');
+  return `failed: ${reasons} (${failed.length}/${runs.length} runs)`;
+}
+
+/**
+ * One scenario's section. `variants` are the variants that ran (all, or the peers only) and
+ * `results` maps each one's label to its runs (parsed JSON lines). The subject of ratios and
+ * targets is always the scenario's first (smt-rx) variant; without it they are left out.
+ * Returns the markdown and the checked targets for the summary.
+ */
+export function renderScenario(scenario, variants, results) {
+  const subject = scenario.variants[0];
+  const runsOf = (label) => results.get(label) ?? [];
+  const subjectRan = variants.includes(subject);
+  const ratioMetrics = subjectRan ? scenario.metrics.filter((metric) => metric.ratio) : [];
+  const ratioOf = (other, key) => {
+    const a = spread(runsOf(subject.label), key);
+    const b = spread(runsOf(other.label), key);
+    return a && b && b.median !== 0 ? a.median / b.median : undefined;
+  };
+  const header = ['system', ...scenario.metrics.map((m) => m.label), ...ratioMetrics.map((m) => `${subject.label} / row (${m.label})`), 'runs'];
+  const rows = variants.map((v) => {
+    const runs = runsOf(v.label);
+    const cells = scenario.metrics.map((metric) => formatSpread(spread(runs, metric.key), metric.format));
+    const ratios = ratioMetrics.map((metric) => (v === subject ? '' : formatOptionalRatio(ratioOf(v, metric.key))));
+    return [v.label, ...cells, ...ratios, failureNote(runs) || `${runs.length} ok`];
+  });
+  const targets = scenario.targets.map((target) => checkTarget(scenario, target, runsOf, ratioOf));
+  const markdown = [
+    `### ${scenario.title}`,
+    '',
+    scenario.note,
+    '',
+    tableMarkdown(header, rows),
+    '',
+    ...targets.map((t) => `- Target: ${t.text} — **${t.status}**${t.value ? ` (${t.value})` : ''}`),
+  ].join('\n');
+  return { markdown, targets };
+}
+
+const formatOptionalRatio = (value) => (value === undefined ? '–' : formatRatio(value));
+
+/** A target is on the subject's median, or with `vs` on the ratio subject / that variant. */
+function checkTarget(scenario, target, runsOf, ratioOf) {
+  const metric = scenario.metrics.find((m) => m.key === target.metric);
+  let value;
+  let shown = '';
+  if (target.vs === undefined) {
+    value = spread(runsOf(scenario.variants[0].label), target.metric)?.median;
+    if (value !== undefined) shown = `${formatValue(value, metric.format)} ${metric.label}`;
+  } else {
+    value = ratioOf(scenario.variants.find((v) => v.label === target.vs), target.metric);
+    if (value !== undefined) shown = formatRatio(value);
+  }
+  const status = value === undefined ? 'not measured' : target.pass(value) ? 'met' : 'missed';
+  return { scenario: scenario.id, text: target.text, status, value: shown };
+}
+
+export function tableMarkdown(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function targetsTable(targets) {
+  const rows = targets.map((t) => [t.scenario, t.text, t.value || '–', t.status]);
+  return tableMarkdown(['scenario', 'target', 'smt-rx', 'status'], rows);
+}

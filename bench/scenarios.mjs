@@ -1,0 +1,152 @@
+// The scenarios of the Performance issue. Each one lists its child script, the variants compared
+// (the smt-rx variant first: every ratio is first row / other row), the metrics read from each
+// run's JSON line, and the issue's targets. Only the sizes differ between full and --quick mode.
+
+const FULL = {
+  throughput: 200_000,
+  backlog: 1_000_000,
+  cancel: { n: 100_000, k: 10_000 },
+  latency: 100_000,
+  providers: { n: 200_000, providers: 1_000 },
+  idle: 10_000,
+};
+
+// Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
+const QUICK = {
+  throughput: 2_000,
+  backlog: 20_000,
+  cancel: { n: 2_000, k: 200 },
+  latency: 5_000,
+  providers: { n: 2_000, providers: 1_000 },
+  idle: 1_000,
+};
+
+const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
+
+const int = (n) => n.toLocaleString('en-US');
+
+/** A variant runs `script <system> <args…>`; `label` names its row. */
+const variant = (system, args, label = system) => ({ label, system, args: [system, ...args] });
+
+export function buildScenarios(quick) {
+  const size = quick ? QUICK : FULL;
+  return [
+    throughput('throughput-16x1', '1 provider with 16 servers of limit 1', size.throughput, 16, 1),
+    throughput('throughput-1x16', '1 server with limit 16', size.throughput, 1, 16),
+    throughput('throughput-1x1', '1 server with limit 1', size.throughput, 1, 1),
+    backlog(size.backlog),
+    cancel(size.cancel),
+    latency(size.latency),
+    providers(size.providers),
+    idleTimers(size.idle),
+  ];
+}
+
+function throughput(id, shape, n, servers, limit) {
+  return {
+    id,
+    script: 'throughput.mjs',
+    title: `Throughput: ${int(n)} no-op tasks, random priority 0–9, ${shape}`,
+    note: `Time from the first submit to the last completion. Peers run with concurrency K = ${servers * limit}; only smt-rx and p-queue-priority use the priorities.`,
+    variants: ['smt-rx', ...PEERS].map((system) => variant(system, [n, servers, limit])),
+    metrics: [
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true },
+      { key: 'nsPerTask', label: 'ns/task', format: 'num' },
+    ],
+    targets: [
+      { metric: 'tasksPerSec', vs: 'fastq', text: 'smt-rx ≥ 1.0× fastq tasks/s', pass: (ratio) => ratio >= 1 },
+      { metric: 'tasksPerSec', vs: 'p-queue-priority', text: 'smt-rx ≥ 15× p-queue-priority tasks/s', pass: (ratio) => ratio >= 15 },
+    ],
+  };
+}
+
+function backlog(n) {
+  return {
+    id: 'backlog',
+    script: 'backlog.mjs',
+    title: `Backlog: ${int(n)} tasks queued behind a paused server`,
+    note: 'Heap bytes per queued task after GC ×3 and the submit cost per task, from the same run. Every system queues the same task function, so the task closure itself is excluded; smt-rx uses random priorities 0–9, the peers none (perf-baseline scenario 3).',
+    variants: ['smt-rx', 'p-queue', 'fastq'].map((system) => variant(system, [n])),
+    metrics: [
+      { key: 'bytesPerTask', label: 'heap B/task', format: 'num', ratio: true },
+      { key: 'submitNsPerTask', label: 'submit ns/task', format: 'num', ratio: true },
+      { key: 'maxRssMB', label: 'peak RSS MB', format: 'num' },
+    ],
+    targets: [
+      { metric: 'bytesPerTask', text: 'smt-rx ≤ 250 B per queued task', pass: (bytes) => bytes <= 250 },
+      { metric: 'submitNsPerTask', text: 'smt-rx submit ≤ 0.5 µs per task', pass: (ns) => ns <= 500 },
+    ],
+  };
+}
+
+function cancel({ n, k }) {
+  return {
+    id: 'cancel',
+    script: 'cancel.mjs',
+    title: `Cancel: ${int(k)} random tasks out of ${int(n)} queued`,
+    note: 'smt-rx: manager.cancel(id) on tasks with random priorities 0–9; p-queue: abort() on one AbortController per task (perf-baseline scenario 4). "Settled" adds one loop turn for the outcomes and rejections.',
+    variants: [variant('smt-rx', [n, k]), variant('p-queue', [n, k], 'p-queue (AbortSignal)')],
+    metrics: [
+      { key: 'usPerCancel', label: 'µs/cancel', format: 'num', ratio: true },
+      { key: 'usPerCancelSettled', label: 'µs/cancel, settled', format: 'num' },
+      { key: 'setupUsPerTask', label: 'setup µs/task', format: 'num' },
+    ],
+    targets: [{ metric: 'usPerCancel', text: 'smt-rx ≤ 5 µs per cancel', pass: (us) => us <= 5 }],
+  };
+}
+
+function latency(n) {
+  return {
+    id: 'latency',
+    script: 'latency.mjs',
+    title: `Latency: a priority-10 task submitted behind ${int(n)} queued, 16 busy slots`,
+    note: 'Time from submit to the probe function being entered; each task awaits one setImmediate; probes are injected while the backlog drains from 75% to 25% (perf-baseline scenario 5). smt-rx: 16 servers of limit 1; peers: concurrency 16. The two-FIFO pool is the floor.',
+    variants: [
+      variant('smt-rx', [n, 16, 1]),
+      variant('p-queue-priority', [n, 16, 1]),
+      variant('worker-pool', [n, 16, 1], 'two-FIFO pool (floor)'),
+    ],
+    metrics: [
+      { key: 'p99Us', label: 'p99 µs', format: 'num', ratio: true },
+      { key: 'p50Us', label: 'p50 µs', format: 'num' },
+      { key: 'maxUs', label: 'max µs', format: 'num' },
+      { key: 'probes', label: 'probes', format: 'num' },
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate' },
+    ],
+    targets: [{ metric: 'p99Us', text: 'smt-rx p99 ≤ 20 µs', pass: (us) => us <= 20 }],
+  };
+}
+
+function providers({ n, providers: count }) {
+  const many = `smt-rx, ${int(count)} providers`;
+  const one = 'smt-rx, 1 provider';
+  return {
+    id: 'providers',
+    script: 'throughput.mjs',
+    title: `Providers: ${int(n)} tasks spread over ${int(count)} providers vs 1 provider`,
+    note: 'All providers share one pool of 16 servers of limit 1, so the concurrency is the same and only the scheduling work differs. Tasks go to providers round-robin.',
+    variants: [variant('smt-rx', [n, 16, 1, count], many), variant('smt-rx', [n, 16, 1, 1], one)],
+    metrics: [
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true },
+      { key: 'nsPerTask', label: 'ns/task', format: 'num' },
+    ],
+    targets: [{ metric: 'tasksPerSec', vs: one, text: `${int(count)} providers ≥ 0.8× the 1-provider rate`, pass: (ratio) => ratio >= 0.8 }],
+  };
+}
+
+function idleTimers(n) {
+  return {
+    id: 'idle-timers',
+    script: 'idle-timers.mjs',
+    title: `Idle timers: ${int(n)} tasks waiting on a paused server`,
+    note: "Active 'Timeout' resources (process.getActiveResourcesInfo()) with 1 task waiting and with all waiting; timer calls counts every setTimeout/setInterval call made while queuing the rest, including unref'ed timers.",
+    variants: [variant('smt-rx', [n])],
+    metrics: [
+      { key: 'timersWith1', label: 'timers, 1 waiting', format: 'num' },
+      { key: 'timersWithN', label: `timers, ${int(n)} waiting`, format: 'num' },
+      { key: 'addedTimers', label: 'added', format: 'num' },
+      { key: 'timerCalls', label: 'timer calls', format: 'num' },
+    ],
+    targets: [{ metric: 'addedTimers', text: 'no timer per waiting task (0 timers added)', pass: (added) => added <= 0 }],
+  };
+}
