@@ -25,8 +25,11 @@ export function virtualPromise<T>(ms: number, value: T, scheduler: SchedulerLike
   const callbacks: Array<[((v: T) => unknown) | null | undefined, ((e: unknown) => unknown) | null | undefined]> = [];
   let settled: { ok: boolean; value: unknown } | undefined;
   scheduler.schedule(() => {
-    settled = { ok: !fail, value: fail ? value : value };
-    for (const [ok, err] of callbacks) (settled.ok ? ok?.(value) : err?.(value));
+    settled = { ok: !fail, value };
+    for (const [ok, err] of callbacks) {
+      if (settled.ok) ok?.(value);
+      else err?.(value);
+    }
   }, ms);
   return {
     then(onOk, onErr) {
