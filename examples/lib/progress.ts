@@ -4,7 +4,7 @@
  * `StatsSnapshot` it reads.
  */
 import { auditTime, sampleTime, tap, type Observable, type Subscription } from 'rxjs';
-import { coversKey, normalizeServerKey, type StatsSnapshot } from '../../src/index.js';
+import { coversKey, normalizeServerKey, type ProviderStats, type StatsSnapshot } from '../../src/index.js';
 
 /** One provider's row: its name, how many tasks it will get in all, and its pool. */
 export interface ProviderRow {
@@ -59,6 +59,8 @@ export class ProgressView {
   readonly #title: string;
   readonly #rows: ReadonlyArray<ProviderRow & { readonly budgets: readonly BudgetLabel[] }>;
   readonly #sharedNote: string | undefined;
+  /** Budget limits from the first snapshot, for the last draw after shutdown. */
+  readonly #limits: ReadonlyMap<string, number>;
   #latest: StatsSnapshot;
   #drawnLines = 0;
   #subscription: Subscription | undefined = undefined;
@@ -69,25 +71,30 @@ export class ProgressView {
     this.#title = title;
     this.#startedAt = startedAt;
     this.#latest = initial;
+    this.#limits = new Map(Object.entries(initial.servers).map(([key, budget]) => [key, budget.limit]));
     // Which budgets each provider draws on, and which of them more than one provider shares.
     const budgetKeys = Object.keys(initial.servers);
-    const users = new Map<string, number>();
+    const users = new Map<string, string[]>();
     const withBudgets = rows.map((row) => {
       const keys = [...new Set(row.servers.map((server) => budgetKeyOf(server, budgetKeys)))];
-      for (const key of keys) users.set(key, (users.get(key) ?? 0) + 1);
+      for (const key of keys) users.set(key, [...(users.get(key) ?? []), row.provider]);
       return { ...row, keys };
     });
-    const shared = [...users].filter(([, count]) => count > 1).map(([key]) => key);
+    const sharedBy = [...users].filter(([, providers]) => providers.length > 1);
+    const shared = sharedBy.map(([key]) => key);
     this.#rows = withBudgets.map(({ keys, ...row }) => ({
       ...row,
       budgets: keys.map((key) => ({ key, label: shortName(key) + (shared.includes(key) ? '*' : '') })),
     }));
     this.#sharedNote =
-      shared.length === 0 ? undefined : `* ${shared.map(shortName).join(', ')}: one budget shared by several providers`;
+      sharedBy.length === 0
+        ? undefined
+        : sharedBy.map(([key, providers]) => `* ${shortName(key)}: one budget shared by ${providers.join(' and ')}`).join('; ');
   }
 
   /** Starts drawing from a stats stream; the block is drawn one last time when the stream completes. */
   attach(stats$: Observable<StatsSnapshot>): void {
+    if (!this.#tty) this.#out.write(`${this.#title}${this.#sharedNote === undefined ? '' : `\n${this.#sharedNote}`}\n`);
     this.#subscription = stats$
       .pipe(
         tap((snapshot) => {
@@ -126,32 +133,53 @@ export class ProgressView {
 
   #draw(): void {
     const stats = this.#latest;
-    const lines = this.#rows.map((row) => {
+    const rows = this.#rows.map((row) => {
       const p = stats.providers[row.provider];
-      if (p === undefined) return `${row.provider.padEnd(4)} (no stats)`;
-      const finished = p.succeeded + p.failed + p.cancelled;
-      const busy = row.budgets
-        .map(({ key, label }) => {
-          const budget = stats.servers[key];
-          return budget === undefined ? `${label} ?` : `${label} ${budget.inUse}/${budget.limit}`;
-        })
-        .join('  ');
-      return (
-        `${row.provider.padEnd(4)} ${bar(finished / row.total, 16)} ${pct(finished / row.total)}  ` +
-        `queued ${num(p.queued, 3)}  running ${num(p.running, 2)}  done ${num(p.succeeded, 3)}  ` +
-        `failed ${num(p.failed, 2)}  retries ${num(p.retries, 2)}  │ busy: ${busy}`
-      );
+      const busy = row.budgets.map(({ key, label }) => `${label} ${this.#busy(stats, key)}`).join('  ');
+      return { row, p, busy };
     });
     if (!this.#tty) {
+      // Appended: one labelled line per provider, easy to grep in a CI log.
       const clock = this.#clock();
-      this.#out.write(lines.map((line) => `${clock}  ${line}\n`).join(''));
+      for (const { row, p, busy } of rows) {
+        const counts =
+          p === undefined
+            ? '(no stats)'
+            : `${pct(finished(p) / row.total)}  queued ${p.queued}  running ${p.running}  done ${p.succeeded}  ` +
+              `failed ${p.failed}  retries ${p.retries}`;
+        this.#out.write(`${clock}  ${row.provider.padEnd(4)} ${counts}  │ busy: ${busy}\n`);
+      }
       return;
     }
-    const block = [`${this.#title} · ${this.#clock().trim()}`, ...lines];
+    // Redrawn in place: a small table under a header row.
+    const block = [
+      `${this.#title} · ${this.#clock().slice(1, -1).trim()}`,
+      `${''.padEnd(NAME_WIDTH + BAR_WIDTH + 6)}${COLUMNS.map(([name, width]) => name.padStart(width)).join('')} │ busy (in use/limit)`,
+    ];
+    for (const { row, p, busy } of rows) {
+      const left = `${row.provider.padEnd(NAME_WIDTH)}`;
+      if (p === undefined) {
+        block.push(`${left}(no stats)`);
+        continue;
+      }
+      const values = [p.queued, p.running, p.succeeded, p.failed, p.retries];
+      const fraction = finished(p) / row.total;
+      block.push(
+        `${left}${bar(fraction, BAR_WIDTH)} ${pct(fraction)} ` +
+          `${COLUMNS.map(([, width], i) => String(values[i]).padStart(width)).join('')} │ ${busy}`,
+      );
+    }
     if (this.#sharedNote !== undefined) block.push(this.#sharedNote);
     this.#erase();
     this.#out.write(block.map((line) => `${this.#fit(line)}\n`).join(''));
     this.#drawnLines = block.length;
+  }
+
+  /** `3/4`. After shutdown the manager reports no budgets any more: nothing holds a slot then. */
+  #busy(stats: StatsSnapshot, key: string): string {
+    const budget = stats.servers[key];
+    const limit = budget?.limit ?? this.#limits.get(key);
+    return `${budget?.inUse ?? 0}/${limit ?? '?'}`;
   }
 
   /** Moves the cursor to the top of the block and clears everything below it. */
@@ -171,6 +199,21 @@ export class ProgressView {
   }
 }
 
+const NAME_WIDTH = 5;
+const BAR_WIDTH = 12;
+/** Column titles of the terminal view and their widths. */
+const COLUMNS: ReadonlyArray<readonly [string, number]> = [
+  ['queued', 8],
+  ['running', 9],
+  ['done', 7],
+  ['failed', 8],
+  ['retries', 9],
+];
+
+function finished(p: ProviderStats): number {
+  return p.succeeded + p.failed + p.cancelled;
+}
+
 function bar(fraction: number, width: number): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
@@ -180,15 +223,12 @@ function pct(fraction: number): string {
   return `${Math.floor(Math.min(1, Math.max(0, fraction)) * 100)}%`.padStart(4);
 }
 
-function num(n: number, width: number): string {
-  return String(n).padStart(width);
-}
-
-/** A plain-text table: first column left-aligned, the others right-aligned. */
+/** A plain-text table: numbers (and durations) right-aligned, text left-aligned. */
 export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^([\d.]+( ms| s)?|–)$/.test(row[i] ?? '')));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ');
+    cells.map((cell, i) => (numeric[i] === true ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('───');
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

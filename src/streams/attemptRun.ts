@@ -76,7 +76,6 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
 
   start(): void {
     this.host.started(this);
-    if (this.timeoutMs !== Infinity) this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE);
     let result: unknown;
     try {
       result = this.host.invoke(this.record, this);
@@ -86,6 +85,11 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     }
     if (this.settled) return; // the handler cancelled its own task and we already settled
     this.#follow(result);
+    // Booked only for work still under way, still counted from the start: a handler that settles
+    // synchronously never costs a timer.
+    if (!this.settled && !this.#decided && this.timeoutMs !== Infinity) {
+      this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, this.startedAt);
+    }
   }
 
   /** Stops the attempt from outside (cancel, forced shutdown): its result no longer counts. */
@@ -204,8 +208,9 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     this.settled = true;
     this.host.timeline.cancel(this.#deadline);
     this.host.timeline.cancel(this.#grace);
-    this.host.settled(this);
+    // Slot first (completing releases it), then the host: what it does next sees the slot free.
     this.subscriber.complete();
+    this.host.settled(this);
   }
 }
 

@@ -11,7 +11,8 @@ export function buildStats(lanes: Iterable<ProviderLane>, broker: SlotBroker<Tas
   for (const budget of broker.budgets()) {
     let waiters = 0;
     for (const member of broker.membersOf(budget)) waiters += member.queue.size;
-    setOwn(servers, budget, { ...broker.coordinator.budget(budget), waiters });
+    const { limit, inUse } = broker.coordinator.budget(budget);
+    setOwn(servers, budget, { limit, inUse, waiters });
   }
   return { providers, servers };
 }

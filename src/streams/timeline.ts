@@ -37,9 +37,9 @@ export class Timeline {
 
   constructor(readonly scheduler: SchedulerLike) {}
 
-  /** Books `target.onTime` for `delayMs` from now. */
-  after(delayMs: number, target: TimelineTarget, kind = 0): TimelineEntry {
-    const entry: TimelineEntry = { at: this.scheduler.now() + delayMs, seq: this.#seq++, target, kind, cancelled: false };
+  /** Books `target.onTime` for `delayMs` from `now` (pass it when already read: the clock costs). */
+  after(delayMs: number, target: TimelineTarget, kind = 0, now = this.scheduler.now()): TimelineEntry {
+    const entry: TimelineEntry = { at: now + delayMs, seq: this.#seq++, target, kind, cancelled: false };
     this.#heap.push(entry);
     this.#live++;
     if (entry.at < this.#armedAt) this.#arm(entry.at);
@@ -60,7 +60,7 @@ export class Timeline {
     return this.#live;
   }
 
-  /** Cancels everything; the timeline stays usable. */
+  /** Cancels everything and drops the timer (so an idle process can exit); the timeline stays usable. */
   clear(): void {
     this.#heap.clear();
     this.#live = 0;

@@ -21,6 +21,9 @@ describe('shutdown', () => {
       expect(eventsDone).toBe(true);
       expect(statsDone).toBe(true);
       expect(await promise).toEqual({ mode: 'drain', succeeded: 5, failed: 0, cancelled: 0, unfinished: [] });
+      // Stats keep every budget after shutdown, with nothing in use.
+      expect(m.stats().servers).toEqual({ s: { limit: 1, inUse: 0, waiters: 0 } });
+      expect(m.stats().providers['p']).toMatchObject({ succeeded: 5, queued: 0, running: 0 });
     });
   });
 
