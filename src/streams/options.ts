@@ -80,9 +80,10 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   if (options.coordinator !== undefined && (options.serverLimits !== undefined || options.defaultServerLimit !== undefined)) {
     throw new TypeError('Give `serverLimits` and `defaultServerLimit` to the coordinator, not beside `coordinator`');
   }
-  if (options.serverLimits !== undefined && (options.serverLimits === null || typeof options.serverLimits !== 'object')) {
-    throw new InvalidOptionError('serverLimits', 'an object of server key -> limit', options.serverLimits);
-  }
+  if (options.serverLimits !== undefined) checkServerLimits(options.serverLimits);
+  checkOptional('retry', options.retry, expectPlainObject);
+  checkOptional('slotWait', options.slotWait, expectPlainObject);
+  checkOptional('coordinator', options.coordinator, expectCoordinator);
   const retry = options.retry ?? {};
   checkOptional('retry.maxRetries', retry.maxRetries, expectNonNegativeInteger);
   checkOptional('retry.isRetryable', retry.isRetryable, expectFunction);
@@ -121,6 +122,33 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     ownsCoordinator: options.coordinator === undefined,
     logger: options.logger,
   };
+}
+
+const expectPlainObject = (v: unknown): string | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object';
+
+const COORDINATOR_METHODS = ['budgetOf', 'budget', 'tryAcquire', 'release', 'setLimit', 'removeLimit', 'limits', 'close'];
+
+// Duck-typed: the Redis coordinator and user-written ones are not instances of one class.
+const expectCoordinator = (v: unknown): string | undefined => {
+  if (v === null || typeof v !== 'object') return 'a SlotCoordinator';
+  const c = v as Record<string, unknown>;
+  const changes = c['changes$'] as { subscribe?: unknown } | null | undefined;
+  return COORDINATOR_METHODS.every((m) => typeof c[m] === 'function') && typeof changes?.subscribe === 'function'
+    ? undefined
+    : `a SlotCoordinator (${COORDINATOR_METHODS.join(', ')} and changes$)`;
+};
+
+/** The object itself and its keys; the limits are checked by the coordinator that takes them. */
+function checkServerLimits(limits: unknown): void {
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
+    throw new InvalidOptionError('serverLimits', 'an object of server key -> limit', limits);
+  }
+  for (const key of Object.keys(limits)) {
+    if (expectNonEmptyString(key, 2048) !== undefined) {
+      throw new InvalidOptionError('serverLimits', 'an object whose keys are servers or URL prefixes of 1 to 2048 characters', key);
+    }
+  }
 }
 
 /** A provider is checked the same way at creation and when added live. */

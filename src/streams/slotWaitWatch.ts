@@ -9,7 +9,9 @@ import type { Timeline, TimelineEntry, TimelineTarget } from './timeline.js';
  */
 export class SlotWaitWatch implements TimelineTarget {
   #records: TaskRecord[] = [];
+  // When each entry entered the queue, and which of the task's entries it was.
   #times: number[] = [];
+  #entries: number[] = [];
   #head = 0;
   #entry: TimelineEntry | undefined = undefined;
 
@@ -19,9 +21,10 @@ export class SlotWaitWatch implements TimelineTarget {
     readonly expired: (record: TaskRecord, waitedMs: number) => void,
   ) {}
 
-  watch(record: TaskRecord): void {
+  watch(record: TaskRecord, now: number): void {
     this.#records.push(record);
-    this.#times.push(record.enqueuedAt);
+    this.#times.push(now);
+    this.#entries.push(record.entries);
     if (this.#entry === undefined) this.#book();
   }
 
@@ -31,7 +34,7 @@ export class SlotWaitWatch implements TimelineTarget {
     while (this.#head < this.#records.length) {
       const record = this.#records[this.#head] as TaskRecord;
       const enteredAt = this.#times[this.#head] as number;
-      const stillWaiting = record.state === TaskState.Queued && record.enqueuedAt === enteredAt;
+      const stillWaiting = record.state === TaskState.Queued && record.entries === this.#entries[this.#head];
       if (stillWaiting && enteredAt + this.maxWaitMs > now) break;
       this.#records[this.#head] = undefined as unknown as TaskRecord;
       this.#head++;
@@ -40,6 +43,7 @@ export class SlotWaitWatch implements TimelineTarget {
     if (this.#head === this.#records.length) {
       this.#records = [];
       this.#times = [];
+      this.#entries = [];
       this.#head = 0;
     } else {
       this.#book();
@@ -51,6 +55,7 @@ export class SlotWaitWatch implements TimelineTarget {
     this.#entry = undefined;
     this.#records = [];
     this.#times = [];
+    this.#entries = [];
     this.#head = 0;
   }
 

@@ -30,7 +30,8 @@ import { SlotWaitWatch } from './slotWaitWatch.js';
 import { validateTaskInput } from './validateTaskInput.js';
 import { buildStats } from './stats.js';
 import { TaskHandleImpl, type TaskHandle } from './taskHandle.js';
-import { type CommandFn, TaskRecord, TaskState } from './taskRecord.js';
+import { type CommandFn, TaskRecord, TaskState, type TaskExtras } from './taskRecord.js';
+import { TaskRegistry } from './taskRegistry.js';
 import { Timeline } from './timeline.js';
 
 export interface CommandOptions {
@@ -105,7 +106,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   readonly #o: ResolvedOptions;
   readonly #lanes = new Map<string, ProviderLane>();
   // Every live task by id: queued, waiting, running, or finished while its last attempt settles.
-  readonly #registry = new Map<string, TaskRecord>();
+  readonly #registry = new TaskRegistry();
   readonly #broker: SlotBroker<TaskRecord>;
   readonly #events = new Subject<TaskEvent>();
   readonly events$ = this.#events.asObservable();
@@ -153,8 +154,10 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const lane = this.#lanes.get(input.provider);
     if (lane === undefined) return left({ _tag: 'UnknownProvider', provider: input.provider });
     const seq = this.#seq++;
-    const id = input.id ?? this.#newId('task', seq);
-    if (this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const id = this.#idFor(input.id, 1, seq);
+    if (id !== undefined && this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const { timeoutMs, callbackName } = input;
+    const extras = timeoutMs === undefined && callbackName === undefined ? undefined : { timeoutMs, callbackName };
     const record = new TaskRecord(
       id,
       lane.name,
@@ -164,18 +167,16 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       this.timeline.scheduler.now(),
       seq,
       1,
-      input.timeoutMs,
-      input.callbackName,
-      undefined,
+      extras,
     );
-    this.#accept(lane, record);
+    this.#accept(lane, record, id === undefined);
     return right(new TaskHandleImpl<R>(this, record));
   }
 
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>> {
     const submitted = this.submit<P, R>(input);
     if (submitted._tag === 'Left') return Promise.reject(new SubmitRejectedError(submitted.left));
-    const record = this.#registry.get(submitted.right.id) as TaskRecord;
+    const record = (submitted.right as TaskHandleImpl<R>).record;
     return new Promise((resolve) => this.#onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<R>)));
   }
 
@@ -186,15 +187,16 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const lane = this.#lanes.get(provider);
     if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
     const seq = this.#seq++;
-    const id = options.id ?? this.#newId('command', seq);
-    if (this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
-    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.scheduler.now(), seq, 0, options.timeoutMs, '', fn as CommandFn);
-    this.#accept(lane, record);
+    const id = this.#idFor(options.id, 0, seq);
+    if (id !== undefined && this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', command: fn as CommandFn };
+    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.scheduler.now(), seq, 0, extras);
+    this.#accept(lane, record, id === undefined);
     return right(new TaskHandleImpl<R>(this, record));
   }
 
-  #accept(lane: ProviderLane, record: TaskRecord): void {
-    this.#registry.set(record.id, record);
+  #accept(lane: ProviderLane, record: TaskRecord, generatedId: boolean): void {
+    this.#registry.add(record, generatedId);
     if (this.#events.observed) {
       this.#events.next({ type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
     }
@@ -203,18 +205,23 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
 
   /** Into the queue (first time or after a backoff); it may start at once. */
   #enterQueue(lane: ProviderLane, record: TaskRecord): void {
+    record.entries++;
     lane.enqueue(record);
-    if (record.state === TaskState.Queued) {
-      lane.slotWait?.watch(record);
-      if (this.#events.observed) {
-        this.#events.next({ type: 'waiting-for-slot', id: record.id, provider: record.provider, at: this.timeline.scheduler.now() });
-      }
+    if (record.state === TaskState.Queued && (lane.slotWait !== undefined || this.#events.observed)) {
+      const now = this.timeline.scheduler.now();
+      lane.slotWait?.watch(record, now);
+      if (this.#events.observed) this.#events.next({ type: 'waiting-for-slot', id: record.id, provider: record.provider, at: now });
     }
     this.#statsChanged();
   }
 
-  #newId(prefix: string, seq: number): string {
-    let id = `${prefix}-${seq}`;
+  /**
+   * The id to register: the given one, or undefined for a generated one. In the rare case where a
+   * live task was given the id this task would generate, it gets that id with a suffix instead.
+   */
+  #idFor(given: string | undefined, lane: 0 | 1, seq: number): string | undefined {
+    if (given !== undefined || !this.#registry.generatedIdTaken(lane, seq)) return given;
+    let id = `${lane === 0 ? 'command' : 'task'}-${seq}~`;
     while (this.#registry.has(id)) id += '~';
     return id;
   }
@@ -262,9 +269,10 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       this.#finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: now - record.submittedAt }, now);
       return;
     }
-    const delayMs = backoffDelay(record.attempts, record.lastDelayMs, this.#o.backoff, this.#o.random);
-    record.lastDelayMs = delayMs;
-    record.retryAt = now + delayMs;
+    const retry = (record.retry ??= { backoff: undefined, retryAt: 0, lastDelayMs: undefined });
+    const delayMs = backoffDelay(record.attempts, retry.lastDelayMs, this.#o.backoff, this.#o.random);
+    retry.lastDelayMs = delayMs;
+    retry.retryAt = now + delayMs;
     record.state = TaskState.Waiting;
     lane.waiting++;
     lane.retries++;
@@ -284,22 +292,22 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   settled(run: AttemptRun): void {
     const record = run.record;
     if (record.attempt === run) record.attempt = undefined;
-    if (record.state === TaskState.Waiting && record.backoff === undefined) {
+    const retry = record.retry;
+    if (record.state === TaskState.Waiting && retry !== undefined && retry.backoff === undefined) {
       // The backoff counts from the failure, but the retry never overlaps its last attempt.
-      const delay = Math.max(0, record.retryAt - this.timeline.scheduler.now());
-      record.backoff = this.timeline.after(delay, { onTime: () => this.#retryNow(record) });
+      const delay = Math.max(0, retry.retryAt - this.timeline.scheduler.now());
+      retry.backoff = this.timeline.after(delay, { onTime: () => this.#retryNow(record) });
     } else if (record.state === TaskState.Done) {
       this.#forget(record);
     }
   }
 
   #retryNow(record: TaskRecord): void {
-    record.backoff = undefined;
+    if (record.retry !== undefined) record.retry.backoff = undefined;
     if (record.state !== TaskState.Waiting) return;
     const lane = this.#lanes.get(record.provider) as ProviderLane;
     lane.waiting--;
     record.state = TaskState.Queued;
-    record.enqueuedAt = this.timeline.scheduler.now();
     this.#enterQueue(lane, record);
   }
 
@@ -353,7 +361,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
 
   /** The id is free again once the outcome is out and no attempt of it holds a slot. */
   #forget(record: TaskRecord): void {
-    if (this.#registry.get(record.id) === record) this.#registry.delete(record.id);
+    this.#registry.delete(record);
     if (this.#phase === 'stopping' && this.#registry.size === 0) this.#stop();
   }
 
@@ -409,8 +417,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
         result = { _tag: 'RemovedFromQueue' };
         break;
       case TaskState.Waiting:
-        this.timeline.cancel(record.backoff);
-        record.backoff = undefined;
+        this.timeline.cancel(record.retry?.backoff);
+        if (record.retry !== undefined) record.retry.backoff = undefined;
         lane.waiting--;
         result = { _tag: 'CancelledWhileWaiting' };
         break;
