@@ -110,7 +110,15 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
       if (sourceDone && queue.size === 0) subscriber.complete();
     };
     const release = (): void => {
-      while (credit > 0 && queue.pull()) credit--;
+      // Spend the credit before pulling: the consumer may answer the pulled item with more demand
+      // synchronously, and that nested release must not spend this credit a second time.
+      while (credit > 0 && queue.size > 0) {
+        credit--;
+        if (!queue.pull()) {
+          credit++;
+          break;
+        }
+      }
       completeIfDrained();
     };
     const disconnect = queue.connect((ranked) => subscriber.next(ranked.value));

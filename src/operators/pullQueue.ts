@@ -26,6 +26,11 @@ export class PullQueue<T> {
     return this.#size;
   }
 
+  /** True while a consumer is connected, so that `pull()` can deliver. */
+  get connected(): boolean {
+    return this.#sink !== undefined;
+  }
+
   /** Adds an item; tells the watcher when the queue was empty before. */
   push(item: T): void {
     this.#heap.push(item);

@@ -83,6 +83,13 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       if (sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
     };
 
+    // Leaves the broker before the failed item's slot is released, so that slot cannot start this
+    // pipeline's next waiting item (the teardown may not be registered yet during subscribe).
+    const fail = (error: unknown): void => {
+      subscriber.error(error);
+      broker.leave(member);
+    };
+
     const start = (item: T, lease: SlotLease): void => {
       let released = false;
       const release = (): void => {
@@ -94,8 +101,8 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       try {
         input = work(item, lease);
       } catch (error) {
+        fail(error);
         release();
-        subscriber.error(error);
         return;
       }
       // Assigned after subscribe returns; a synchronous inner finishes before that.
@@ -104,8 +111,8 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
         next: (value) => subscriber.next(value),
         error: (error) => {
           if (inner !== undefined) running.delete(inner);
+          fail(error);
           release();
-          subscriber.error(error);
         },
         complete: () => {
           if (inner !== undefined) running.delete(inner);
@@ -125,13 +132,6 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       member.pending = undefined;
       if (lease !== undefined) start(item, lease);
     });
-
-    const serversSubscription = Array.isArray(config.servers)
-      ? (broker.setServers(member, config.servers), undefined)
-      : (config.servers as Observable<readonly string[]>).subscribe({
-          next: (servers) => broker.setServers(member, servers),
-          error: (error) => subscriber.error(error),
-        });
 
     const sourceSubscription = source.subscribe({
       next: (item) => {
@@ -157,14 +157,27 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       },
     });
 
+    // Servers last: the consumer of a shared queue (priorityBuffer upstream) is connected by now,
+    // so items already waiting in it can be pulled as soon as there are slots. A source that
+    // already errored or completed needs no servers.
+    const serversSubscription = subscriber.closed
+      ? undefined
+      : Array.isArray(config.servers)
+      ? (broker.setServers(member, config.servers), undefined)
+      : (config.servers as Observable<readonly string[]>).subscribe({
+          next: (servers) => broker.setServers(member, servers),
+          error: (error) => subscriber.error(error),
+        });
+
     return () => {
       if (closed) return;
       closed = true;
+      // Leave first: the slots released below go to other pipelines, never to this one's waiting items.
+      broker.leave(member);
       sourceSubscription.unsubscribe();
       serversSubscription?.unsubscribe();
       for (const inner of running) inner.unsubscribe();
       running.clear();
-      broker.leave(member);
       if (config.broker === undefined) broker.dispose();
     };
   });

@@ -192,15 +192,17 @@ export class SlotBroker<T> {
       const entry = share.entries[share.cursor % share.entries.length] as ServerEntry;
       if (!this.coordinator.tryAcquire(entry.key)) return;
       share.cursor = (share.cursor + 1) % share.entries.length;
+      this.#served(budget, member);
       this.#deliver(member, entry);
     }
   }
 
   /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
   #fillMember(member: BrokerMember<T>): void {
-    while (member.queue.size > 0) {
+    while (hasWaiting(member)) {
       const entry = this.#leastLoaded(member);
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
+      this.#served(entry.budget, member);
       this.#deliver(member, entry);
     }
   }
@@ -219,21 +221,29 @@ export class SlotBroker<T> {
   #bestWaiting(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
     if (members.length === 1) {
       const only = members[0] as BrokerMember<T>;
-      return only.queue.size > 0 ? only : undefined;
+      return hasWaiting(only) ? only : undefined;
     }
     let best: BrokerMember<T> | undefined;
     let bestHead: T | undefined;
     for (const member of members) {
-      if (member.queue.size === 0) continue;
+      if (!hasWaiting(member)) continue;
       const head = member.queue.peek() as T;
       if (best === undefined || (this.#compare !== undefined && this.#compare(head, bestHead as T) < 0)) {
         best = member;
         bestHead = head;
       }
     }
-    // Without a comparator, rotate who goes first so no member starves.
-    if (best !== undefined && this.#compare === undefined) rotateToEnd(members as BrokerMember<T>[], best);
     return best;
+  }
+
+  /**
+   * Without a comparator, members take turns: the one that got a slot goes last on that budget.
+   * Only after it got the slot: rotating on a failed attempt undid the previous turn.
+   */
+  #served(budget: string, member: BrokerMember<T>): void {
+    if (this.#compare !== undefined) return;
+    const members = this.#membersByBudget.get(budget);
+    if (members !== undefined && members.length > 1) rotateToEnd(members, member);
   }
 
   /** The server with the lowest in-use/limit ratio that has room; ties go in rotation. */
@@ -258,6 +268,15 @@ export class SlotBroker<T> {
     if (best !== undefined) member.cursor = (bestIndex + 1) % count;
     return best;
   }
+}
+
+/**
+ * True when the member has items a slot can be given to. A queue with no consumer connected (its
+ * pipeline is not subscribed yet, or is being torn down) delivers nothing: offering it the slot
+ * would release it, which offers it again, forever.
+ */
+function hasWaiting<T>(member: BrokerMember<T>): boolean {
+  return member.queue.size > 0 && member.queue.connected;
 }
 
 function rotateToEnd<T>(list: T[], item: T): void {

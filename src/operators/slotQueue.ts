@@ -4,6 +4,8 @@
  */
 export interface SlotQueue<T> {
   readonly size: number;
+  /** True while a consumer is connected, so that `pull()` can deliver. */
+  readonly connected: boolean;
   /** The item that would leave next. */
   peek(): T | undefined;
   /** Takes the head out and hands it to the connected consumer; false when empty or unconnected. */
@@ -21,6 +23,10 @@ export class FifoQueue<T> implements SlotQueue<T> {
 
   get size(): number {
     return this.#items.length - this.#head;
+  }
+
+  get connected(): boolean {
+    return this.#sink !== undefined;
   }
 
   push(item: T): void {
