@@ -2,6 +2,9 @@
 export { priorityBuffer } from './priorityBuffer.js';
 export type { PriorityBufferConfig, PriorityBufferQueueConfig } from './priorityBuffer.js';
 export { PullQueue } from './pullQueue.js';
+export { LevelQueue, compareRanked } from './levelQueue.js';
+export type { Ranked } from './levelQueue.js';
+export type { BufferQueue, SlotQueue } from './slotQueue.js';
 export type { Comparator } from './pullQueue.js';
 export { serverSlots } from './serverSlots.js';
 export type { ServerSlotsConfig } from './serverSlots.js';

@@ -2,7 +2,8 @@ import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { operate } from './operate.js';
-import { PullQueue } from './pullQueue.js';
+import { LevelQueue, type Ranked } from './levelQueue.js';
+import { type BufferQueue, isBufferQueue } from './slotQueue.js';
 
 /** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
 export interface PriorityBufferConfig<T> {
@@ -16,7 +17,8 @@ export interface PriorityBufferConfig<T> {
 
 /** Options of the shared-queue form: a consumer such as `serverSlots` pulls from `queue`. */
 export interface PriorityBufferQueueConfig<T> {
-  readonly queue: PullQueue<T>;
+  /** A {@link PullQueue} (any order) or a {@link LevelQueue} (items that carry their rank). */
+  readonly queue: BufferQueue<T>;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface PriorityBufferQueueConfig<T> {
  * Two forms:
  * - `priorityBuffer({ priority, isCommand, demand })`: `demand` emits credits; unused credits are
  *   kept, so an item arriving while credit is left is released at once.
- * - `priorityBuffer({ queue })`: the buffer fills a shared {@link PullQueue}; a consumer such as
+ * - `priorityBuffer({ queue })`: the buffer fills a shared queue ({@link PullQueue} or {@link LevelQueue}); a consumer such as
  *   {@link serverSlots} calls `queue.pull()` when it has room, and the pulled item is emitted.
  *
  * The output completes when the source has completed and every item has been released; source
@@ -58,8 +60,8 @@ export function priorityBuffer<T>(config: PriorityBufferConfig<T> | PriorityBuff
   return 'queue' in config ? fromSharedQueue(config.queue) : fromDemand(config);
 }
 
-function fromSharedQueue<T>(queue: PullQueue<T>): MonoTypeOperatorFunction<T> {
-  if (!(queue instanceof PullQueue)) throw new InvalidOptionError('queue', 'a PullQueue', queue);
+function fromSharedQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> {
+  if (!isBufferQueue(queue)) throw new InvalidOptionError('queue', 'a PullQueue or LevelQueue', queue);
   return operate<T, T>((source, subscriber) => {
     let sourceDone = false;
     const disconnect = queue.connect((item) => {
@@ -81,15 +83,10 @@ function fromSharedQueue<T>(queue: PullQueue<T>): MonoTypeOperatorFunction<T> {
   });
 }
 
-interface Ranked<T> {
+/** An item with the rank the buffer gave it on arrival. */
+interface Entry<T> extends Ranked {
   readonly value: T;
-  readonly lane: number;
-  readonly priority: number;
-  readonly seq: number;
 }
-
-const compareRanked = <T>(a: Ranked<T>, b: Ranked<T>): number =>
-  a.lane - b.lane || b.priority - a.priority || a.seq - b.seq;
 
 function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunction<T> {
   const { priority = () => 0, isCommand = () => false, demand } = config;
@@ -102,7 +99,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
   );
   return operate<T, T>((source, subscriber) => {
     // Fresh state per subscription, so a resubscription (retry, repeat) starts empty.
-    const queue = new PullQueue<Ranked<T>>(compareRanked);
+    const queue = new LevelQueue<Entry<T>>();
     let credit = 0;
     let seq = 0;
     let sourceDone = false;
@@ -122,7 +119,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
       completeIfDrained();
     };
     const disconnect = queue.connect((ranked) => subscriber.next(ranked.value));
-    const rank = (value: T): Ranked<T> => {
+    const rank = (value: T): Entry<T> => {
       const p = priority(value);
       if (typeof p !== 'number' || Number.isNaN(p)) {
         throw new InvalidOptionError('priority(item)', 'a number', p);
@@ -138,7 +135,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
     });
     const sourceSubscription = source.subscribe({
       next: (value) => {
-        let ranked: Ranked<T>;
+        let ranked: Entry<T>;
         try {
           ranked = rank(value);
         } catch (error) {

@@ -3,9 +3,8 @@ import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../providers/slotCoordinator.js';
 import { operate } from './operate.js';
-import { PullQueue } from './pullQueue.js';
 import { SlotBroker, type SlotLease } from './slotBroker.js';
-import { FifoQueue, type SlotQueue } from './slotQueue.js';
+import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from './slotQueue.js';
 
 export interface ServerSlotsConfig<T, R> {
   /** The pool: server strings (usually URLs), fixed or as a stream of replacements. */
@@ -24,7 +23,7 @@ export interface ServerSlotsConfig<T, R> {
    * order, and are pulled one at a time when a slot frees. Without it, items that find no free
    * slot wait in a FIFO inside this operator.
    */
-  readonly queue?: PullQueue<T>;
+  readonly queue?: BufferQueue<T>;
 }
 
 /**
@@ -68,7 +67,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
   check('work', config.work, expectFunction);
   checkServers(config.servers);
   checkOptional('broker', config.broker, (v) => (v instanceof SlotBroker ? undefined : 'a SlotBroker'));
-  checkOptional('queue', config.queue, (v) => (v instanceof PullQueue ? undefined : 'a PullQueue'));
+  checkOptional('queue', config.queue, (v) => (isBufferQueue(v) ? undefined : 'a PullQueue or LevelQueue'));
   const { work, queue: sharedQueue } = config;
 
   return operate<T, R>((source, subscriber) => {

@@ -14,6 +14,28 @@ export interface SlotQueue<T> {
   watch(onFilled: () => void): () => void;
 }
 
+/**
+ * A queue that {@link priorityBuffer} fills and {@link serverSlots} pulls from. Two strategies
+ * ship: {@link PullQueue} (any comparator, a binary heap) and {@link LevelQueue} (items that carry
+ * their lane, priority and sequence: one FIFO per level, O(1) per item).
+ */
+export interface BufferQueue<T> extends SlotQueue<T> {
+  push(item: T): void;
+  /** Removes a waiting item without scanning; the caller must know it is in the queue. */
+  remove(item: T): void;
+  /** Takes the head out without delivering it. */
+  take(): T | undefined;
+  /** Connects the consumer of pulled items; returns the disconnect function. */
+  connect(sink: (item: T) => void): () => void;
+}
+
+/** True for objects that look like a {@link BufferQueue} (checked at operator creation). */
+export function isBufferQueue(value: unknown): value is BufferQueue<unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const q = value as Record<string, unknown>;
+  return ['push', 'remove', 'take', 'connect', 'watch', 'peek', 'pull'].every((m) => typeof q[m] === 'function');
+}
+
 /** A plain FIFO pull queue: the arrival order, for `serverSlots` fed straight by a push source. */
 export class FifoQueue<T> implements SlotQueue<T> {
   #items: T[] = [];

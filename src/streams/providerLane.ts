@@ -1,8 +1,8 @@
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
-import { PullQueue } from '../operators/pullQueue.js';
+import { LevelQueue } from '../operators/levelQueue.js';
 import type { Provider, ProviderStats } from '../types.js';
 import type { SlotWaitWatch } from './slotWaitWatch.js';
-import { compareRecords, type TaskRecord } from './taskRecord.js';
+import type { TaskRecord } from './taskRecord.js';
 
 /**
  * One provider inside the manager: its two submission Subjects (tasks and commands), the priority
@@ -12,7 +12,7 @@ import { compareRecords, type TaskRecord } from './taskRecord.js';
 export class ProviderLane {
   readonly tasks$ = new Subject<TaskRecord>();
   readonly commands$ = new Subject<TaskRecord>();
-  readonly queue = new PullQueue<TaskRecord>(compareRecords);
+  readonly queue = new LevelQueue<TaskRecord>();
   readonly servers$: BehaviorSubject<readonly string[]>;
   subscription: Subscription | undefined = undefined;
   slotWait: SlotWaitWatch | undefined = undefined;

@@ -7,6 +7,7 @@ import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { check, expectLimit, expectNonEmptyString, expectNonNegativeInteger, expectNonNegativeOrInfinity, expectPositiveOrInfinity } from '../errors/checks.js';
 import { backoffDelay } from '../operators/backoff.js';
+import { compareRanked } from '../operators/levelQueue.js';
 import { priorityBuffer } from '../operators/priorityBuffer.js';
 import { shouldRetry } from '../operators/retryWithBackoff.js';
 import { serverSlots } from '../operators/serverSlots.js';
@@ -132,7 +133,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   constructor(options: ResolvedOptions) {
     this.#o = options;
     this.timeline = new Timeline(options.scheduler);
-    this.#broker = new SlotBroker<TaskRecord>({ coordinator: options.coordinator, compare: (a, b) => a.lane - b.lane || b.priority - a.priority || a.seq - b.seq });
+    this.#broker = new SlotBroker<TaskRecord>({ coordinator: options.coordinator, compare: compareRanked });
     this.stats$ = new Observable<StatsSnapshot>((subscriber) => {
       subscriber.next(this.stats());
       if (this.#phase === 'stopped') {

@@ -13,9 +13,6 @@ export const enum TaskState {
   Done = 3,
 }
 
-/** Command lane first, then higher priority, then submission order. */
-export const compareRecords = (a: TaskRecord, b: TaskRecord): number =>
-  a.lane - b.lane || b.priority - a.priority || a.seq - b.seq;
 
 export type CommandFn = (ctx: AttemptContext) => ObservableInput<unknown>;
 

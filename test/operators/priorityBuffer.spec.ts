@@ -436,8 +436,8 @@ describe('priorityBuffer', () => {
       expect(() => priorityBuffer({ demand: new Subject<number>(), priority: 1 as never })).toThrow(TypeError);
     });
 
-    it('should throw a TypeError at creation when queue is not a PullQueue', () => {
-      expect(() => priorityBuffer({ queue: {} as never })).toThrow(new InvalidOptionError('queue', 'a PullQueue', {}));
+    it('should throw a TypeError at creation when queue is not a PullQueue or LevelQueue', () => {
+      expect(() => priorityBuffer({ queue: {} as never })).toThrow(new InvalidOptionError('queue', 'a PullQueue or LevelQueue', {}));
     });
   });
 });

@@ -1,0 +1,182 @@
+import { Heap } from 'heap-js';
+import type { BufferQueue } from './slotQueue.js';
+
+/** An item that carries its own place in the queue. */
+export interface Ranked {
+  /** Lower lanes go first (the task manager's commands are lane 0, tasks lane 1). */
+  readonly lane: number;
+  /** Higher goes first within a lane. */
+  readonly priority: number;
+  /** Lower goes first within a priority: the submission order. */
+  readonly seq: number;
+}
+
+/** Lane, then priority (higher first), then sequence. */
+export const compareRanked = (a: Ranked, b: Ranked): number => a.lane - b.lane || b.priority - a.priority || a.seq - b.seq;
+
+const bySeq = (a: Ranked, b: Ranked): number => a.seq - b.seq;
+
+/** The items of one (lane, priority). */
+class Level<T extends Ranked> {
+  items: T[] = [];
+  head = 0;
+  tailSeq = -Infinity;
+  /** Items that arrived with a sequence below the tail's (a retry re-entering): kept apart, by seq. */
+  late: Heap<T> | undefined = undefined;
+  inOrder = false;
+
+  constructor(
+    readonly lane: number,
+    readonly priority: number,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.head === this.items.length && (this.late === undefined || this.late.size() === 0);
+  }
+
+  add(item: T): void {
+    if (item.seq >= this.tailSeq) {
+      this.items.push(item);
+      this.tailSeq = item.seq;
+    } else {
+      (this.late ??= new Heap<T>(bySeq)).push(item);
+    }
+  }
+
+  front(): T | undefined {
+    const first = this.head < this.items.length ? this.items[this.head] : undefined;
+    const late = this.late?.peek();
+    if (late === undefined) return first;
+    return first === undefined || late.seq < first.seq ? late : first;
+  }
+
+  /** Takes out what `front()` returned. */
+  shift(front: T): void {
+    if (this.head < this.items.length && this.items[this.head] === front) {
+      this.items[this.head++] = undefined as unknown as T; // let it be collected
+      // Drop the consumed prefix once it is most of the array: amortised O(1).
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+    } else {
+      this.late?.pop();
+    }
+  }
+}
+
+const byLevel = <T extends Ranked>(a: Level<T>, b: Level<T>): number => a.lane - b.lane || b.priority - a.priority;
+
+/**
+ * The queue for items that carry their rank ({@link Ranked}): one FIFO per (lane, priority) and a
+ * small heap of the non-empty levels. Pushing and pulling cost O(1) plus O(log levels) when a
+ * level fills or empties, and the heap is never compared item by item: at 200,000 waiting tasks a
+ * binary heap of tasks spent most of a dispatch in cache misses comparing records.
+ * Removal is lazy and O(1), as in {@link PullQueue}.
+ */
+export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
+  readonly #lanes = new Map<number, Map<number, Level<T>>>();
+  readonly #order = new Heap<Level<T>>(byLevel);
+  readonly #removed = new Set<T>();
+  #size = 0;
+  #sink: ((item: T) => void) | undefined = undefined;
+  #onFilled: (() => void) | undefined = undefined;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get connected(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  push(item: T): void {
+    const level = this.#levelOf(item);
+    level.add(item);
+    if (!level.inOrder) {
+      level.inOrder = true;
+      this.#order.push(level);
+    }
+    if (++this.#size === 1) this.#onFilled?.();
+  }
+
+  peek(): T | undefined {
+    return this.#top()?.front();
+  }
+
+  remove(item: T): void {
+    this.#removed.add(item);
+    if (--this.#size === 0) this.#reset();
+  }
+
+  pull(): boolean {
+    const sink = this.#sink;
+    if (sink === undefined || this.#size === 0) return false;
+    sink(this.#takeFront());
+    return true;
+  }
+
+  take(): T | undefined {
+    return this.#size === 0 ? undefined : this.#takeFront();
+  }
+
+  connect(sink: (item: T) => void): () => void {
+    this.#sink = sink;
+    return () => {
+      if (this.#sink === sink) this.#sink = undefined;
+    };
+  }
+
+  watch(onFilled: () => void): () => void {
+    this.#onFilled = onFilled;
+    return () => {
+      if (this.#onFilled === onFilled) this.#onFilled = undefined;
+    };
+  }
+
+  #takeFront(): T {
+    const level = this.#top() as Level<T>;
+    const item = level.front() as T;
+    level.shift(item);
+    if (--this.#size === 0) this.#reset();
+    else if (level.isEmpty) this.#retire(this.#order.pop() as Level<T>);
+    return item;
+  }
+
+  /** The best level with a live item at its front; removed items and empty levels are dropped on the way. */
+  #top(): Level<T> | undefined {
+    for (;;) {
+      const level = this.#order.peek();
+      if (level === undefined) return undefined;
+      const front = level.front();
+      if (front === undefined) {
+        this.#retire(this.#order.pop() as Level<T>);
+      } else if (this.#removed.size > 0 && this.#removed.delete(front)) {
+        level.shift(front);
+      } else {
+        return level;
+      }
+    }
+  }
+
+  #levelOf(item: T): Level<T> {
+    let levels = this.#lanes.get(item.lane);
+    if (levels === undefined) this.#lanes.set(item.lane, (levels = new Map()));
+    let level = levels.get(item.priority);
+    if (level === undefined) levels.set(item.priority, (level = new Level<T>(item.lane, item.priority)));
+    return level;
+  }
+
+  /** An empty level leaves the order and the index, so many distinct priorities do not pile up. */
+  #retire(level: Level<T>): void {
+    level.inOrder = false;
+    this.#lanes.get(level.lane)?.delete(level.priority);
+  }
+
+  /** Nothing live is left: forget removed items still buried in levels. */
+  #reset(): void {
+    this.#removed.clear();
+    this.#lanes.clear();
+    this.#order.clear();
+  }
+}
