@@ -28,6 +28,8 @@ class LocalSlotCoordinator implements SlotCoordinator {
   // Memo of budgetOf; cleared whenever the set of limit keys changes.
   readonly #budgetOfServer = new Map<string, string>();
   readonly #changes = new Subject<SlotChange>();
+  // One 'room' change per budget, reused: a release must not allocate.
+  readonly #roomChanges = new Map<string, SlotChange>();
   readonly changes$ = this.#changes.asObservable();
 
   constructor(options: LocalSlotCoordinatorOptions) {
@@ -71,7 +73,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
     const inUse = (this.#budgetInUse.get(budget) ?? 1) - 1;
     if (inUse === 0) this.#budgetInUse.delete(budget);
     else this.#budgetInUse.set(budget, inUse);
-    this.#changes.next({ type: 'room', budget });
+    this.#changes.next(this.#room(budget));
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
@@ -80,7 +82,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
     this.#table.set(keyOrPrefix, limit);
     if (this.#table.entries().size !== before) this.#regroup();
     // A limit key is its own budget; a raised limit may give that budget room.
-    else this.#changes.next({ type: 'room', budget: normalizeServerKey(keyOrPrefix) });
+    else this.#changes.next(this.#room(normalizeServerKey(keyOrPrefix)));
   }
 
   removeLimit(keyOrPrefix: string): void {
@@ -94,6 +96,12 @@ class LocalSlotCoordinator implements SlotCoordinator {
   close(): Promise<void> {
     this.#changes.complete();
     return Promise.resolve();
+  }
+
+  #room(budget: string): SlotChange {
+    let change = this.#roomChanges.get(budget);
+    if (change === undefined) this.#roomChanges.set(budget, (change = { type: 'room', budget }));
+    return change;
   }
 
   // The set of limit keys changed: servers may draw on other budgets now. Recount every budget

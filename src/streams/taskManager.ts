@@ -1,5 +1,5 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { defer, EMPTY, filter, merge, Observable, type Subscriber, Subject, takeWhile } from 'rxjs';
+import { defer, EMPTY, filter, merge, Observable, type Subscriber, takeWhile } from 'rxjs';
 import { isNonRetryableError } from '../errors/guards.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
@@ -27,6 +27,7 @@ import type {
 import { AttemptRun, type AttemptHost } from './attemptRun.js';
 import { checkProvider, checkServerList, DEFAULT_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskManagerOptions } from './options.js';
 import { ProviderLane } from './providerLane.js';
+import { Multicast } from './multicast.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
 import { validateTaskInput } from './validateTaskInput.js';
 import { buildStats } from './stats.js';
@@ -109,8 +110,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   // Every live task by id: queued, waiting, running, or finished while its last attempt settles.
   readonly #registry = new TaskRegistry();
   readonly #broker: SlotBroker<TaskRecord>;
-  readonly #events = new Subject<TaskEvent>();
-  readonly events$ = this.#events.asObservable();
+  readonly #events = new Multicast<TaskEvent>();
+  readonly events$ = this.#events.observable;
   readonly stats$: Observable<StatsSnapshot>;
   readonly #statsSubscribers = new Set<Subscriber<StatsSnapshot>>();
   #statsFlushPending = false;

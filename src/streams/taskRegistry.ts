@@ -1,3 +1,4 @@
+import { SeqWindow } from './seqWindow.js';
 import { generatedId, type TaskRecord } from './taskRecord.js';
 
 const GENERATED = /^(task|command)-(\d{1,15})$/;
@@ -11,7 +12,7 @@ const GENERATED = /^(task|command)-(\d{1,15})$/;
  */
 export class TaskRegistry {
   readonly #byGivenId = new Map<string, TaskRecord>();
-  readonly #bySeq = new Map<number, TaskRecord>();
+  readonly #bySeq = new SeqWindow<TaskRecord>();
 
   get size(): number {
     return this.#byGivenId.size + this.#bySeq.size;
@@ -36,7 +37,7 @@ export class TaskRegistry {
   }
 
   add(record: TaskRecord, generated: boolean): void {
-    if (generated) this.#bySeq.set(record.seq, record);
+    if (generated) this.#bySeq.add(record.seq, record);
     else this.#byGivenId.set(record.id, record);
   }
 
