@@ -1,2 +1,7 @@
-// The Redis slot coordinator lands here (issue: "Many processes").
-export {};
+/* Redis slot coordination: per-server budgets shared by many processes (`smt-rx/redis`). */
+export { redisSlotCoordinator } from './redisSlotCoordinator.js';
+export type { RedisSlotCoordinator, ClusterBudgetState } from './redisSlotCoordinator.js';
+export type { RedisSlotCoordinatorOptions } from './options.js';
+export type { RedisClient } from './client.js';
+export { RedisCoordinatorError, isRedisCoordinatorError } from './redisCoordinatorError.js';
+export type { RedisCoordinatorErrorKind } from './redisCoordinatorError.js';

@@ -1,0 +1,113 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity } from '../errors/checks.js';
+import { InvalidOptionError } from '../errors/invalidOption.js';
+import type { Logger } from '../types.js';
+import { isRedisClient, type RedisClient } from './client.js';
+
+/** Options of {@link redisSlotCoordinator}. */
+export interface RedisSlotCoordinatorOptions {
+  /**
+   * An ioredis client (`Redis` or `Cluster`) that you own and close, or a `redis://` URL for a
+   * client the coordinator creates and closes. A second connection (for pub/sub) is duplicated
+   * from it either way.
+   */
+  readonly redis: RedisClient | string;
+  /**
+   * This process's name, unique among the live processes sharing `keyPrefix`: a second live
+   * process with the same name is refused. After a crash the name frees within `leaseMs`.
+   */
+  readonly instanceName: string;
+  /** Prefix of every key and of the pub/sub channel. No `{` or `}`. @default 'smt' */
+  readonly keyPrefix?: string;
+  /**
+   * How long a slot stays held without renewal, in ms; renewed every third of it. A process killed
+   * with SIGKILL gives its slots back within this time. @default 10_000
+   */
+  readonly leaseMs?: number;
+  /**
+   * The limit of a server that no limit key covers. Use the same value on every instance: each
+   * one applies its own. @default 1
+   */
+  readonly defaultLimit?: number;
+  /**
+   * Limits by server key or URL prefix, written to Redis at start (replacing the stored value of
+   * those keys) and announced to the other instances.
+   */
+  readonly limits?: Readonly<Record<string, number>>;
+  /** How long creation waits for Redis before it fails, in ms. @default 10_000 */
+  readonly connectTimeoutMs?: number;
+  /** Renewals and safety-net polls run on it. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Jitter source for the safety-net polls. @default Math.random */
+  readonly random?: () => number;
+  /** pino-compatible; connection problems are logged at error, recoveries at info. */
+  readonly logger?: Logger;
+}
+
+/** @internal */
+export interface ResolvedRedisOptions {
+  readonly redis: RedisClient | string;
+  readonly instanceName: string;
+  readonly keyPrefix: string;
+  readonly leaseMs: number;
+  readonly defaultLimit: number;
+  readonly limits: ReadonlyMap<string, number>;
+  readonly connectTimeoutMs: number;
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly logger: Logger | undefined;
+}
+
+export const DEFAULT_LEASE_MS = 10_000;
+const MIN_LEASE_MS = 100;
+
+/** Validates every option; a wrong one throws a TypeError naming it. */
+export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): ResolvedRedisOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  check('redis', options.redis, (v) =>
+    (typeof v === 'string' && v.length > 0) || isRedisClient(v) ? undefined : 'an ioredis client or a redis:// URL',
+  );
+  check('instanceName', options.instanceName, (v) => expectNonEmptyString(v, 200));
+  checkOptional('keyPrefix', options.keyPrefix, (v) => expectNonEmptyString(v, 100) ?? (/[{}]/.test(v as string) ? 'a string without { or }' : undefined));
+  checkOptional('leaseMs', options.leaseMs, (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= MIN_LEASE_MS ? undefined : `an integer from ${MIN_LEASE_MS} and up`,
+  );
+  checkOptional('defaultLimit', options.defaultLimit, expectLimit);
+  checkOptional('connectTimeoutMs', options.connectTimeoutMs, expectPositiveOrInfinity);
+  checkOptional('scheduler', options.scheduler, (v) =>
+    v !== null && typeof v === 'object' && typeof (v as SchedulerLike).schedule === 'function' && typeof (v as SchedulerLike).now === 'function'
+      ? undefined
+      : 'a SchedulerLike',
+  );
+  checkOptional('random', options.random, expectFunction);
+  checkOptional('logger', options.logger, (v) =>
+    v !== null && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+      ? undefined
+      : 'an object with debug, info, warn and error methods',
+  );
+  return {
+    redis: options.redis,
+    instanceName: options.instanceName,
+    keyPrefix: options.keyPrefix ?? 'smt',
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    defaultLimit: options.defaultLimit ?? 1,
+    limits: resolveLimits(options.limits),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    scheduler: options.scheduler ?? asyncScheduler,
+    random: options.random ?? Math.random,
+    logger: options.logger,
+  };
+}
+
+function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
+  const resolved = new Map<string, number>();
+  if (limits === undefined) return resolved;
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
+    throw new InvalidOptionError('limits', 'an object of server key -> limit', limits);
+  }
+  for (const [key, limit] of Object.entries(limits)) {
+    check(`limits[${JSON.stringify(key)}]`, limit, expectLimit);
+    resolved.set(key, limit as number);
+  }
+  return resolved;
+}

@@ -1,0 +1,315 @@
+import { Redis } from 'ioredis';
+import { type Observable, Subject } from 'rxjs';
+import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
+import type { BudgetState, SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import { runScript, whenReady, type RedisClient } from './client.js';
+import { ConnectionWatch } from './connectionWatch.js';
+import { keysOf, type RedisContext } from './context.js';
+import { subscribeEvents } from './eventSubscriber.js';
+import { InstanceClaim, type ClaimState } from './instanceClaim.js';
+import { eventsChannel, type BudgetKeys } from './keys.js';
+import { LeaseBook } from './leaseBook.js';
+import { LeaseRenewer } from './leaseRenewer.js';
+import type { LimitDelta } from './limitCache.js';
+import { LimitSync } from './limitSync.js';
+import { resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
+import { RedisCoordinatorError } from './redisCoordinatorError.js';
+import { Reporter } from './reporter.js';
+import { INSPECT } from './scripts.js';
+import { SlotAcquirer } from './slotAcquirer.js';
+import { withTimeout } from './withTimeout.js';
+import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
+
+/** A budget as the whole cluster sees it (read from Redis). */
+export interface ClusterBudgetState {
+  readonly limit: number;
+  /** Live leases of every instance. */
+  readonly inUse: number;
+  /** Instances waiting for a slot. */
+  readonly waiters: number;
+}
+
+/** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
+export interface RedisSlotCoordinator extends SlotCoordinator {
+  readonly instanceName: string;
+  /**
+   * Problems with Redis. The coordinator carries on and recovers by itself; while Redis cannot be
+   * reached it grants nothing. Hot; completes on close.
+   */
+  readonly errors$: Observable<RedisCoordinatorError>;
+  /** Whether Redis answers, starting with the current state. Completes on close. */
+  readonly connected$: Observable<boolean>;
+  /** The cluster-wide limit, live leases and waiting instances of a budget key. */
+  clusterBudget(budgetKey: string): Promise<ClusterBudgetState>;
+}
+
+/**
+ * Creates a slot coordinator whose per-server budgets hold across processes, through Redis. Give
+ * it to `createTaskManager({ coordinator })`; each process still runs only the tasks it was given.
+ *
+ * Resolves once Redis answered, the instance name was claimed and the limits were loaded; rejects
+ * with a RedisCoordinatorError when the name is taken by a live process or Redis does not answer
+ * within `connectTimeoutMs`. Bad options throw a TypeError at once.
+ *
+ * The manager does not close a coordinator it was given: call `close()` after `shutdown()`. That
+ * releases every slot still held, leaves the waiting queues and frees the instance name.
+ *
+ * ## Example
+ * ```ts
+ * import { createTaskManager } from 'smt-rx';
+ * import { redisSlotCoordinator } from 'smt-rx/redis';
+ *
+ * const coordinator = await redisSlotCoordinator({
+ *   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+ *   instanceName: `worker-${process.env.WORKER_ID}`,
+ *   limits: { 'https://gpu.example.com': 4 },
+ * });
+ * const manager = createTaskManager({ providers: [ai], coordinator });
+ * // ...
+ * await manager.shutdown();
+ * await coordinator.close();
+ * ```
+ * @since 0.1.0
+ */
+export function redisSlotCoordinator(options: RedisSlotCoordinatorOptions): Promise<RedisSlotCoordinator> {
+  const resolved = resolveRedisOptions(options);
+  const owned = typeof resolved.redis === 'string';
+  const client = typeof resolved.redis === 'string' ? ownClient(resolved.redis) : resolved.redis;
+  return new RedisSlotCoordinatorImpl(resolved, client, owned).start();
+}
+
+function ownClient(url: string): Redis {
+  // Reconnect quickly (admission waits for it); the 'error' events are reported as one outage.
+  const client = new Redis(url, { retryStrategy: (times) => Math.min(50 * times, 500) });
+  client.on('error', () => undefined);
+  return client;
+}
+
+class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
+  readonly instanceName: string;
+  readonly changes$: Observable<SlotChange>;
+  readonly errors$: Observable<RedisCoordinatorError>;
+  readonly connected$: Observable<boolean>;
+  readonly #o: ResolvedRedisOptions;
+  readonly #ctx: RedisContext;
+  readonly #owned: boolean;
+  readonly #changes = new Subject<SlotChange>();
+  readonly #reporter: Reporter;
+  readonly #limits: LimitSync;
+  readonly #book = new LeaseBook();
+  readonly #acquirer: SlotAcquirer;
+  readonly #claim: InstanceClaim;
+  readonly #renewer: LeaseRenewer;
+  readonly #watch: ConnectionWatch;
+  readonly #keys = new Map<string, BudgetKeys>();
+  #subscriber: RedisClient | undefined = undefined;
+  #nameHeld = true;
+  #closed = false;
+  #closing: Promise<void> | undefined = undefined;
+
+  constructor(options: ResolvedRedisOptions, client: RedisClient, owned: boolean) {
+    this.#o = options;
+    this.#owned = owned;
+    this.instanceName = options.instanceName;
+    this.#reporter = new Reporter(options.instanceName, options.logger);
+    this.#ctx = {
+      client,
+      prefix: options.keyPrefix,
+      instanceName: options.instanceName,
+      channel: eventsChannel(options.keyPrefix),
+      leaseMs: options.leaseMs,
+      defaultLimitText: encodeLimit(options.defaultLimit),
+      scheduler: options.scheduler,
+      random: options.random,
+      canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready,
+      report: (kind, message, cause) => this.#reporter.report(kind, message, cause),
+      log: (level, message) => this.#reporter.log(level, message),
+    };
+    this.#limits = new LimitSync(this.#ctx, options.defaultLimit, (delta) => this.#apply(delta));
+    this.#claim = new InstanceClaim(this.#ctx);
+    this.#acquirer = new SlotAcquirer(this.#ctx, {
+      room: (budget) => this.#changes.next({ type: 'room', budget }),
+      budgets: () => this.#limits.cache.budgets(),
+    });
+    this.#renewer = new LeaseRenewer(this.#ctx, this.#book, this.#claim, {
+      onLapsed: (budget, count) =>
+        this.#ctx.report(
+          'lease-lost',
+          `${count} lease(s) on ${budget} had lapsed while their work ran here (Redis was unreachable for longer than leaseMs, or lost its data); they are listed again`,
+        ),
+      onClaim: (state) => this.#onClaim(state),
+      onRenewed: () => void this.#limits.checkData(),
+    });
+    this.#watch = new ConnectionWatch(client, { onDown: (cause) => this.#onDown(cause), onUp: () => this.#recover() });
+    this.changes$ = this.#changes.asObservable();
+    this.errors$ = this.#reporter.errors$;
+    this.connected$ = this.#watch.connected$;
+  }
+
+  async start(): Promise<RedisSlotCoordinator> {
+    const ms = this.#o.connectTimeoutMs;
+    try {
+      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => new RedisCoordinatorError('connection', `Redis did not answer within ${ms} ms (connectTimeoutMs)`));
+      return this;
+    } catch (error) {
+      this.#closed = true;
+      await this.#tearDown(true);
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- SlotCoordinator
+
+  budgetOf(serverKey: string): string {
+    return this.#limits.cache.budgetOf(serverKey);
+  }
+
+  /** The limit is cluster-wide; `inUse` counts the slots this process holds. */
+  budget(budgetKey: string): BudgetState {
+    return { limit: this.#limits.cache.limitOf(budgetKey), inUse: this.#book.count(budgetKey) };
+  }
+
+  tryAcquire(serverKey: string): boolean {
+    if (this.#closed) return false;
+    const budget = this.budgetOf(serverKey);
+    const id = this.#acquirer.takeSpare(budget);
+    if (id !== undefined) {
+      this.#book.hold(serverKey, { id, budget });
+      return true;
+    }
+    this.#acquirer.want(budget);
+    return false;
+  }
+
+  release(serverKey: string): void {
+    const lease = this.#book.take(serverKey);
+    if (lease === undefined) return; // an unmatched release must never create room
+    void this.#acquirer.release(lease.budget, lease.id);
+    // Items waiting here may ask again; Redis decides whether they or an earlier waiter get it.
+    if (!this.#closed) this.#changes.next({ type: 'room', budget: this.budgetOf(serverKey) });
+  }
+
+  setLimit(keyOrPrefix: string, limit: number): void {
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('limit', limit, expectLimit);
+    if (!this.#closed) this.#limits.set(keyOrPrefix, limit);
+  }
+
+  removeLimit(keyOrPrefix: string): void {
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    if (!this.#closed) this.#limits.set(keyOrPrefix, undefined);
+  }
+
+  limits(): ReadonlyMap<string, number> {
+    return this.#limits.cache.entries();
+  }
+
+  async clusterBudget(budgetKey: string): Promise<ClusterBudgetState> {
+    const keys = keysOf(this.#ctx, this.#keys, budgetKey);
+    const reply = (await runScript(this.#ctx.client, INSPECT, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [this.#ctx.defaultLimitText])) as [string, number, number];
+    return { limit: decodeLimit(reply[0]) ?? this.#o.defaultLimit, inUse: reply[1], waiters: reply[2] };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  // ---------------------------------------------------------------- set-up and shut-down
+
+  async #setUp(): Promise<void> {
+    await whenReady(this.#ctx.client);
+    await this.#claim.claim();
+    this.#subscriber = await subscribeEvents(this.#ctx.client, this.#ctx.channel, {
+      onMessage: (text) => this.#onMessage(text),
+      onResubscribed: () => void this.#limits.resync(),
+    });
+    await this.#limits.load(this.#o.limits);
+    if (this.#closed) return; // timed out meanwhile; start() tears down
+    this.#watch.attach();
+    this.#renewer.start();
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#closed = true;
+    this.#renewer.stop();
+    const leases = this.#book.clear();
+    const giveBack = Promise.all([
+      ...leases.map((lease) => this.#acquirer.release(lease.budget, lease.id)),
+      this.#acquirer.close(),
+      this.#claim.drop().catch((error: unknown) => this.#ctx.report('command', 'freeing the instance name failed; it frees within leaseMs', error)),
+    ]);
+    // Redis down: the leases lapse by themselves within leaseMs; do not hang the caller.
+    await withTimeout(giveBack, Math.min(this.#o.connectTimeoutMs, 5_000), this.#o.scheduler, () => new Error('close timed out')).catch(() => undefined);
+    await this.#tearDown(false);
+  }
+
+  async #tearDown(dropClaim: boolean): Promise<void> {
+    this.#renewer.stop();
+    this.#watch.dispose();
+    this.#changes.complete();
+    this.#subscriber?.disconnect();
+    const client = this.#ctx.client;
+    if (dropClaim && client.status === 'ready') await this.#claim.drop().catch(() => undefined);
+    if (this.#owned) {
+      if (client.status === 'ready') await withTimeout(client.quit(), 1_000, this.#o.scheduler, () => new Error('quit timed out')).catch(() => undefined);
+      client.disconnect();
+    }
+    this.#reporter.complete();
+  }
+
+  // ---------------------------------------------------------------- Redis events
+
+  #onMessage(text: string): void {
+    const message = parseMessage(text);
+    if (message === undefined || this.#closed) return;
+    if (message.t === 'room') this.#acquirer.wake(message.b, message.to);
+    else this.#limits.apply(message);
+  }
+
+  #onDown(cause: unknown): void {
+    if (this.#closed) return;
+    this.#ctx.report('connection', 'Redis is unreachable: no slot is granted until it answers again; running tasks carry on', cause);
+  }
+
+  #recover(): void {
+    if (this.#closed) return;
+    this.#ctx.log('info', 'Redis answers again; resuming');
+    // Sent first on the connection: running work is listed again before anything is granted.
+    this.#renewer.renewNow();
+    void this.#limits.resync();
+    this.#acquirer.probeAll();
+  }
+
+  #onClaim(state: ClaimState): void {
+    if (state === 'taken') {
+      if (this.#nameHeld) {
+        this.#ctx.report('instance-name', `Another live process took the instance name ${JSON.stringify(this.instanceName)}; this one asks for no slots until it is free`);
+      }
+      this.#nameHeld = false;
+      return;
+    }
+    if (this.#nameHeld) return;
+    this.#nameHeld = true;
+    this.#ctx.log('info', 'instance name claimed again');
+    this.#acquirer.probeAll();
+  }
+
+  // ---------------------------------------------------------------- limits
+
+  #apply(delta: LimitDelta): void {
+    if (this.#closed) return;
+    if (delta.keysChanged) this.#regroup();
+    for (const budget of delta.raised) this.#acquirer.probe(budget);
+  }
+
+  // The set of limit keys changed: servers may draw on other budgets now. Running work keeps
+  // counting where its server belongs now, here and in Redis; then the broker re-resolves.
+  #regroup(): void {
+    for (const moved of this.#book.rebudget((serverKey) => this.budgetOf(serverKey))) {
+      this.#renewer.adopt(moved.to, moved.id);
+      void this.#acquirer.release(moved.from, moved.id);
+    }
+    this.#changes.next({ type: 'budgets' });
+  }
+}

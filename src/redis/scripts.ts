@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+
+/** A Lua script and its SHA1, for EVALSHA with an EVAL fallback (see runScript). */
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+  /**
+   * Always sent as EVAL. A NOSCRIPT fallback sends the EVAL one round trip later, behind commands
+   * issued meanwhile; for these scripts that would be wrong (a renewal overtaken by a release would
+   * list the released lease again). They run rarely, so the extra bytes do not matter.
+   */
+  readonly keepsOrder: boolean;
+}
+
+function lua(name: string, body: string, keepsOrder = false): LuaScript {
+  const source = `${PRELUDE}\n${body}`;
+  return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+}
+
+// Shared by every budget script. Times are ms from Redis TIME, never a process clock.
+// Redis 5/6 need effects replication for TIME before writes; Redis 7 always does it.
+const PRELUDE = `
+if redis.replicate_commands then redis.replicate_commands() end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Drops leases whose holder stopped renewing and waiters that stopped asking.
+local function prune(leases, waiters, waiter_ttl, now)
+  local gone = redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local stale = redis.call('ZRANGEBYSCORE', waiter_ttl, '-inf', now)
+  for i = 1, #stale do
+    redis.call('ZREM', waiters, stale[i])
+    redis.call('ZREM', waiter_ttl, stale[i])
+  end
+  return gone + #stale
+end
+
+local function limit_of(limit_key, default)
+  local text = redis.call('GET', limit_key) or default
+  if text == 'inf' then return math.huge end
+  return tonumber(text)
+end
+
+-- Tells the waiters first in line that a slot is theirs to take.
+local function wake(channel, budget, leases, waiters, limit)
+  local free = limit - redis.call('ZCARD', leases)
+  if free <= 0 then return end
+  local last = -1
+  if free ~= math.huge then last = free - 1 end
+  local to = redis.call('ZRANGE', waiters, 0, last)
+  if #to > 0 then
+    redis.call('PUBLISH', channel, cjson.encode({ t = 'room', b = budget, to = to }))
+  end
+end
+`;
+
+/**
+ * Takes one slot, or queues the caller.
+ * KEYS: leases, waiters, waiterTtl, limit, epoch.
+ * ARGV: budget, instance, leaseId, leaseMs, defaultLimit, channel, seen ('1' when this instance
+ * has used the budget before).
+ * Returns {granted 0|1, inUse, retryInMs}: when to look again if no wake-up comes (the next lease
+ * expiry, or the end of a fence).
+ *
+ * Fairness: a slot goes to the caller only if it is among the first (limit - inUse) waiters, or
+ * there are fewer waiters than free slots. A granted caller leaves the queue; if it wants more it
+ * queues again at the back, so a busy instance cannot keep its place.
+ *
+ * Fence: the epoch key disappears only if Redis lost its data. Holders may still be running then,
+ * so a caller that knew the budget fences it for one lease: the holders re-add their leases on
+ * their next renewal, and only then is anything granted.
+ */
+export const ACQUIRE = lua(
+  'acquire',
+  `
+local now = now_ms()
+local lease_ms = tonumber(ARGV[4])
+local pruned = prune(KEYS[1], KEYS[2], KEYS[3], now)
+local limit = limit_of(KEYS[4], ARGV[5])
+local ready = tonumber(redis.call('GET', KEYS[5]) or -1)
+if ready < 0 then
+  ready = 0
+  if ARGV[7] == '1' then ready = now + lease_ms end
+  redis.call('SET', KEYS[5], ready)
+end
+local in_use = redis.call('ZCARD', KEYS[1])
+local rank = redis.call('ZRANK', KEYS[2], ARGV[2])
+local position = rank or redis.call('ZCARD', KEYS[2])
+if now >= ready and position < limit - in_use then
+  redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[3])
+  if rank then
+    redis.call('ZREM', KEYS[2], ARGV[2])
+    redis.call('ZREM', KEYS[3], ARGV[2])
+  end
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  return { 1, in_use + 1, 0 }
+end
+redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2])
+redis.call('ZADD', KEYS[3], now + lease_ms, ARGV[2])
+local retry = 0
+if now < ready then
+  retry = ready - now
+else
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if first[2] then retry = tonumber(first[2]) - now end
+end
+return { 0, in_use, retry }
+`,
+);
+
+/**
+ * Gives a slot back and wakes the waiters first in line.
+ * KEYS: leases, waiters, waiterTtl, limit. ARGV: budget, leaseId, defaultLimit, channel.
+ * Returns 1 when the lease was live.
+ */
+export const RELEASE = lua(
+  'release',
+  `
+prune(KEYS[1], KEYS[2], KEYS[3], now_ms())
+local removed = redis.call('ZREM', KEYS[1], ARGV[2])
+wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], limit_of(KEYS[4], ARGV[3]))
+return removed
+`,
+);
+
+/**
+ * Leaves a budget's queue (nothing here wants it any more) and passes the turn on.
+ * KEYS: leases, waiters, waiterTtl, limit. ARGV: budget, instance, defaultLimit, channel.
+ */
+export const WITHDRAW = lua(
+  'withdraw',
+  `
+prune(KEYS[1], KEYS[2], KEYS[3], now_ms())
+local removed = redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+if removed == 1 then wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], limit_of(KEYS[4], ARGV[3])) end
+return removed
+`,
+  true,
+);
+
+/**
+ * Extends leases by leaseMs, adding back any that lapsed: the zset must list what really runs.
+ * KEYS: leases, epoch. ARGV: leaseMs, fence ('1': a missing epoch means Redis lost its data, so
+ * fence the budget; '0': a lease moved here by a limit change), leaseIds...
+ * Returns how many leases had lapsed.
+ */
+export const RENEW = lua(
+  'renew',
+  `
+local now = now_ms()
+local expiry = now + tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if ARGV[2] == '1' then redis.call('SET', KEYS[2], expiry) else redis.call('SET', KEYS[2], 0) end
+end
+local lapsed = 0
+for i = 3, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if not score or tonumber(score) <= now then lapsed = lapsed + 1 end
+  redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+end
+return lapsed
+`,
+  true,
+);
+
+/**
+ * The cluster-wide state of a budget, for stats and tools. Read-only.
+ * KEYS: leases, waiters, waiterTtl, limit. ARGV: defaultLimit.
+ * Returns {limitText, liveLeases, liveWaiters}.
+ */
+export const INSPECT = lua(
+  'inspect',
+  `
+local now = now_ms()
+local text = redis.call('GET', KEYS[4]) or ARGV[1]
+local leases = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+local waiters = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
+return { text, leases, waiters }
+`,
+);
+
+/**
+ * Keeps this process's claim on its instance name.
+ * KEYS: instance key. ARGV: token, ttlMs.
+ * Returns 1 renewed, 2 re-claimed (it had lapsed), 0 another process holds it.
+ */
+export const RENEW_CLAIM = lua(
+  'renewClaim',
+  `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
+end
+return 0
+`,
+  true,
+);
+
+/** Drops the claim on an instance name if it is still ours. KEYS: instance key. ARGV: token. */
+export const DROP_CLAIM = lua(
+  'dropClaim',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+  true,
+);

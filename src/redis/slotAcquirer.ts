@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { timer } from 'rxjs';
+import { BudgetDemand } from './budgetDemand.js';
+import { runScript } from './client.js';
+import { keysOf, type RedisContext } from './context.js';
+import type { BudgetKeys } from './keys.js';
+import { pollDelay, pollPolicy, type PollPolicy } from './pollDelay.js';
+import { ACQUIRE, RELEASE, WITHDRAW } from './scripts.js';
+
+export interface AcquirerHooks {
+  /** Tells the broker a budget may have room: it calls tryAcquire at once if items wait for it. */
+  readonly room: (budget: string) => void;
+  /** Every budget some server draws on now. */
+  readonly budgets: () => Iterable<string>;
+}
+
+/**
+ * Turns the broker's synchronous `tryAcquire` into Redis round trips. A `false` from tryAcquire
+ * lands in `want`: one acquire script call per budget at a time. A granted lease is offered at
+ * once (a `room` change, during which the broker's tryAcquire takes it); a lease nobody takes
+ * during the offer goes straight back. A refusal leaves this instance in the budget's queue in
+ * Redis until a wake-up names it (pub/sub, sent by whoever frees a slot) or, as a safety net, a
+ * jittered poll fires. Both "probe" the broker: if it still wants the budget it asks again,
+ * otherwise this instance leaves the queue so the next waiter is served.
+ */
+export class SlotAcquirer {
+  readonly #ctx: RedisContext;
+  readonly #hooks: AcquirerHooks;
+  readonly #policy: PollPolicy;
+  readonly #keys = new Map<string, BudgetKeys>();
+  readonly #demands = new Map<string, BudgetDemand>();
+  // Lease ids: the instance name, this process's random tag and a counter; unique cluster-wide.
+  readonly #leasePrefix: string;
+  #leaseSeq = 0;
+  #closed = false;
+
+  constructor(ctx: RedisContext, hooks: AcquirerHooks) {
+    this.#ctx = ctx;
+    this.#hooks = hooks;
+    this.#policy = pollPolicy(ctx.leaseMs);
+    this.#leasePrefix = `${ctx.instanceName}:${randomUUID().slice(0, 8)}:`;
+  }
+
+  /** A granted lease being offered for this budget, if any. */
+  takeSpare(budget: string): string | undefined {
+    return this.#demands.get(budget)?.spare.pop();
+  }
+
+  /**
+   * tryAcquire found no lease: ask Redis for one, unless a request is on its way or this instance
+   * is queued already (then the release that makes room for it names it in a wake-up, and asking
+   * again now would only be refused).
+   */
+  want(budget: string): void {
+    if (this.#closed) return;
+    const demand = this.#demand(budget);
+    demand.demanded = true;
+    if (demand.waiting && !demand.probing) return;
+    if (demand.inFlight || !this.#ctx.canAsk()) return; // recovery probes every budget
+    this.#acquire(budget, demand);
+  }
+
+  /** Gives a lease back in Redis, which wakes the next waiters. */
+  release(budget: string, leaseId: string): Promise<void> {
+    const keys = this.#keysOf(budget);
+    const { defaultLimitText, channel } = this.#ctx;
+    return runScript(this.#ctx.client, RELEASE, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [budget, leaseId, defaultLimitText, channel]).then(
+      () => undefined,
+      // Not fatal: the lease is no longer renewed, so it lapses within leaseMs.
+      (error: unknown) => this.#ctx.report('command', `releasing a slot on ${budget} failed; it frees within leaseMs`, error),
+    );
+  }
+
+  /** A wake-up from pub/sub: a slot freed on `budget` and `to` are first in line. */
+  wake(budget: string, to: readonly string[]): void {
+    if (this.#closed || !to.includes(this.#ctx.instanceName)) return;
+    const demand = this.#demand(budget);
+    if (demand.inFlight) {
+      demand.woken = true;
+      return;
+    }
+    if (demand.waiting) this.probe(budget);
+    // Redis queues this instance although nothing here waits (a withdrawal failed): step aside.
+    else void this.#withdraw(budget, demand);
+  }
+
+  /** Asks the broker whether it still wants the budget; leaves the queue if not. */
+  probe(budget: string): void {
+    if (this.#closed) return;
+    const demand = this.#demand(budget);
+    demand.demanded = false;
+    demand.probing = true; // until the next acquire or withdrawal: the broker may answer late
+    this.#hooks.room(budget);
+    if (!demand.demanded && !demand.inFlight && demand.waiting) void this.#withdraw(budget, demand);
+  }
+
+  /** After an outage or a regained name: every budget may have room and waiting items. */
+  probeAll(): void {
+    for (const budget of new Set([...this.#hooks.budgets(), ...this.#demands.keys()])) this.probe(budget);
+  }
+
+  /** Stops asking and leaves every queue. Leases are released by the caller. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const withdrawals: Promise<void>[] = [];
+    for (const [budget, demand] of this.#demands) {
+      demand.cancelPoll();
+      if (demand.waiting) withdrawals.push(this.#withdraw(budget, demand));
+    }
+    await Promise.all(withdrawals);
+  }
+
+  #acquire(budget: string, demand: BudgetDemand): void {
+    demand.inFlight = true;
+    demand.woken = false;
+    demand.probing = false;
+    const leaseId = `${this.#leasePrefix}${this.#leaseSeq++}`;
+    const keys = this.#keysOf(budget);
+    const { instanceName, leaseMs, defaultLimitText, channel } = this.#ctx;
+    runScript(
+      this.#ctx.client,
+      ACQUIRE,
+      [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch],
+      [budget, instanceName, leaseId, leaseMs, defaultLimitText, channel, demand.seen ? '1' : '0'],
+    ).then(
+      (reply) => this.#answered(budget, demand, leaseId, reply),
+      (error: unknown) => this.#failed(budget, demand, error),
+    );
+  }
+
+  #answered(budget: string, demand: BudgetDemand, leaseId: string, reply: unknown): void {
+    demand.inFlight = false;
+    demand.seen = true;
+    const [granted, , retryInMs] = Array.isArray(reply) ? (reply as number[]) : [0, 0, 0];
+    if (granted === 1) {
+      if (this.#closed) {
+        void this.release(budget, leaseId);
+        return;
+      }
+      demand.waiting = false;
+      demand.cancelPoll();
+      this.#offer(budget, demand, leaseId);
+      return;
+    }
+    demand.waiting = true;
+    if (this.#closed) {
+      void this.#withdraw(budget, demand);
+      return;
+    }
+    this.#armPoll(budget, demand, typeof retryInMs === 'number' ? retryInMs : 0);
+    this.#inviteOthers(budget);
+    if (demand.woken) {
+      // A slot freed for us while the refusal was on its way back.
+      demand.woken = false;
+      this.probe(budget);
+    }
+  }
+
+  #failed(budget: string, demand: BudgetDemand, error: unknown): void {
+    demand.inFlight = false;
+    if (this.#closed || !this.#ctx.canAsk()) return; // the outage is reported once; recovery probes
+    this.#ctx.report('command', `asking Redis for a slot on ${budget} failed; asking again shortly`, error);
+    this.#armPoll(budget, demand, 0);
+  }
+
+  #offer(budget: string, demand: BudgetDemand, leaseId: string): void {
+    demand.spare.push(leaseId);
+    this.#hooks.room(budget);
+    // Nothing took it during the emission, so nothing here wants this budget now.
+    for (let id = demand.spare.pop(); id !== undefined; id = demand.spare.pop()) void this.release(budget, id);
+  }
+
+  // This budget is full, but the waiting items may also run on servers of other budgets: let the
+  // broker ask for those too. A budget already queued or asking is skipped, so this settles.
+  #inviteOthers(budget: string): void {
+    for (const other of this.#hooks.budgets()) {
+      if (other === budget) continue;
+      const demand = this.#demands.get(other);
+      if (demand !== undefined && (demand.waiting || demand.inFlight)) continue;
+      this.#hooks.room(other);
+    }
+  }
+
+  #armPoll(budget: string, demand: BudgetDemand, hintMs: number): void {
+    const { scheduler, random } = this.#ctx;
+    const delay = pollDelay(demand.pollRound, hintMs, this.#policy, random);
+    const due = scheduler.now() + delay;
+    if (demand.poll !== undefined && demand.pollDue <= due) return;
+    demand.cancelPoll();
+    demand.pollDue = due;
+    demand.poll = timer(delay, scheduler).subscribe(() => {
+      demand.poll = undefined;
+      demand.pollDue = Infinity;
+      demand.pollRound++;
+      this.probe(budget);
+    });
+  }
+
+  #withdraw(budget: string, demand: BudgetDemand): Promise<void> {
+    demand.waiting = false;
+    demand.probing = false;
+    demand.pollRound = 0;
+    demand.cancelPoll();
+    const keys = this.#keysOf(budget);
+    const { instanceName, defaultLimitText, channel } = this.#ctx;
+    return runScript(this.#ctx.client, WITHDRAW, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [budget, instanceName, defaultLimitText, channel]).then(
+      () => undefined,
+      // Not fatal: the place in the queue lapses within leaseMs.
+      (error: unknown) => this.#ctx.report('command', `leaving the queue of ${budget} failed; the place lapses within leaseMs`, error),
+    );
+  }
+
+  #demand(budget: string): BudgetDemand {
+    let demand = this.#demands.get(budget);
+    if (demand === undefined) this.#demands.set(budget, (demand = new BudgetDemand()));
+    return demand;
+  }
+
+  #keysOf(budget: string): BudgetKeys {
+    return keysOf(this.#ctx, this.#keys, budget);
+  }
+}
