@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscription } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../providers/slotCoordinator.js';
@@ -74,55 +74,39 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
     const broker = config.broker ?? new SlotBroker<T>(config.coordinator ? { coordinator: config.coordinator } : {});
     const ownQueue = sharedQueue === undefined ? new FifoQueue<T>() : undefined;
     const queue: SlotQueue<T> = sharedQueue ?? (ownQueue as FifoQueue<T>);
-    const running = new Set<Subscription>();
+    const running = new Set<SlotRun<R>>();
     let sourceDone = false;
     let closed = false;
 
-    const completeIfIdle = (): void => {
-      if (sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
-    };
-
-    // Leaves the broker before the failed item's slot is released, so that slot cannot start this
-    // pipeline's next waiting item (the teardown may not be registered yet during subscribe).
-    const fail = (error: unknown): void => {
-      subscriber.error(error);
-      broker.leave(member);
+    const pipeline: RunHost<R> = {
+      next: (value) => subscriber.next(value),
+      // Leaves the broker before the failed item's slot is released, so that slot cannot start
+      // this pipeline's next waiting item (the teardown may not be registered yet during subscribe).
+      fail: (error) => {
+        subscriber.error(error);
+        broker.leave(member);
+      },
+      finished: (run) => {
+        running.delete(run);
+        broker.release(run.lease);
+      },
+      completeIfIdle: () => {
+        if (sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
+      },
     };
 
     const start = (item: T, lease: SlotLease): void => {
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        broker.release(lease);
-      };
+      const run = new SlotRun(pipeline, lease);
       let input: ObservableInput<R>;
       try {
         input = work(item, lease);
       } catch (error) {
-        fail(error);
-        release();
+        run.error(error);
         return;
       }
-      // Assigned after subscribe returns; a synchronous inner finishes before that.
-      let inner: Subscription | undefined = undefined;
-      inner = (isObservable(input) ? input : from(input)).subscribe({
-        next: (value) => subscriber.next(value),
-        error: (error) => {
-          if (inner !== undefined) running.delete(inner);
-          fail(error);
-          release();
-        },
-        complete: () => {
-          if (inner !== undefined) running.delete(inner);
-          release();
-          completeIfIdle();
-        },
-      });
-      if (!released && !inner.closed) {
-        running.add(inner);
-        inner.add(release);
-      }
+      running.add(run);
+      const inner = (isObservable(input) ? input : from(input)).subscribe(run);
+      if (!run.done) run.inner = inner; // a synchronous inner has already finished
     };
 
     const member = broker.join(queue, start);
@@ -152,7 +136,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       error: (error) => subscriber.error(error),
       complete: () => {
         sourceDone = true;
-        completeIfIdle();
+        pipeline.completeIfIdle();
       },
     });
 
@@ -175,7 +159,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       broker.leave(member);
       sourceSubscription.unsubscribe();
       serversSubscription?.unsubscribe();
-      for (const inner of running) inner.unsubscribe();
+      for (const run of running) run.cancel();
       running.clear();
       if (config.broker === undefined) broker.dispose();
     };
@@ -192,4 +176,55 @@ function checkServers(servers: unknown): void {
     return;
   }
   if (!isObservable(servers)) throw new InvalidOptionError('servers', 'an array of strings or an Observable of arrays', servers);
+}
+
+/** What a running item reports to its pipeline. */
+interface RunHost<R> {
+  next(value: R): void;
+  fail(error: unknown): void;
+  /** The item is done: forget it and give its slot back. */
+  finished(run: SlotRun<R>): void;
+  completeIfIdle(): void;
+}
+
+/**
+ * One item running on one slot: the observer of its work and the owner of its slot, which it gives
+ * back exactly once, whichever way the work ends. One object per item instead of a handful of
+ * closures: this is on the path of every task.
+ */
+class SlotRun<R> implements Observer<R> {
+  done = false;
+  inner: Subscription | undefined = undefined;
+
+  constructor(
+    readonly host: RunHost<R>,
+    readonly lease: SlotLease,
+  ) {}
+
+  next(value: R): void {
+    this.host.next(value);
+  }
+
+  error(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    // Error first: the pipeline leaves the broker before the slot goes back.
+    this.host.fail(error);
+    this.host.finished(this);
+  }
+
+  complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.host.finished(this);
+    this.host.completeIfIdle();
+  }
+
+  /** The pipeline is torn down: stop the work and give the slot back. */
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.inner?.unsubscribe();
+    this.host.finished(this);
+  }
 }
