@@ -1,9 +1,12 @@
 /**
  * The one normaliser used for pools, limits, stats and the Redis coordinator: a server's key is
- * its URL with query and fragment removed; a string that is not a URL is its own key.
+ * its URL with query and fragment removed; a string that is not a URL is its own key. Credentials
+ * (`user:password@`) are removed too: keys show up in stats, logs and Redis, and the same server
+ * reached with two accounts is still one server.
  *
  * @example
  * normalizeServerKey('https://h.example.com/api?s=1#x') // 'https://h.example.com/api'
+ * normalizeServerKey('https://bot:s3cret@h.example.com/')  // 'https://h.example.com/'
  * normalizeServerKey('gpu-1')                            // 'gpu-1'
  */
 export function normalizeServerKey(server: string): string {
@@ -17,6 +20,8 @@ export function normalizeServerKey(server: string): string {
   }
   url.search = '';
   url.hash = '';
+  url.username = '';
+  url.password = '';
   return url.href;
 }
 

@@ -1,4 +1,4 @@
-import { map, merge, Subject } from 'rxjs';
+import { BehaviorSubject, map, merge, Observable, Subject, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
@@ -439,5 +439,22 @@ describe('priorityBuffer', () => {
     it('should throw a TypeError at creation when queue is not a PullQueue or LevelQueue', () => {
       expect(() => priorityBuffer({ queue: {} as never })).toThrow(new InvalidOptionError('queue', 'a PullQueue or LevelQueue', {}));
     });
+  });
+});
+
+describe('priorityBuffer with a synchronous source', () => {
+  it('should stop listening to a synchronous observable when unsubscribed', () => {
+    const seen: number[] = [];
+    const source = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 1000 && !subscriber.closed; i++) {
+        seen.push(i);
+        subscriber.next(i);
+      }
+    });
+    const demand = new BehaviorSubject(Infinity);
+    const out: number[] = [];
+    source.pipe(priorityBuffer({ demand }), take(3)).subscribe((v) => out.push(v));
+    expect(out).toEqual([0, 1, 2]);
+    expect(seen.length).toBeLessThanOrEqual(4);
   });
 });

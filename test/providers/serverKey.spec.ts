@@ -3,6 +3,8 @@ import { coversKey, normalizeServerKey } from '../../src/providers/serverKey.js'
 
 describe('normalizeServerKey', () => {
   const cases: ReadonlyArray<readonly [name: string, server: string, key: string]> = [
+    ['removes credentials, which must not reach stats, logs or Redis', 'https://bot:s3cret@h.example.com/api?x=1', 'https://h.example.com/api'],
+    ['removes a user name alone', 'http://bot@h.example.com:8080/', 'http://h.example.com:8080/'],
     // Query and fragment are removed, with their separators.
     ['removes the query and the fragment', 'https://h.example.com/api?s=1#x', 'https://h.example.com/api'],
     ['removes an empty query', 'https://h.example.com/api?', 'https://h.example.com/api'],
