@@ -81,6 +81,8 @@ export interface ShutdownReport {
   readonly cancelled: number;
   /** Tasks that did not succeed or fail: persist them and resubmit at the next start. */
   readonly unfinished: readonly TaskInput[];
+  /** Ids of commands the shutdown cancelled (a command is a function: its owner issues it again). */
+  readonly unfinishedCommands: readonly string[];
 }
 
 /** Options of the exponential backoff between retries. */

@@ -81,6 +81,7 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
   #size = 0;
   #sink: ((item: T) => void) | undefined = undefined;
   #onFilled: (() => void) | undefined = undefined;
+  #onNewHead: (() => void) | undefined = undefined;
 
   get size(): number {
     return this.#size;
@@ -98,6 +99,7 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
       this.#order.push(level);
     }
     if (++this.#size === 1) this.#onFilled?.();
+    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
   }
 
   peek(): T | undefined {
@@ -127,10 +129,13 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
     };
   }
 
-  watch(onFilled: () => void): () => void {
+  watch(onFilled: () => void, onNewHead?: () => void): () => void {
     this.#onFilled = onFilled;
+    this.#onNewHead = onNewHead;
     return () => {
-      if (this.#onFilled === onFilled) this.#onFilled = undefined;
+      if (this.#onFilled !== onFilled) return;
+      this.#onFilled = undefined;
+      this.#onNewHead = undefined;
     };
   }
 

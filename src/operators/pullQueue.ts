@@ -16,6 +16,7 @@ export class PullQueue<T> {
   #size = 0;
   #sink: ((item: T) => void) | undefined = undefined;
   #onFilled: (() => void) | undefined = undefined;
+  #onNewHead: (() => void) | undefined = undefined;
 
   constructor(readonly compare: Comparator<T>) {
     this.#heap = new Heap<T>(compare);
@@ -36,6 +37,7 @@ export class PullQueue<T> {
     this.#heap.push(item);
     this.#size++;
     if (this.#size === 1) this.#onFilled?.();
+    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
   }
 
   /** The item that would leave next, without removing it. */
@@ -81,10 +83,13 @@ export class PullQueue<T> {
   }
 
   /** Connects the watcher told when an item arrives in an empty queue (the slot broker). */
-  watch(onFilled: () => void): () => void {
+  watch(onFilled: () => void, onNewHead?: () => void): () => void {
     this.#onFilled = onFilled;
+    this.#onNewHead = onNewHead;
     return () => {
-      if (this.#onFilled === onFilled) this.#onFilled = undefined;
+      if (this.#onFilled !== onFilled) return;
+      this.#onFilled = undefined;
+      this.#onNewHead = undefined;
     };
   }
 

@@ -1,3 +1,4 @@
+import { Heap } from 'heap-js';
 import type { Subscription } from 'rxjs';
 import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
 import { normalizeServerKey } from '../providers/serverKey.js';
@@ -31,14 +32,35 @@ interface BudgetShare {
 export class BrokerMember<T> {
   servers: ServerEntry[] = [];
   shares = new Map<string, BudgetShare>();
+  /** The classes of the budgets it draws on. */
+  classes: BudgetClass<T>[] = [];
+  /** True when one of its classes ranks its members by bids. */
+  bids = false;
   cursor = 0;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;
 
   constructor(
+    readonly id: number,
     readonly queue: SlotQueue<T>,
     readonly start: (item: T, lease: SlotLease) => void,
   ) {}
+}
+
+/** A member's head as it was when offered: stale once the head changed, and then dropped. */
+interface Bid<T> {
+  readonly member: BrokerMember<T>;
+  readonly head: T;
+}
+
+/**
+ * Budgets drawn on by exactly the same members share a class and one ranking of those members
+ * (1,000 providers over the same 16 servers: one class, not 16 scans of 1,000 queues).
+ */
+interface BudgetClass<T> {
+  readonly members: BrokerMember<T>[];
+  /** The members' heads, best first; kept for several members when there is a comparator. */
+  readonly bids: Heap<Bid<T>> | undefined;
 }
 
 export interface SlotBrokerOptions<T> {
@@ -66,6 +88,11 @@ export class SlotBroker<T> {
   readonly #compare: Comparator<T> | undefined;
   readonly #members = new Set<BrokerMember<T>>();
   readonly #membersByBudget = new Map<string, BrokerMember<T>[]>();
+  readonly #classOfBudget = new Map<string, BudgetClass<T>>();
+  // The two maps above (and each member's shares and classes) are rebuilt lazily, once, when first
+  // needed after a change: a manager opening 1,000 providers must not rebuild them 1,000 times.
+  #indexStale = true;
+  #nextMemberId = 0;
   // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
   // Running it from one loop keeps synchronous completions from recursing.
   #jobs: Array<string | BrokerMember<T>> = [];
@@ -81,16 +108,19 @@ export class SlotBroker<T> {
 
   /** Registers a pool; call `setServers` to give it servers. */
   join(queue: SlotQueue<T>, start: (item: T, lease: SlotLease) => void): BrokerMember<T> {
-    const member = new BrokerMember(queue, start);
+    const member = new BrokerMember(this.#nextMemberId++, queue, start);
     this.#members.add(member);
-    queue.watch(() => this.#enqueue(member));
+    queue.watch(
+      () => this.#enqueue(member),
+      () => this.#bid(member),
+    );
     return member;
   }
 
   leave(member: BrokerMember<T>): void {
     if (!this.#members.delete(member)) return;
     member.servers = [];
-    this.#reindex();
+    this.#indexStale = true;
   }
 
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. */
@@ -104,22 +134,25 @@ export class SlotBroker<T> {
       member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
     }
     member.cursor = 0;
-    this.#reindex();
+    this.#indexStale = true;
     this.#enqueue(member);
   }
 
   /** Budget keys a member's pool draws on. */
   budgetsOf(member: BrokerMember<T>): IterableIterator<string> {
+    this.#index();
     return member.shares.keys();
   }
 
   /** Members whose pool draws on a budget. */
   membersOf(budget: string): readonly BrokerMember<T>[] {
+    this.#index();
     return this.#membersByBudget.get(budget) ?? [];
   }
 
   /** Every budget some member draws on. */
   budgets(): IterableIterator<string> {
+    this.#index();
     return this.#membersByBudget.keys();
   }
 
@@ -142,11 +175,14 @@ export class SlotBroker<T> {
     for (const member of this.#members) {
       for (const entry of member.servers) entry.budget = this.coordinator.budgetOf(entry.key);
     }
-    this.#reindex();
+    this.#indexStale = true;
+    this.#index();
     for (const budget of this.#membersByBudget.keys()) this.#enqueue(budget);
   }
 
-  #reindex(): void {
+  #index(): void {
+    if (!this.#indexStale) return;
+    this.#indexStale = false;
     this.#membersByBudget.clear();
     for (const member of this.#members) {
       member.shares = new Map();
@@ -161,6 +197,56 @@ export class SlotBroker<T> {
         }
         share.entries.push(entry);
       }
+    }
+    this.#regroupClasses();
+  }
+
+  /** Groups budgets by their members, and seeds each ranked class with its members' heads. */
+  #regroupClasses(): void {
+    this.#classOfBudget.clear();
+    for (const member of this.#members) {
+      member.classes = [];
+      member.bids = false;
+    }
+    const byMembers = new Map<string, BudgetClass<T>>();
+    for (const [budget, members] of this.#membersByBudget) {
+      const key = members.map((m) => m.id).join(',');
+      let group = byMembers.get(key);
+      if (group === undefined) {
+        const compare = this.#compare;
+        const ranked = compare !== undefined && members.length > 1;
+        group = { members, bids: ranked ? new Heap<Bid<T>>((a, b) => compare(a.head, b.head)) : undefined };
+        byMembers.set(key, group);
+        for (const member of members) {
+          member.classes.push(group);
+          if (ranked) member.bids = true;
+        }
+      }
+      this.#classOfBudget.set(budget, group);
+    }
+    for (const member of this.#members) this.#bid(member);
+  }
+
+  /** Offers a member's current head to its ranked classes (after it changed). */
+  #bid(member: BrokerMember<T>): void {
+    if (!hasWaiting(member)) return;
+    this.#index();
+    if (!member.bids) return;
+    const bid: Bid<T> = { member, head: member.queue.peek() as T };
+    for (const group of member.classes) {
+      const bids = group.bids;
+      if (bids === undefined) continue;
+      bids.push(bid);
+      // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
+      if (bids.size() > 4 * group.members.length + 64) this.#rebuildBids(group);
+    }
+  }
+
+  #rebuildBids(group: BudgetClass<T>): void {
+    const bids = group.bids as Heap<Bid<T>>;
+    bids.clear();
+    for (const member of group.members) {
+      if (hasWaiting(member)) bids.push({ member, head: member.queue.peek() as T });
     }
   }
 
@@ -183,10 +269,11 @@ export class SlotBroker<T> {
 
   /** Room may have appeared on a budget: give it to the best waiting items that can use it. */
   #fillBudget(budget: string): void {
-    const members = this.#membersByBudget.get(budget);
-    if (members === undefined) return;
+    this.#index();
+    const group = this.#classOfBudget.get(budget);
+    if (group === undefined) return;
     for (;;) {
-      const member = this.#bestWaiting(members);
+      const member = this.#bestWaiting(group);
       if (member === undefined) return;
       const share = member.shares.get(budget) as BudgetShare;
       const entry = share.entries[share.cursor % share.entries.length] as ServerEntry;
@@ -199,6 +286,7 @@ export class SlotBroker<T> {
 
   /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
   #fillMember(member: BrokerMember<T>): void {
+    this.#bid(member);
     while (hasWaiting(member)) {
       const entry = this.#leastLoaded(member);
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
@@ -216,33 +304,44 @@ export class SlotBroker<T> {
       member.pending = undefined;
       this.coordinator.release(entry.key);
     }
+    if (member.bids) this.#bid(member); // its head changed
   }
 
-  #bestWaiting(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
+  #bestWaiting(group: BudgetClass<T>): BrokerMember<T> | undefined {
+    const members = group.members;
     if (members.length === 1) {
       const only = members[0] as BrokerMember<T>;
       return hasWaiting(only) ? only : undefined;
     }
-    let best: BrokerMember<T> | undefined;
-    let bestHead: T | undefined;
-    for (const member of members) {
-      if (!hasWaiting(member)) continue;
-      const head = member.queue.peek() as T;
-      if (best === undefined || (this.#compare !== undefined && this.#compare(head, bestHead as T) < 0)) {
-        best = member;
-        bestHead = head;
+    const bids = group.bids;
+    if (bids === undefined) return firstWaiting(members);
+    for (;;) {
+      const bid = bids.peek();
+      if (bid === undefined) return undefined;
+      const member = bid.member;
+      if (!hasWaiting(member)) {
+        bids.pop();
+        continue;
       }
+      const head = member.queue.peek() as T;
+      if (head !== bid.head) {
+        // Its head changed (pulled, cancelled, or a better one arrived): rank it again.
+        bids.pop();
+        bids.push({ member, head });
+        continue;
+      }
+      return member;
     }
-    return best;
   }
 
   /**
-   * Without a comparator, members take turns: the one that got a slot goes last on that budget.
-   * Only after it got the slot: rotating on a failed attempt undid the previous turn.
+   * Without a comparator, members take turns: the one that got a slot goes last in its budget's
+   * class. Only after it got the slot: rotating on a failed attempt undid the previous turn.
    */
   #served(budget: string, member: BrokerMember<T>): void {
     if (this.#compare !== undefined) return;
-    const members = this.#membersByBudget.get(budget);
+    this.#index();
+    const members = this.#classOfBudget.get(budget)?.members;
     if (members !== undefined && members.length > 1) rotateToEnd(members, member);
   }
 
@@ -277,6 +376,12 @@ export class SlotBroker<T> {
  */
 function hasWaiting<T>(member: BrokerMember<T>): boolean {
   return member.queue.size > 0 && member.queue.connected;
+}
+
+/** Without a comparator: the first member in turn order that has something waiting. */
+function firstWaiting<T>(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
+  for (const member of members) if (hasWaiting(member)) return member;
+  return undefined;
 }
 
 function rotateToEnd<T>(list: T[], item: T): void {

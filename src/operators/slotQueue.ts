@@ -10,8 +10,11 @@ export interface SlotQueue<T> {
   peek(): T | undefined;
   /** Takes the head out and hands it to the connected consumer; false when empty or unconnected. */
   pull(): boolean;
-  /** Tells `onFilled` when an item arrives in an empty queue. */
-  watch(onFilled: () => void): () => void;
+  /**
+   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when an arriving item
+   * goes ahead of the current head (the slot broker ranks queues by their heads).
+   */
+  watch(onFilled: () => void, onNewHead?: () => void): () => void;
 }
 
 /**
@@ -77,6 +80,7 @@ export class FifoQueue<T> implements SlotQueue<T> {
     this.#sink = sink;
   }
 
+  /** A FIFO's head never changes on arrival unless the queue was empty: `onNewHead` is not needed. */
   watch(onFilled: () => void): () => void {
     this.#onFilled = onFilled;
     return () => {

@@ -84,7 +84,13 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
       return;
     }
     if (this.settled) return; // the handler cancelled its own task and we already settled
-    this.#follow(result);
+    try {
+      this.#follow(result);
+    } catch (error) {
+      // A thenable whose `then` throws (or a throwing `then` getter): the attempt fails, nothing else.
+      this.#finish(false, error);
+      return;
+    }
     // Booked only for work still under way, still counted from the start: a handler that settles
     // synchronously never costs a timer.
     if (!this.settled && !this.#decided && this.timeoutMs !== Infinity) {

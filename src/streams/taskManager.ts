@@ -1,5 +1,5 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { defer, EMPTY, filter, merge, Observable, type Subscriber, takeWhile } from 'rxjs';
+import { defer, EMPTY, filter, merge, Observable, type Subscriber, type Subscription, takeWhile } from 'rxjs';
 import { isNonRetryableError } from '../errors/guards.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
@@ -114,13 +114,16 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   readonly events$ = this.#events.observable;
   readonly stats$: Observable<StatsSnapshot>;
   readonly #statsSubscribers = new Set<Subscriber<StatsSnapshot>>();
-  #statsFlushPending = false;
+  #statsFlush: Subscription | undefined = undefined;
   #seq = 0;
   #phase: Phase = 'running';
   #shutdown: Promise<ShutdownReport> | undefined = undefined;
   #shutdownMode: 'drain' | 'cancel' = 'drain';
+  /** The grace period ran out: what is left is cancelled, whatever the mode asked for. */
+  #forced = false;
   #resolveShutdown: ((report: ShutdownReport) => void) | undefined = undefined;
   #unfinished: TaskInput[] = [];
+  #unfinishedCommands: string[] = [];
   #finalStats: StatsSnapshot | undefined = undefined;
   readonly #work = (record: TaskRecord, lease: SlotLease): Observable<never> =>
     new Observable<never>((subscriber) => {
@@ -261,7 +264,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     }
     const error = valueOrError;
     this.#log('warn', { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt, err: error, timedOut: run.timedOut }, run.timedOut ? 'attempt timed out' : 'attempt failed');
-    if (this.#phase === 'stopping' && this.#shutdownMode === 'cancel') {
+    if (this.#phase === 'stopping' && (this.#shutdownMode === 'cancel' || this.#forced)) {
       this.#finishCancelled(lane, record, 'shutdown');
       return;
     }
@@ -356,7 +359,11 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   }
 
   #finishCancelled(lane: ProviderLane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
-    if (reason === 'shutdown') this.#unfinished.push(record.toInput());
+    if (reason === 'shutdown') {
+      // A command is a function, not a TaskInput: it is reported by id, to be issued again by its owner.
+      if (record.command === undefined) this.#unfinished.push(record.toInput());
+      else this.#unfinishedCommands.push(record.id);
+    }
     const now = this.timeline.scheduler.now();
     this.#finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: now - record.submittedAt }, now);
   }
@@ -514,11 +521,10 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   }
 
   #statsChanged(): void {
-    if (this.#statsSubscribers.size === 0 || this.#statsFlushPending) return;
-    this.#statsFlushPending = true;
+    if (this.#statsSubscribers.size === 0 || this.#statsFlush !== undefined) return;
     // Coalesce: one snapshot per scheduler turn, however many tasks moved.
-    this.#o.scheduler.schedule(() => {
-      this.#statsFlushPending = false;
+    this.#statsFlush = this.#o.scheduler.schedule(() => {
+      this.#statsFlush = undefined;
       if (this.#statsSubscribers.size === 0) return;
       const snapshot = this.stats();
       for (const subscriber of this.#statsSubscribers) subscriber.next(snapshot);
@@ -554,7 +560,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   /** The grace period is over: cancel what is left and give every slot back now. */
   #forceStop(): void {
     if (this.#phase !== 'stopping') return;
-    this.#shutdownMode = 'cancel';
+    this.#forced = true;
     for (const record of [...this.#registry.values()]) {
       const run = record.attempt as AttemptRun | undefined;
       if (record.state !== TaskState.Done) this.cancelRecord(record, 'shutdown');
@@ -570,6 +576,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     for (const lane of this.#lanes.values()) lane.close();
     this.#broker.dispose();
     this.timeline.clear();
+    this.#statsFlush?.unsubscribe();
+    this.#statsFlush = undefined;
     const report = this.#report();
     this.#events.complete();
     for (const subscriber of this.#statsSubscribers) {
@@ -597,7 +605,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       failed += lane.failed;
       cancelled += lane.cancelled;
     }
-    return { mode: this.#shutdownMode, succeeded, failed, cancelled, unfinished: this.#unfinished };
+    return { mode: this.#shutdownMode, succeeded, failed, cancelled, unfinished: this.#unfinished, unfinishedCommands: this.#unfinishedCommands };
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', obj: object, msg: string): void {

@@ -36,7 +36,9 @@ export class InvariantChecker {
   readonly #meta = new Map<string, Waiting>();
   readonly #waiting = new Map<string, Heap<Waiting>>();
   readonly #waitingIds = new Set<string>();
-  readonly #runningByBudget = new Map<string, number>();
+  // Running attempts per server key; a budget's count is the sum over the servers it covers now,
+  // so a limit change that moves servers between budgets is counted the way the manager counts it.
+  readonly #runningByServer = new Map<string, number>();
   readonly #runningTasks = new Set<string>();
 
   constructor(
@@ -56,16 +58,18 @@ export class InvariantChecker {
 
   /** Wraps a handler's Observable so the checker sees the attempt run and end on its server. */
   track<T>(taskId: string, server: string, work: Observable<T>): Observable<T> {
-    const budget = this.coordinator.budgetOf(normalizeServerKey(server));
-    const running = (this.#runningByBudget.get(budget) ?? 0) + 1;
-    this.#runningByBudget.set(budget, running);
+    const key = normalizeServerKey(server);
+    this.#runningByServer.set(key, (this.#runningByServer.get(key) ?? 0) + 1);
+    const budget = this.coordinator.budgetOf(key);
+    let running = 0;
+    for (const [other, count] of this.#runningByServer) if (this.coordinator.budgetOf(other) === budget) running += count;
     const { limit } = this.coordinator.budget(budget);
     if (running > limit) this.violations.push(`budget ${budget}: ${running} running > limit ${limit} (task ${taskId})`);
     if (this.#runningTasks.has(taskId)) this.violations.push(`task ${taskId} has two attempts running`);
     this.#runningTasks.add(taskId);
     return work.pipe(
       finalize(() => {
-        this.#runningByBudget.set(budget, (this.#runningByBudget.get(budget) ?? 1) - 1);
+        this.#runningByServer.set(key, (this.#runningByServer.get(key) ?? 1) - 1);
         this.#runningTasks.delete(taskId);
       }),
     );

@@ -20,7 +20,7 @@ describe('shutdown', () => {
       expect(scheduler.now()).toBe(50);
       expect(eventsDone).toBe(true);
       expect(statsDone).toBe(true);
-      expect(await promise).toEqual({ mode: 'drain', succeeded: 5, failed: 0, cancelled: 0, unfinished: [] });
+      expect(await promise).toEqual({ mode: 'drain', succeeded: 5, failed: 0, cancelled: 0, unfinished: [], unfinishedCommands: [] });
       // Stats keep every budget after shutdown, with nothing in use.
       expect(m.stats().servers).toEqual({ s: { limit: 1, inUse: 0, waiters: 0 } });
       expect(m.stats().providers['p']).toMatchObject({ succeeded: 5, queued: 0, running: 0 });
@@ -53,6 +53,7 @@ describe('shutdown', () => {
         failed: 0,
         cancelled: 1,
         unfinished: [{ provider: 'p', payload: 'queued', id: 'queued', priority: 4, maxRetries: 1 }],
+        unfinishedCommands: [],
       });
     });
   });
@@ -85,11 +86,15 @@ describe('shutdown', () => {
     await inVirtualTime(async (scheduler, flush) => {
       const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => work(100, 1, scheduler) }] });
       for (let i = 0; i < 5; i++) m.submit({ provider: 'p', payload: i, id: `t${i}` });
+      m.command('p', () => work(10, 'cmd', scheduler), { id: 'late-command' });
       const promise = m.shutdown({ mode: 'drain', graceMs: 250 });
       flush();
       const report = await promise;
-      expect(report.succeeded).toBe(2);
+      expect(report.mode).toBe('drain'); // the mode asked for, even though the grace period ran out
+      expect(report.succeeded).toBe(3); // t0, the command, t1
+      // t2 was running at 250 ms: aborted, and reported with the queued ones.
       expect(report.unfinished.map((t) => t.id)).toEqual(['t2', 't3', 't4']);
+      expect(report.unfinishedCommands).toEqual([]);
       expect(scheduler.now()).toBe(250);
     });
   });
@@ -98,7 +103,7 @@ describe('shutdown', () => {
     const m = createTaskManager({ providers: [{ name: 'p', servers: ['s'], handle: () => 1 }] });
     await expect(m.shutdown({ mode: 'later' as 'drain' })).rejects.toThrow(/`mode`/);
     await expect(m.shutdown({ graceMs: -1 })).rejects.toThrow(/`graceMs`/);
-    await expect(m.shutdown()).resolves.toEqual({ mode: 'drain', succeeded: 0, failed: 0, cancelled: 0, unfinished: [] });
+    await expect(m.shutdown()).resolves.toEqual({ mode: 'drain', succeeded: 0, failed: 0, cancelled: 0, unfinished: [], unfinishedCommands: [] });
   });
 
   it('should leave nothing behind: a Node process that used the manager exits by itself', () => {
