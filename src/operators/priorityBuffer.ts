@@ -2,6 +2,7 @@ import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { operate } from './operate.js';
+import { subscribeToSource } from './sourceObserver.js';
 import { LevelQueue, type Ranked } from './levelQueue.js';
 import { type BufferQueue, isBufferQueue } from './slotQueue.js';
 
@@ -68,7 +69,7 @@ function fromSharedQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> 
       subscriber.next(item);
       if (sourceDone && queue.size === 0) subscriber.complete();
     });
-    const subscription = source.subscribe({
+    const subscription = subscribeToSource(source, subscriber, {
       next: (item) => queue.push(item),
       error: (error) => subscriber.error(error),
       complete: () => {
@@ -133,7 +134,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
       },
       error: (error) => subscriber.error(error),
     });
-    const sourceSubscription = source.subscribe({
+    const sourceSubscription = subscribeToSource(source, subscriber, {
       next: (value) => {
         let ranked: Entry<T>;
         try {

@@ -1,8 +1,9 @@
-import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, Subscription } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../providers/slotCoordinator.js';
 import { operate } from './operate.js';
+import { subscribeToSource } from './sourceObserver.js';
 import { SlotBroker, type SlotLease } from './slotBroker.js';
 import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from './slotQueue.js';
 
@@ -105,8 +106,8 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
         return;
       }
       running.add(run);
-      const inner = (isObservable(input) ? input : from(input)).subscribe(run);
-      if (!run.done) run.inner = inner; // a synchronous inner has already finished
+      // The run is the subscriber itself: no wrapper objects per item.
+      (isObservable(input) ? input : from(input)).subscribe(run);
     };
 
     const member = broker.join(queue, start);
@@ -116,7 +117,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       if (lease !== undefined) start(item, lease);
     });
 
-    const sourceSubscription = source.subscribe({
+    const sourceSubscription = subscribeToSource(source, subscriber, {
       next: (item) => {
         if (ownQueue !== undefined) {
           ownQueue.push(item);
@@ -192,17 +193,18 @@ interface RunHost<R> {
  * back exactly once, whichever way the work ends. One object per item instead of a handful of
  * closures: this is on the path of every task.
  */
-class SlotRun<R> implements Observer<R> {
+class SlotRun<R> extends Subscription implements Observer<R> {
   done = false;
-  inner: Subscription | undefined = undefined;
 
   constructor(
     readonly host: RunHost<R>,
     readonly lease: SlotLease,
-  ) {}
+  ) {
+    super();
+  }
 
   next(value: R): void {
-    this.host.next(value);
+    if (!this.done) this.host.next(value);
   }
 
   error(error: unknown): void {
@@ -211,6 +213,7 @@ class SlotRun<R> implements Observer<R> {
     // Error first: the pipeline leaves the broker before the slot goes back.
     this.host.fail(error);
     this.host.finished(this);
+    this.unsubscribe();
   }
 
   complete(): void {
@@ -218,13 +221,14 @@ class SlotRun<R> implements Observer<R> {
     this.done = true;
     this.host.finished(this);
     this.host.completeIfIdle();
+    this.unsubscribe();
   }
 
   /** The pipeline is torn down: stop the work and give the slot back. */
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    this.inner?.unsubscribe();
+    this.unsubscribe();
     this.host.finished(this);
   }
 }

@@ -36,6 +36,8 @@ export class BrokerMember<T> {
   classes: BudgetClass<T>[] = [];
   /** True when one of its classes ranks its members by bids. */
   bids = false;
+  /** The head its latest bids offered: a head is offered once, not again on every look. */
+  bidHead: T | undefined = undefined;
   cursor = 0;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;
@@ -207,6 +209,7 @@ export class SlotBroker<T> {
     for (const member of this.#members) {
       member.classes = [];
       member.bids = false;
+      member.bidHead = undefined;
     }
     const byMembers = new Map<string, BudgetClass<T>>();
     for (const [budget, members] of this.#membersByBudget) {
@@ -232,7 +235,10 @@ export class SlotBroker<T> {
     if (!hasWaiting(member)) return;
     this.#index();
     if (!member.bids) return;
-    const bid: Bid<T> = { member, head: member.queue.peek() as T };
+    const head = member.queue.peek() as T;
+    if (head === member.bidHead) return;
+    member.bidHead = head;
+    const bid: Bid<T> = { member, head };
     for (const group of member.classes) {
       const bids = group.bids;
       if (bids === undefined) continue;
@@ -246,7 +252,10 @@ export class SlotBroker<T> {
     const bids = group.bids as Heap<Bid<T>>;
     bids.clear();
     for (const member of group.members) {
-      if (hasWaiting(member)) bids.push({ member, head: member.queue.peek() as T });
+      if (!hasWaiting(member)) continue;
+      const head = member.queue.peek() as T;
+      bids.push({ member, head });
+      member.bidHead = head;
     }
   }
 
@@ -304,7 +313,11 @@ export class SlotBroker<T> {
       member.pending = undefined;
       this.coordinator.release(entry.key);
     }
-    if (member.bids) this.#bid(member); // its head changed
+    if (member.bids) {
+      // Its head left: the next head is offered even if it is the same task again (a retry).
+      member.bidHead = undefined;
+      this.#bid(member);
+    }
   }
 
   #bestWaiting(group: BudgetClass<T>): BrokerMember<T> | undefined {
@@ -321,13 +334,15 @@ export class SlotBroker<T> {
       const member = bid.member;
       if (!hasWaiting(member)) {
         bids.pop();
+        member.bidHead = undefined;
         continue;
       }
       const head = member.queue.peek() as T;
       if (head !== bid.head) {
-        // Its head changed (pulled, cancelled, or a better one arrived): rank it again.
+        // Its head changed (pulled, cancelled, or a better one arrived): drop this bid and make
+        // sure the current head is offered.
         bids.pop();
-        bids.push({ member, head });
+        this.#bid(member);
         continue;
       }
       return member;

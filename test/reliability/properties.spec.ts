@@ -127,6 +127,36 @@ describe('invariants under random schedules (fast-check, virtual time)', () => {
     expect(await play(model)).toEqual([]);
   });
 
+  // Shrunk counter-example #4 (a bug in the slot broker): a retried task re-enters its queue as the
+  // same record; the broker's "this head was already offered" shortcut skipped it, so a lower
+  // priority task of another provider took the freed slot while it waited.
+  it('should keep every promise in shrunk counter-example #4 (a retry re-entering as the head of one of five providers on one server)', async () => {
+    const model: Model = {
+      pools: [[0], [0], [0], [0], [0]],
+      servers: ['https://b.example.com/api/v1'],
+      limits: [],
+      defaultLimit: 1,
+      maxRetries: 0,
+      backoff: { initialDelayMs: 0, jitter: 'none' },
+      timeout: 'fn',
+      abandonAfterMs: undefined,
+      slotWaitMs: 50,
+      seed: 0,
+      tasks: [
+        task({ at: 146, provider: 1, priority: 0.5, kind: 'throw', maxRetries: 1 }),
+        task({ at: 146, kind: 'flaky', maxRetries: 0 }),
+        task({ kind: 'empty' }),
+        task({ kind: 'nonretryable' }),
+        task({ kind: 'ignore' }),
+        task({ kind: 'flaky' }),
+        task({ at: 146, kind: 'ok' }),
+      ],
+      ops: [],
+      shutdown: { at: 381, mode: 'drain', graceMs: undefined },
+    };
+    expect(await play(model)).toEqual([]);
+  });
+
   it('should keep every promise when a prefix limit is removed and re-added under load, with hung and signal-ignoring handlers', async () => {
     const model: Model = {
       pools: [[0, 1], [1, 2], [2]],
