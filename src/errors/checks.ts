@@ -38,6 +38,23 @@ export function expectFunction(v: unknown): string | undefined {
   return typeof v === 'function' ? undefined : 'a function';
 }
 
+/** Duck-typed: TestScheduler and custom schedulers are not instances of one class. */
+export function expectScheduler(v: unknown): string | undefined {
+  return typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { now?: unknown }).now === 'function' &&
+    typeof (v as { schedule?: unknown }).schedule === 'function'
+    ? undefined
+    : 'a SchedulerLike (an object with now() and schedule())';
+}
+
+/** A pino-compatible logger: the four methods smt-rx calls. */
+export function expectLogger(v: unknown): string | undefined {
+  return v !== null && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+    ? undefined
+    : 'an object with debug, info, warn and error methods';
+}
+
 /** Throws an `InvalidOptionError` (a `TypeError`) when `expectation` says the value is wrong. */
 export function check(field: string, value: unknown, expectation: (v: unknown) => string | undefined): void {
   const expected = expectation(value);

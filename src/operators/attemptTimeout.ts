@@ -8,7 +8,7 @@ import {
   type SchedulerLike,
   type Subscriber,
 } from 'rxjs';
-import { check, checkOptional, expectPositiveOrInfinity } from '../errors/checks.js';
+import { check, checkOptional, expectPositiveOrInfinity, expectScheduler } from '../errors/checks.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { operate } from './operate.js';
 
@@ -117,14 +117,6 @@ const expectConfig = (v: unknown): string | undefined =>
 
 const expectString = (v: unknown): string | undefined => (typeof v === 'string' ? undefined : 'a string');
 
-// Duck-typed: TestScheduler and custom schedulers are not instances of one class.
-const expectScheduler = (v: unknown): string | undefined =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Partial<SchedulerLike>).now === 'function' &&
-  typeof (v as Partial<SchedulerLike>).schedule === 'function'
-    ? undefined
-    : 'a SchedulerLike (an object with now() and schedule())';
 
 // Duck-typed too: polyfilled and cross-realm controllers are not instances of this realm's class.
 const expectController = (v: unknown): string | undefined =>

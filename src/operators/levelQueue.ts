@@ -1,4 +1,5 @@
 import { Heap } from 'heap-js';
+import { QueueLinks } from './queueLinks.js';
 import type { BufferQueue } from './slotQueue.js';
 
 /** An item that carries its own place in the queue. */
@@ -74,22 +75,16 @@ const byLevel = <T extends Ranked>(a: Level<T>, b: Level<T>): number => a.lane -
  * binary heap of tasks spent most of a dispatch in cache misses comparing records.
  * Removal is lazy and O(1), as in {@link PullQueue}.
  */
-export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
+export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements BufferQueue<T> {
   readonly #lanes = new Map<number, Map<number, Level<T>>>();
   readonly #order = new Heap<Level<T>>(byLevel);
   readonly #removed = new Set<T>();
   #size = 0;
-  #sink: ((item: T) => void) | undefined = undefined;
-  #onFilled: (() => void) | undefined = undefined;
-  #onNewHead: (() => void) | undefined = undefined;
 
   get size(): number {
     return this.#size;
   }
 
-  get connected(): boolean {
-    return this.#sink !== undefined;
-  }
 
   push(item: T): void {
     const level = this.#levelOf(item);
@@ -98,8 +93,8 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
       level.inOrder = true;
       this.#order.push(level);
     }
-    if (++this.#size === 1) this.#onFilled?.();
-    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
+    this.#size++;
+    this.arrived(item);
   }
 
   peek(): T | undefined {
@@ -112,7 +107,7 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
   }
 
   pull(): boolean {
-    const sink = this.#sink;
+    const sink = this.sink;
     if (sink === undefined || this.#size === 0) return false;
     sink(this.#takeFront());
     return true;
@@ -122,22 +117,7 @@ export class LevelQueue<T extends Ranked> implements BufferQueue<T> {
     return this.#size === 0 ? undefined : this.#takeFront();
   }
 
-  connect(sink: (item: T) => void): () => void {
-    this.#sink = sink;
-    return () => {
-      if (this.#sink === sink) this.#sink = undefined;
-    };
-  }
 
-  watch(onFilled: () => void, onNewHead?: () => void): () => void {
-    this.#onFilled = onFilled;
-    this.#onNewHead = onNewHead;
-    return () => {
-      if (this.#onFilled !== onFilled) return;
-      this.#onFilled = undefined;
-      this.#onNewHead = undefined;
-    };
-  }
 
   #takeFront(): T {
     const level = this.#top() as Level<T>;

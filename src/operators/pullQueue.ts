@@ -1,4 +1,6 @@
 import { Heap } from 'heap-js';
+import { QueueLinks } from './queueLinks.js';
+import type { BufferQueue } from './slotQueue.js';
 
 /** Orders items: negative when `a` should leave the queue before `b`. */
 export type Comparator<T> = (a: T, b: T) => number;
@@ -9,16 +11,14 @@ export type Comparator<T> = (a: T, b: T) => number;
  * server slot is free). Items leave in `compare` order; removal is lazy, O(1), so cancelling a
  * waiting item never scans the heap.
  */
-export class PullQueue<T> {
+export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
   readonly #heap: Heap<T>;
   // Items removed while still in the heap; skipped when they surface.
   readonly #removed = new Set<T>();
   #size = 0;
-  #sink: ((item: T) => void) | undefined = undefined;
-  #onFilled: (() => void) | undefined = undefined;
-  #onNewHead: (() => void) | undefined = undefined;
 
   constructor(readonly compare: Comparator<T>) {
+    super();
     this.#heap = new Heap<T>(compare);
   }
 
@@ -27,17 +27,12 @@ export class PullQueue<T> {
     return this.#size;
   }
 
-  /** True while a consumer is connected, so that `pull()` can deliver. */
-  get connected(): boolean {
-    return this.#sink !== undefined;
-  }
 
   /** Adds an item; tells the watcher when the queue was empty before. */
   push(item: T): void {
     this.#heap.push(item);
     this.#size++;
-    if (this.#size === 1) this.#onFilled?.();
-    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
+    this.arrived(item);
   }
 
   /** The item that would leave next, without removing it. */
@@ -57,7 +52,7 @@ export class PullQueue<T> {
 
   /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */
   pull(): boolean {
-    const sink = this.#sink;
+    const sink = this.sink;
     if (sink === undefined || this.#size === 0) return false;
     this.#dropRemovedHead();
     const item = this.#heap.pop() as T;
@@ -74,24 +69,7 @@ export class PullQueue<T> {
     return this.#heap.pop();
   }
 
-  /** Connects the consumer of pulled items (the buffer operator's subscriber). */
-  connect(sink: (item: T) => void): () => void {
-    this.#sink = sink;
-    return () => {
-      if (this.#sink === sink) this.#sink = undefined;
-    };
-  }
 
-  /** Connects the watcher told when an item arrives in an empty queue (the slot broker). */
-  watch(onFilled: () => void, onNewHead?: () => void): () => void {
-    this.#onFilled = onFilled;
-    this.#onNewHead = onNewHead;
-    return () => {
-      if (this.#onFilled !== onFilled) return;
-      this.#onFilled = undefined;
-      this.#onNewHead = undefined;
-    };
-  }
 
   #dropRemovedHead(): void {
     const removed = this.#removed;

@@ -10,7 +10,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { check, checkOptional, expectFunction, expectNonNegativeInteger } from '../errors/checks.js';
+import { check, checkOptional, expectFunction, expectNonNegativeInteger, expectScheduler } from '../errors/checks.js';
 import { isNonRetryableError } from '../errors/guards.js';
 import type { BackoffOptions } from '../types.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
@@ -210,14 +210,6 @@ const expectConfig = (v: unknown): string | undefined =>
 
 const expectBoolean = (v: unknown): string | undefined => (typeof v === 'boolean' ? undefined : 'a boolean');
 
-// Duck-typed: TestScheduler and custom schedulers are not instances of one class.
-const expectScheduler = (v: unknown): string | undefined =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Partial<SchedulerLike>).now === 'function' &&
-  typeof (v as Partial<SchedulerLike>).schedule === 'function'
-    ? undefined
-    : 'a SchedulerLike (an object with now() and schedule())';
 
 function resolveSettings(config: number | RetryWithBackoffConfig): RetrySettings {
   check('config', config, expectConfig);

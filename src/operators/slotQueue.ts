@@ -1,3 +1,5 @@
+import { QueueLinks } from './queueLinks.js';
+
 /**
  * What {@link serverSlots} needs from the queue it pulls from. {@link PullQueue} (priority order)
  * implements it, and so does the FIFO that `serverSlots` keeps when it is used on its own.
@@ -40,23 +42,18 @@ export function isBufferQueue(value: unknown): value is BufferQueue<unknown> {
 }
 
 /** A plain FIFO pull queue: the arrival order, for `serverSlots` fed straight by a push source. */
-export class FifoQueue<T> implements SlotQueue<T> {
+export class FifoQueue<T> extends QueueLinks<T> implements SlotQueue<T> {
   #items: T[] = [];
   #head = 0;
-  #sink: ((item: T) => void) | undefined = undefined;
-  #onFilled: (() => void) | undefined = undefined;
 
   get size(): number {
     return this.#items.length - this.#head;
   }
 
-  get connected(): boolean {
-    return this.#sink !== undefined;
-  }
 
   push(item: T): void {
     this.#items.push(item);
-    if (this.size === 1) this.#onFilled?.();
+    this.arrived(item);
   }
 
   peek(): T | undefined {
@@ -64,7 +61,7 @@ export class FifoQueue<T> implements SlotQueue<T> {
   }
 
   pull(): boolean {
-    const sink = this.#sink;
+    const sink = this.sink;
     if (sink === undefined || this.size === 0) return false;
     const item = this.#items[this.#head] as T;
     this.#items[this.#head++] = undefined as T; // let it be collected
@@ -76,15 +73,5 @@ export class FifoQueue<T> implements SlotQueue<T> {
     return true;
   }
 
-  connect(sink: (item: T) => void): void {
-    this.#sink = sink;
-  }
 
-  /** A FIFO's head never changes on arrival unless the queue was empty: `onNewHead` is not needed. */
-  watch(onFilled: () => void): () => void {
-    this.#onFilled = onFilled;
-    return () => {
-      this.#onFilled = undefined;
-    };
-  }
 }

@@ -10,6 +10,8 @@ export class LimitTable {
   readonly #limits = new Map<string, number>();
   // Sorted longest first, so the first covering key is the longest match.
   #keysByLength: string[] = [];
+  // Memo of budgetOf (it runs for every slot taken); cleared whenever the set of keys changes.
+  readonly #budgetOfServer = new Map<string, string>();
 
   constructor(readonly defaultLimit: number) {}
 
@@ -29,6 +31,20 @@ export class LimitTable {
 
   /** The budget key of a (normalised) server key. */
   budgetOf(serverKey: string): string {
+    let budget = this.#budgetOfServer.get(serverKey);
+    if (budget === undefined) {
+      budget = this.#longestCovering(serverKey);
+      this.#budgetOfServer.set(serverKey, budget);
+    }
+    return budget;
+  }
+
+  /** Every budget a server was resolved to since the set of keys last changed. */
+  resolvedBudgets(): Set<string> {
+    return new Set(this.#budgetOfServer.values());
+  }
+
+  #longestCovering(serverKey: string): string {
     for (const key of this.#keysByLength) {
       if (key.length <= serverKey.length && coversKey(key, serverKey)) return key;
     }
@@ -45,6 +61,7 @@ export class LimitTable {
   }
 
   #sortKeys(): void {
+    this.#budgetOfServer.clear();
     this.#keysByLength = [...this.#limits.keys()].sort((a, b) => b.length - a.length);
   }
 }

@@ -25,8 +25,6 @@ class LocalSlotCoordinator implements SlotCoordinator {
   // Slots held per server key, and their sum per budget key.
   readonly #serverInUse = new Map<string, number>();
   readonly #budgetInUse = new Map<string, number>();
-  // Memo of budgetOf; cleared whenever the set of limit keys changes.
-  readonly #budgetOfServer = new Map<string, string>();
   readonly #changes = new Subject<SlotChange>();
   // One 'room' change per budget, reused: a release must not allocate.
   readonly #roomChanges = new Map<string, SlotChange>();
@@ -43,12 +41,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
   }
 
   budgetOf(serverKey: string): string {
-    let budget = this.#budgetOfServer.get(serverKey);
-    if (budget === undefined) {
-      budget = this.#table.budgetOf(serverKey);
-      this.#budgetOfServer.set(serverKey, budget);
-    }
-    return budget;
+    return this.#table.budgetOf(serverKey);
   }
 
   budget(budgetKey: string): BudgetState {
@@ -107,7 +100,6 @@ class LocalSlotCoordinator implements SlotCoordinator {
   // The set of limit keys changed: servers may draw on other budgets now. Recount every budget
   // from the per-server counts, so running work keeps counting where it now belongs.
   #regroup(): void {
-    this.#budgetOfServer.clear();
     this.#budgetInUse.clear();
     for (const [server, held] of this.#serverInUse) {
       const budget = this.budgetOf(server);

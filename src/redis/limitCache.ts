@@ -18,20 +18,13 @@ const NO_CHANGE: LimitDelta = { keysChanged: false, raised: [] };
  */
 export class LimitCache {
   readonly #table: LimitTable;
-  // Memo of budgetOf; cleared whenever the set of limit keys changes.
-  readonly #budgetOfServer = new Map<string, string>();
 
   constructor(defaultLimit: number) {
     this.#table = new LimitTable(defaultLimit);
   }
 
   budgetOf(serverKey: string): string {
-    let budget = this.#budgetOfServer.get(serverKey);
-    if (budget === undefined) {
-      budget = this.#table.budgetOf(serverKey);
-      this.#budgetOfServer.set(serverKey, budget);
-    }
-    return budget;
+    return this.#table.budgetOf(serverKey);
   }
 
   limitOf(budget: string): number {
@@ -44,7 +37,7 @@ export class LimitCache {
 
   /** Every budget a server was resolved to since the limit keys last changed. */
   budgets(): Set<string> {
-    return new Set(this.#budgetOfServer.values());
+    return this.#table.resolvedBudgets();
   }
 
   set(keyOrPrefix: string, limit: number): LimitDelta {
@@ -76,7 +69,6 @@ export class LimitCache {
   }
 
   #keysChanged(): LimitDelta {
-    this.#budgetOfServer.clear();
     return { keysChanged: true, raised: [] };
   }
 }

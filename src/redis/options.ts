@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity } from '../errors/checks.js';
+import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { Logger } from '../types.js';
 import { isRedisClient, type RedisClient } from './client.js';
@@ -74,17 +74,9 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
   );
   checkOptional('defaultLimit', options.defaultLimit, expectLimit);
   checkOptional('connectTimeoutMs', options.connectTimeoutMs, expectPositiveOrInfinity);
-  checkOptional('scheduler', options.scheduler, (v) =>
-    v !== null && typeof v === 'object' && typeof (v as SchedulerLike).schedule === 'function' && typeof (v as SchedulerLike).now === 'function'
-      ? undefined
-      : 'a SchedulerLike',
-  );
+  checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
-  checkOptional('logger', options.logger, (v) =>
-    v !== null && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
-      ? undefined
-      : 'an object with debug, info, warn and error methods',
-  );
+  checkOptional('logger', options.logger, expectLogger);
   return {
     redis: options.redis,
     instanceName: options.instanceName,

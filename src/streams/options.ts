@@ -7,8 +7,7 @@ import {
   expectNonEmptyString,
   expectNonNegativeInteger,
   expectNonNegativeOrInfinity,
-  expectPositiveOrInfinity,
-} from '../errors/checks.js';
+  expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
@@ -91,17 +90,9 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
   checkOptional('slotWait.maxWaitMs', options.slotWait?.maxWaitMs, expectPositiveOrInfinity);
-  checkOptional('scheduler', options.scheduler, (v) =>
-    v !== null && typeof v === 'object' && typeof (v as SchedulerLike).schedule === 'function' && typeof (v as SchedulerLike).now === 'function'
-      ? undefined
-      : 'a SchedulerLike',
-  );
+  checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
-  checkOptional('logger', options.logger, (v) =>
-    v !== null && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
-      ? undefined
-      : 'an object with debug, info, warn and error methods',
-  );
+  checkOptional('logger', options.logger, expectLogger);
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({

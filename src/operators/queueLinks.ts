@@ -1,0 +1,46 @@
+/**
+ * What every pull queue has besides its items: the consumer that pulled items go to (the buffer
+ * operator's subscriber) and the watcher told about arrivals (the slot broker).
+ * @internal
+ */
+export abstract class QueueLinks<T> {
+  protected sink: ((item: T) => void) | undefined = undefined;
+  #onFilled: (() => void) | undefined = undefined;
+  #onNewHead: (() => void) | undefined = undefined;
+
+  abstract readonly size: number;
+  abstract peek(): T | undefined;
+
+  /** True while a consumer is connected, so that `pull()` can deliver. */
+  get connected(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Connects the consumer of pulled items; returns the disconnect function. */
+  connect(sink: (item: T) => void): () => void {
+    this.sink = sink;
+    return () => {
+      if (this.sink === sink) this.sink = undefined;
+    };
+  }
+
+  /**
+   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when an arriving item
+   * goes ahead of the current head (the slot broker ranks queues by their heads).
+   */
+  watch(onFilled: () => void, onNewHead?: () => void): () => void {
+    this.#onFilled = onFilled;
+    this.#onNewHead = onNewHead;
+    return () => {
+      if (this.#onFilled !== onFilled) return;
+      this.#onFilled = undefined;
+      this.#onNewHead = undefined;
+    };
+  }
+
+  /** Subclasses call this after adding `item`. */
+  protected arrived(item: T): void {
+    if (this.size === 1) this.#onFilled?.();
+    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
+  }
+}
