@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { CancelResult, TaskEvent, TaskOutcome } from '../types.js';
-import type { HandleHost } from './taskManager.js';
+import type { HandleHost } from './taskManagerApi.js';
 import type { TaskRecord } from './taskRecord.js';
 
 /** What `submit` gives back for an accepted task. */

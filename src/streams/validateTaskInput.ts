@@ -6,6 +6,7 @@ import {
 } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import type { SubmitRejected, TaskInput } from '../types.js';
+import type { CommandOptions } from './taskManagerApi.js';
 
 type Invalid = Extract<SubmitRejected, { _tag: 'InvalidTask' }>;
 
@@ -40,6 +41,24 @@ export function validateTaskInput(input: unknown): Invalid | undefined {
   }
   if (task.callbackName !== undefined && typeof task.callbackName !== 'string') {
     return invalid('callbackName', 'a string', task.callbackName);
+  }
+  return undefined;
+}
+
+/** A command's function and options, checked the same way. */
+export function validateCommand(fn: unknown, options: CommandOptions): Invalid | undefined {
+  const fields: Array<[string, unknown, (v: unknown) => string | undefined]> = [
+    ['fn', fn, (v) => (typeof v === 'function' ? undefined : 'a function')],
+    ['options', options, (v) => (v !== null && typeof v === 'object' ? undefined : 'an object')],
+  ];
+  if (options !== null && typeof options === 'object') {
+    if (options.id !== undefined) fields.push(['id', options.id, (v) => expectNonEmptyString(v, 1024)]);
+    if (options.timeoutMs !== undefined) fields.push(['timeoutMs', options.timeoutMs, expectPositiveOrInfinity]);
+    if (options.maxRetries !== undefined) fields.push(['maxRetries', options.maxRetries, expectNonNegativeInteger]);
+  }
+  for (const [field, value, expectation] of fields) {
+    const expected = expectation(value);
+    if (expected !== undefined) return invalid(field, expected, value);
   }
   return undefined;
 }

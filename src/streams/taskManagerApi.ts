@@ -1,0 +1,59 @@
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { Observable } from 'rxjs';
+import type {
+  AttemptContext,
+  CancelResult,
+  ConfigRejected,
+  Provider,
+  ShutdownReport,
+  StatsSnapshot,
+  SubmitRejected,
+  TaskEvent,
+  TaskInput,
+  TaskOutcome,
+} from '../types.js';
+import type { TaskHandle } from './taskHandle.js';
+import type { TaskRecord } from './taskRecord.js';
+
+export interface CommandOptions {
+  readonly id?: string;
+  /** Per attempt; default: the manager's timeout for callback name ''. */
+  readonly timeoutMs?: number;
+  /** @default 0: a command runs once */
+  readonly maxRetries?: number;
+}
+
+export interface ShutdownOptions {
+  /** `drain` runs the queues to empty; `cancel` cancels queued and waiting tasks at once. @default 'drain' */
+  readonly mode?: 'drain' | 'cancel';
+  /**
+   * How long running attempts (and, in drain mode, the queues) may go on before everything left is
+   * cancelled and running attempts are aborted. @default Infinity for drain, 10_000 for cancel
+   */
+  readonly graceMs?: number;
+}
+
+/** A task manager: see {@link createTaskManager}. */
+export interface TaskManager {
+  submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>>;
+  /** Submits and resolves the outcome; rejects with SubmitRejectedError when not accepted. */
+  run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
+  command<R>(provider: string, fn: (ctx: AttemptContext) => unknown, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
+  cancel(id: string): CancelResult;
+  setServerLimit(serverOrPrefix: string, limit: number): void;
+  removeServerLimit(serverOrPrefix: string): void;
+  updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
+  /** Adds a provider while running. */
+  addProvider(provider: Provider<any, any>): Either<ConfigRejected, void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly events$: Observable<TaskEvent>;
+  readonly stats$: Observable<StatsSnapshot>;
+  stats(): StatsSnapshot;
+  shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
+}
+
+/** The parts of the manager a handle calls. @internal */
+export interface HandleHost {
+  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>>;
+  eventsOf(record: TaskRecord): Observable<TaskEvent>;
+  cancelRecord(record: TaskRecord): CancelResult;
+}
