@@ -230,18 +230,18 @@ export class SlotBroker<T> {
     for (const member of this.#members) this.#bid(member);
   }
 
-  /** Offers a member's current head to its ranked classes (after it changed). */
-  #bid(member: BrokerMember<T>): void {
+  /** Offers a member's current head to its ranked classes (after it changed), but `except`. */
+  #bid(member: BrokerMember<T>, except?: BudgetClass<T>): void {
     if (!hasWaiting(member)) return;
     this.#index();
     if (!member.bids) return;
     const head = member.queue.peek() as T;
-    if (head === member.bidHead) return;
+    if (head === member.bidHead && except === undefined) return;
     member.bidHead = head;
     const bid: Bid<T> = { member, head };
     for (const group of member.classes) {
       const bids = group.bids;
-      if (bids === undefined) continue;
+      if (bids === undefined || group === except) continue;
       bids.push(bid);
       // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
       if (bids.size() > 4 * group.members.length + 64) this.#rebuildBids(group);
@@ -270,7 +270,7 @@ export class SlotBroker<T> {
         else this.#fillMember(next);
       }
     } finally {
-      this.#jobs = [];
+      this.#jobs.length = 0; // reused: a release must not allocate
       this.#jobHead = 0;
       this.#busy = false;
     }
@@ -289,7 +289,7 @@ export class SlotBroker<T> {
       if (!this.coordinator.tryAcquire(entry.key)) return;
       share.cursor = (share.cursor + 1) % share.entries.length;
       this.#served(budget, member);
-      this.#deliver(member, entry);
+      this.#deliver(member, entry, group);
     }
   }
 
@@ -304,7 +304,8 @@ export class SlotBroker<T> {
     }
   }
 
-  #deliver(member: BrokerMember<T>, entry: ServerEntry): void {
+  /** `won`: the class whose top bid the member won with, if any. */
+  #deliver(member: BrokerMember<T>, entry: ServerEntry, won?: BudgetClass<T>): void {
     member.pending = entry;
     member.queue.pull();
     // The pulled item never reached `start` (the queue was empty, or an operator between the
@@ -316,7 +317,21 @@ export class SlotBroker<T> {
     if (member.bids) {
       // Its head left: the next head is offered even if it is the same task again (a retry).
       member.bidHead = undefined;
-      this.#bid(member);
+      const bids = won?.bids;
+      // The winning bid is still the top (unless the work just started pushed another): swap it
+      // for the next head in one sift instead of a push now and a pop of the stale one later.
+      if (bids !== undefined && bids.peek()?.member === member) {
+        if (hasWaiting(member)) {
+          const head = member.queue.peek() as T;
+          bids.replace({ member, head });
+          member.bidHead = head;
+        } else {
+          bids.pop();
+        }
+        this.#bid(member, won);
+      } else {
+        this.#bid(member);
+      }
     }
   }
 
