@@ -68,7 +68,7 @@ export function renderScenario(scenario, variants, results) {
     '',
     tableMarkdown(header, rows),
     '',
-    ...targets.map((t) => `- Target: ${t.text} — **${t.status}**${t.value ? ` (${t.value})` : ''}`),
+    ...(subjectRan ? targets.map((t) => `- Target: ${t.text} — **${t.status}**${t.value ? ` (${t.value})` : ''}`) : []),
   ].join('\n');
   return { markdown, targets };
 }

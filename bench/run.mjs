@@ -9,8 +9,8 @@
 // --rounds      rounds per scenario (default 5; 1 with --quick).
 // --peers-only  skip smt-rx, e.g. before `npm run build`.
 //
-// Exits non-zero when any child fails or reports ok: false. A full run of every scenario with at
-// least 5 rounds rewrites BENCHMARKS.md; every run also leaves its raw JSON lines and its report
+// Exits non-zero when any child fails or reports ok: false. A full run of every scenario and system
+// with at least 5 rounds rewrites BENCHMARKS.md; every run also leaves its raw JSON lines and its report
 // in bench/results/ (git-ignored).
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -115,7 +115,8 @@ function machineTable(options, runs, durationMs) {
   const cpus = os.cpus();
   const smtVersion = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')).version;
   const build = process.env.SMT_RX_DIST ? `SMT_RX_DIST=${process.env.SMT_RX_DIST}` : 'dist';
-  const smt = existsSync(DIST) ? `${smtVersion} (${build} built ${statSync(DIST).mtime.toISOString()})` : `${smtVersion} (${build} not built)`;
+  const built = existsSync(DIST) ? `built ${statSync(DIST).mtime.toISOString()}` : 'not built';
+  const smt = options.peersOnly ? `${smtVersion} (not run: --peers-only)` : `${smtVersion} (${build} ${built})`;
   const load = spread(runs, 'loadavg1');
   const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
   return tableMarkdown(
@@ -146,7 +147,7 @@ function report(options, sections, runs, durationMs) {
     '',
     '## Targets',
     '',
-    targets.length ? targetsTable(targets) : 'No smt-rx runs (--peers-only).',
+    options.peersOnly ? 'Not checked: smt-rx was not run (--peers-only).' : targetsTable(targets),
     '',
     '## Scenarios',
     '',
@@ -175,10 +176,10 @@ async function main() {
   const markdown = report(options, sections, allRuns, Date.now() - started);
   writeFileSync(new URL(`${base.href}.md`), markdown);
   // BENCHMARKS.md keeps the latest complete run only: a quick, partial or short run would hide it.
-  const complete = !options.quick && options.only === undefined && options.rounds >= MIN_FULL_ROUNDS;
+  const complete = !options.quick && !options.peersOnly && options.only === undefined && options.rounds >= MIN_FULL_ROUNDS;
   if (complete) writeFileSync(new URL('BENCHMARKS.md', ROOT), markdown);
   const failed = allRuns.filter((run) => !run.ok).length;
-  process.stdout.write(`\n${targetsTable(sections.flatMap((s) => s.targets))}\n`);
+  if (!options.peersOnly) process.stdout.write(`\n${targetsTable(sections.flatMap((s) => s.targets))}\n`);
   process.stderr.write(
     `\n${allRuns.length} runs, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s. Report: ${fileURLToPath(base)}.md${complete ? ' and BENCHMARKS.md' : ''}\n`,
   );
