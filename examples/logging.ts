@@ -7,7 +7,7 @@
  * finally fails is `error`, and so is a handler that ignored its aborted signal past the grace period.
  */
 import { pino } from 'pino';
-import { createTaskManager } from '../src/index.js';
+import { createTaskManager, type Task } from '../src/index.js';
 
 const logger = pino({ level: 'info', base: { service: 'renderer' } });
 
@@ -19,7 +19,7 @@ const manager = createTaskManager({
     {
       name: 'ssr',
       servers: ['http://node-1.internal:3000'],
-      handle: async (task: { payload: string }, ctx) => {
+      handle: async (task: Task<string>, ctx) => {
         if (task.payload === '/broken') throw new Error('render failed');
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(resolve, task.payload === '/slow' ? 1_000 : 10);

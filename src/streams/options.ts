@@ -17,8 +17,8 @@ import type { BackoffOptions, Logger, Provider } from '../types.js';
 /** Options of {@link createTaskManager}. */
 export interface TaskManagerOptions {
   /** The work pools. Names must be unique and non-empty. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- providers of any payload/result types mix here
-  readonly providers: readonly Provider<any, any>[];
+  /** Providers of any payload and result types (a typed provider is a `Provider`: `handle` is a method). */
+  readonly providers: readonly Provider[];
   /** Server URL or URL prefix -> max parallel attempts (integer >= 0 or Infinity). */
   readonly serverLimits?: Readonly<Record<string, number>>;
   /** Per server when no limit key covers it. @default 1 */

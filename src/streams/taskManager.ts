@@ -1,5 +1,5 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { defer, EMPTY, filter, merge, Observable, takeWhile } from 'rxjs';
+import { defer, EMPTY, filter, merge, Observable, type ObservableInput, takeWhile } from 'rxjs';
 import { isNonRetryableError } from '../errors/guards.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
@@ -138,7 +138,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     return new Promise((resolve) => this.#onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<R>)));
   }
 
-  command<R>(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): Either<SubmitRejected, TaskHandle<R>> {
+  command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options: CommandOptions = {}): Either<SubmitRejected, TaskHandle<R>> {
     if (this.#phase !== 'running') return left({ _tag: 'ShuttingDown' });
     const invalid = validateCommand(fn, options);
     if (invalid !== undefined) return left(invalid);
@@ -426,7 +426,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     return right(undefined);
   }
 
-  addProvider(provider: Provider<any, any>): Either<ConfigRejected, void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  addProvider(provider: Provider): Either<ConfigRejected, void> {
     try {
       checkProvider(provider, 'provider');
     } catch (error) {

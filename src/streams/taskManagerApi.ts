@@ -1,5 +1,5 @@
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { Observable } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
 import type {
   AttemptContext,
   CancelResult,
@@ -38,13 +38,13 @@ export interface TaskManager {
   submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>>;
   /** Submits and resolves the outcome; rejects with SubmitRejectedError when not accepted. */
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
-  command<R>(provider: string, fn: (ctx: AttemptContext) => unknown, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
+  command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
   cancel(id: string): CancelResult;
   setServerLimit(serverOrPrefix: string, limit: number): void;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
   /** Adds a provider while running. */
-  addProvider(provider: Provider<any, any>): Either<ConfigRejected, void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  addProvider(provider: Provider): Either<ConfigRejected, void>;
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
   stats(): StatsSnapshot;
