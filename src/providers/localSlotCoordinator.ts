@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Multicast } from '../operators/multicast.js';
 import { check, expectLimit } from '../errors/checks.js';
 import { LimitTable } from './limitTable.js';
 import { normalizeServerKey } from './serverKey.js';
@@ -20,15 +20,27 @@ export function localSlotCoordinator(options: LocalSlotCoordinatorOptions = {}):
   return new LocalSlotCoordinator(options);
 }
 
+/** A budget's live count, and the change that announces room in it (reused: a release must not allocate). */
+interface BudgetCount {
+  readonly key: string;
+  limit: number;
+  inUse: number;
+  readonly room: SlotChange;
+}
+
+/** What one server holds, and the budget it draws on now. */
+interface ServerCount {
+  held: number;
+  budget: BudgetCount;
+}
+
 class LocalSlotCoordinator implements SlotCoordinator {
   readonly #table: LimitTable;
-  // Slots held per server key, and their sum per budget key.
-  readonly #serverInUse = new Map<string, number>();
-  readonly #budgetInUse = new Map<string, number>();
-  readonly #changes = new Subject<SlotChange>();
-  // One 'room' change per budget, reused: a release must not allocate.
-  readonly #roomChanges = new Map<string, SlotChange>();
-  readonly changes$ = this.#changes.asObservable();
+  // Slots are counted per server and summed per budget; taking or giving one back is one lookup.
+  readonly #servers = new Map<string, ServerCount>();
+  readonly #budgets = new Map<string, BudgetCount>();
+  readonly #changes = new Multicast<SlotChange>();
+  readonly changes$ = this.#changes.observable;
 
   constructor(options: LocalSlotCoordinatorOptions) {
     const defaultLimit = options.defaultLimit ?? 1;
@@ -45,37 +57,38 @@ class LocalSlotCoordinator implements SlotCoordinator {
   }
 
   budget(budgetKey: string): BudgetState {
-    return { limit: this.#table.limitOf(budgetKey), inUse: this.#budgetInUse.get(budgetKey) ?? 0 };
+    return { limit: this.#table.limitOf(budgetKey), inUse: this.#budgets.get(budgetKey)?.inUse ?? 0 };
   }
 
   tryAcquire(serverKey: string): boolean {
-    const budget = this.budgetOf(serverKey);
-    const inUse = this.#budgetInUse.get(budget) ?? 0;
-    if (inUse >= this.#table.limitOf(budget)) return false;
-    this.#budgetInUse.set(budget, inUse + 1);
-    this.#serverInUse.set(serverKey, (this.#serverInUse.get(serverKey) ?? 0) + 1);
+    const server = this.#serverCount(serverKey);
+    const budget = server.budget;
+    if (budget.inUse >= budget.limit) return false;
+    budget.inUse++;
+    server.held++;
     return true;
   }
 
   release(serverKey: string): void {
-    const held = this.#serverInUse.get(serverKey) ?? 0;
-    if (held <= 0) return; // an unmatched release must never create room
-    if (held === 1) this.#serverInUse.delete(serverKey);
-    else this.#serverInUse.set(serverKey, held - 1);
-    const budget = this.budgetOf(serverKey);
-    const inUse = (this.#budgetInUse.get(budget) ?? 1) - 1;
-    if (inUse === 0) this.#budgetInUse.delete(budget);
-    else this.#budgetInUse.set(budget, inUse);
-    this.#changes.next(this.#room(budget));
+    const server = this.#servers.get(serverKey);
+    if (server === undefined || server.held <= 0) return; // an unmatched release must never create room
+    server.held--;
+    server.budget.inUse--;
+    this.#changes.next(server.budget.room);
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
     check('limit', limit, expectLimit);
     const before = this.#table.entries().size;
     this.#table.set(keyOrPrefix, limit);
-    if (this.#table.entries().size !== before) this.#regroup();
+    if (this.#table.entries().size !== before) {
+      this.#regroup();
+      return;
+    }
     // A limit key is its own budget; a raised limit may give that budget room.
-    else this.#changes.next(this.#room(normalizeServerKey(keyOrPrefix)));
+    const budget = this.#budgetCount(normalizeServerKey(keyOrPrefix));
+    budget.limit = limit;
+    this.#changes.next(budget.room);
   }
 
   removeLimit(keyOrPrefix: string): void {
@@ -91,19 +104,34 @@ class LocalSlotCoordinator implements SlotCoordinator {
     return Promise.resolve();
   }
 
-  #room(budget: string): SlotChange {
-    let change = this.#roomChanges.get(budget);
-    if (change === undefined) this.#roomChanges.set(budget, (change = { type: 'room', budget }));
-    return change;
+  #serverCount(serverKey: string): ServerCount {
+    let server = this.#servers.get(serverKey);
+    if (server === undefined) {
+      server = { held: 0, budget: this.#budgetCount(this.#table.budgetOf(serverKey)) };
+      this.#servers.set(serverKey, server);
+    }
+    return server;
+  }
+
+  #budgetCount(key: string): BudgetCount {
+    let budget = this.#budgets.get(key);
+    if (budget === undefined) {
+      budget = { key, limit: this.#table.limitOf(key), inUse: 0, room: { type: 'room', budget: key } };
+      this.#budgets.set(key, budget);
+    }
+    return budget;
   }
 
   // The set of limit keys changed: servers may draw on other budgets now. Recount every budget
   // from the per-server counts, so running work keeps counting where it now belongs.
   #regroup(): void {
-    this.#budgetInUse.clear();
-    for (const [server, held] of this.#serverInUse) {
-      const budget = this.budgetOf(server);
-      this.#budgetInUse.set(budget, (this.#budgetInUse.get(budget) ?? 0) + held);
+    for (const budget of this.#budgets.values()) {
+      budget.inUse = 0;
+      budget.limit = this.#table.limitOf(budget.key);
+    }
+    for (const [key, server] of this.#servers) {
+      server.budget = this.#budgetCount(this.#table.budgetOf(key));
+      server.budget.inUse += server.held;
     }
     this.#changes.next({ type: 'budgets' });
   }

@@ -27,7 +27,7 @@ import type {
 import { AttemptRun, type AttemptHost } from './attemptRun.js';
 import { checkProvider, checkServerList, DEFAULT_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskManagerOptions } from './options.js';
 import { ProviderLane } from './providerLane.js';
-import { Multicast } from './multicast.js';
+import { Multicast } from '../operators/multicast.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
 import { validateCommand, validateTaskInput } from './validateTaskInput.js';
 import { outcomeEvent } from './outcomeEvent.js';

@@ -1,8 +1,9 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 /**
- * A hot stream for the manager's events: like a Subject, without the closure a Subject allocates
- * on every `next` (several events per task made that a measurable share of a dispatch).
+ * A hot stream (the manager's events, a coordinator's changes): like a Subject, without the closure
+ * a Subject allocates on every `next` (several notifications per task made that a measurable share
+ * of a dispatch).
  * @internal
  */
 export class Multicast<T> {
