@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscribable, Subscription } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../providers/slotCoordinator.js';
@@ -10,8 +10,12 @@ import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from './sl
 export interface ServerSlotsConfig<T, R> {
   /** The pool: server strings (usually URLs), fixed or as a stream of replacements. */
   readonly servers: readonly string[] | Observable<readonly string[]>;
-  /** Runs one item on one server slot. The slot is held until the returned input completes, errors or is unsubscribed. */
-  readonly work: (item: T, lease: SlotLease) => ObservableInput<R>;
+  /**
+   * Runs one item on one server slot. The slot is held until the returned input completes, errors
+   * or is unsubscribed. Besides any `ObservableInput`, a bare `Subscribable` (an object with
+   * `subscribe(observer)`) is accepted and subscribed as it is, without an Observable around it.
+   */
+  readonly work: (item: T, lease: SlotLease) => ObservableInput<R> | Subscribable<R>;
   /**
    * Shared with other `serverSlots` (one per provider) so that common servers are one budget.
    * @default a private broker over `coordinator`
@@ -98,7 +102,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
 
     const start = (item: T, lease: SlotLease): void => {
       const run = new SlotRun(pipeline, lease);
-      let input: ObservableInput<R>;
+      let input: ObservableInput<R> | Subscribable<R>;
       try {
         input = work(item, lease);
       } catch (error) {
@@ -107,7 +111,10 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       }
       running.add(run);
       // The run is the subscriber itself: no wrapper objects per item.
-      (isObservable(input) ? input : from(input)).subscribe(run);
+      const handle = (isSubscribable(input) ? input : from(input)).subscribe(run);
+      // A bare Subscribable returns its own handle: tie it to the run, so cancelling the run stops
+      // the work (an Observable returns the run itself).
+      if (handle !== run) run.add(handle);
     };
 
     const member = broker.join(queue, start);
@@ -231,4 +238,9 @@ class SlotRun<R> extends Subscription implements Observer<R> {
     this.unsubscribe();
     this.host.finished(this);
   }
+}
+
+/** Observables, and bare Subscribables (an object with `subscribe`, not a Promise or an iterable). */
+function isSubscribable<R>(input: ObservableInput<R> | Subscribable<R>): input is Subscribable<R> {
+  return isObservable(input) || (typeof input === 'object' && input !== null && typeof (input as Subscribable<R>).subscribe === 'function');
 }

@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable, type Subscriber, type Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type Observer, type Subscribable, type Subscription, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import type { SlotLease } from '../operators/slotBroker.js';
 import type { AttemptContext } from '../types.js';
@@ -33,7 +33,7 @@ const GRACE = 1;
  * settles at once; a Promise handler that ignores its signal is abandoned after the grace period.
  * @internal
  */
-export class AttemptRun implements AttemptContext, TimelineTarget {
+export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<never> {
   readonly taskId: string;
   readonly provider: string;
   readonly server: string;
@@ -46,6 +46,8 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
   settled = false;
   timedOut = false;
   #inner: Subscription | undefined = undefined;
+  /** Who holds the slot (serverSlots): told `complete` when the handler has settled. */
+  #observer: Partial<Observer<never>> | undefined = undefined;
   #innerResult: (() => { ok: boolean; value: unknown } | undefined) | undefined = undefined;
   #deadline: TimelineEntry | undefined = undefined;
   #grace: TimelineEntry | undefined = undefined;
@@ -56,7 +58,6 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     lease: SlotLease,
     readonly timeoutMs: number,
     readonly graceMs: number,
-    readonly subscriber: Subscriber<never>,
   ) {
     this.taskId = record.id;
     this.provider = record.provider;
@@ -74,7 +75,22 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     return this.#controller.signal;
   }
 
-  start(): void {
+  /**
+   * serverSlots runs the attempt by subscribing to it (a `Subscribable`, so no Observable, closure
+   * or subscriber wrapper per attempt); `complete` tells it the handler has settled.
+   */
+  subscribe(observer: Partial<Observer<never>>): Unsubscribable {
+    this.#observer = observer;
+    this.#start();
+    return this;
+  }
+
+  /** serverSlots stops the attempt (the whole pipeline is torn down). */
+  unsubscribe(): void {
+    this.teardown();
+  }
+
+  #start(): void {
     this.host.started(this);
     let result: unknown;
     try {
@@ -215,7 +231,7 @@ export class AttemptRun implements AttemptContext, TimelineTarget {
     this.host.timeline.cancel(this.#deadline);
     this.host.timeline.cancel(this.#grace);
     // Slot first (completing releases it), then the host: what it does next sees the slot free.
-    this.subscriber.complete();
+    this.#observer?.complete?.();
     this.host.settled(this);
   }
 }

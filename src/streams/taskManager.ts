@@ -85,14 +85,11 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   #resolveShutdown: ((report: ShutdownReport) => void) | undefined = undefined;
   #unfinished: TaskInput[] = [];
   #unfinishedCommands: string[] = [];
-  readonly #work = (record: TaskRecord, lease: SlotLease): Observable<never> =>
-    new Observable<never>((subscriber) => {
-      const timeoutMs = this.#timeoutFor(record);
-      const graceMs = this.#o.abandonAfterMs ?? (timeoutMs === Infinity ? DEFAULT_TIMEOUT_MS : timeoutMs);
-      const run = new AttemptRun(this, record, lease, timeoutMs, graceMs, subscriber);
-      run.start();
-      return () => run.teardown();
-    });
+  readonly #work = (record: TaskRecord, lease: SlotLease): AttemptRun => {
+    const timeoutMs = this.#timeoutFor(record);
+    const graceMs = this.#o.abandonAfterMs ?? (timeoutMs === Infinity ? DEFAULT_TIMEOUT_MS : timeoutMs);
+    return new AttemptRun(this, record, lease, timeoutMs, graceMs);
+  };
 
   constructor(options: ResolvedOptions) {
     this.#o = options;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { defer, map, merge, NEVER, type Observable, of, Subject, tap, timer } from 'rxjs';
+import { defer, map, merge, NEVER, type Observable, type Observer, of, Subject, type Subscribable, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
@@ -841,5 +841,33 @@ describe('serverSlots', () => {
       pool.next(['s']);
       expect(started).toEqual(['a:s']);
     });
+  });
+});
+
+describe('serverSlots with a bare Subscribable as work', () => {
+  it('should hold the slot until it completes, and unsubscribe it when the pipeline is torn down', () => {
+    const coordinator = localSlotCoordinator();
+    const observers: Array<Partial<Observer<string>>> = [];
+    let unsubscribed = 0;
+    const work = (): Subscribable<string> => ({
+      subscribe: (observer) => {
+        observers.push(observer);
+        return { unsubscribe: () => unsubscribed++ };
+      },
+    });
+    const source = new Subject<number>();
+    const seen: string[] = [];
+    const subscription = source.pipe(serverSlots({ servers: ['s'], coordinator, work })).subscribe((v) => seen.push(v));
+    source.next(1);
+    source.next(2);
+    expect(observers).toHaveLength(1); // limit 1: the second waits
+    expect(coordinator.budget('s').inUse).toBe(1);
+    observers[0]?.next?.('one');
+    observers[0]?.complete?.();
+    expect(seen).toEqual(['one']);
+    expect(observers).toHaveLength(2); // the slot went to the second item
+    subscription.unsubscribe();
+    expect(unsubscribed).toBe(2); // the running one is stopped (the finished one was unsubscribed on completion)
+    expect(coordinator.budget('s').inUse).toBe(0);
   });
 });
