@@ -1,33 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { describe, expect, it } from 'vitest';
+import { redisTestsEnabled } from './redisServer.js';
+import { useRedisAndHttp } from './testBed.js';
 import { WorkerProcess } from './workerProcess.js';
 
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator across processes', () => {
-  let redis: RedisServer;
-  let http: ConcurrencyServer;
-
-  beforeAll(async () => {
-    [redis, http] = await Promise.all([startRedisServer(), startConcurrencyServer()]);
-  });
-
-  afterAll(async () => {
-    await http?.close();
-    await redis?.stop();
-  });
+  const bed = useRedisAndHttp();
 
   it('should keep 3 processes x 300 tasks within a limit of 2 per server, each task with one outcome', async () => {
-    const servers = [http.url('/s1'), http.url('/s2')];
+    const servers = [bed.http.url('/s1'), bed.http.url('/s2')];
     const workers = ['p1', 'p2', 'p3'].map((name) =>
-      WorkerProcess.spawn({ redisUrl: redis.url, instanceName: name, leaseMs: 1_500, servers, defaultLimit: 2, tasks: 300, holdMs: 3 }),
+      WorkerProcess.spawn({ redisUrl: bed.redis.url, instanceName: name, leaseMs: 1_500, servers, defaultLimit: 2, tasks: 300, holdMs: 3 }),
     );
     try {
       await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
 
-      expect(http.max('/s1')).toBeLessThanOrEqual(2);
-      expect(http.max('/s2')).toBeLessThanOrEqual(2);
+      expect(bed.http.max('/s1')).toBeLessThanOrEqual(2);
+      expect(bed.http.max('/s2')).toBeLessThanOrEqual(2);
       // Both servers were used, and in parallel: the budget was shared, not serialised.
-      expect(http.max('/s1') + http.max('/s2')).toBeGreaterThanOrEqual(3);
+      expect(bed.http.max('/s1') + bed.http.max('/s2')).toBeGreaterThanOrEqual(3);
       for (const worker of workers) {
         const outcomes = worker.of('outcome');
         expect(outcomes).toHaveLength(300);
@@ -35,9 +25,9 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator across processes', () 
         expect(outcomes.every((o) => o.tag === 'Succeeded')).toBe(true);
         expect(worker.of('error')).toEqual([]);
       }
-      expect(http.requests).toHaveLength(900);
+      expect(bed.http.requests).toHaveLength(900);
       // Every process got work on the shared servers.
-      for (const name of ['p1', 'p2', 'p3']) expect(http.requests.filter((r) => r.who === name)).toHaveLength(300);
+      for (const name of ['p1', 'p2', 'p3']) expect(bed.http.requests.filter((r) => r.who === name)).toHaveLength(300);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }
