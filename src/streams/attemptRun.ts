@@ -63,7 +63,7 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
     this.provider = record.provider;
     this.server = lease.server;
     this.attempt = record.attempts + 1;
-    this.startedAt = host.timeline.scheduler.now();
+    this.startedAt = host.timeline.now();
   }
 
   /** Created on first read: most handlers never look at it, and an AbortController costs microseconds. */
@@ -93,10 +93,16 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
   #start(): void {
     this.host.started(this);
     let result: unknown;
+    let threw = false;
     try {
       result = this.host.invoke(this.record, this);
     } catch (error) {
-      this.#finish(false, error);
+      result = error;
+      threw = true;
+    }
+    this.host.timeline.stale();
+    if (threw) {
+      this.#finish(false, result);
       return;
     }
     if (this.settled) return; // the handler cancelled its own task and we already settled
@@ -200,8 +206,16 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
 
   #finish(ok: boolean, valueOrError: unknown): void {
     if (this.settled) return;
-    this.#decide(ok, valueOrError);
-    this.#settle();
+    // One instant: the outcome, the slot's release and the next task's start share a clock read
+    // and the timeline's timer.
+    const timeline = this.host.timeline;
+    timeline.begin();
+    try {
+      this.#decide(ok, valueOrError);
+      this.#settle();
+    } finally {
+      timeline.end();
+    }
   }
 
   #decide(ok: boolean, valueOrError: unknown): void {

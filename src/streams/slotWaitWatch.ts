@@ -30,7 +30,7 @@ export class SlotWaitWatch implements TimelineTarget {
 
   onTime(): void {
     this.#entry = undefined;
-    const now = this.timeline.scheduler.now();
+    const now = this.timeline.now();
     while (this.#head < this.#records.length) {
       const record = this.#records[this.#head] as TaskRecord;
       const enteredAt = this.#times[this.#head] as number;
@@ -61,7 +61,7 @@ export class SlotWaitWatch implements TimelineTarget {
 
   #book(): void {
     const enteredAt = this.#times[this.#head] as number;
-    const delay = Math.max(0, enteredAt + this.maxWaitMs - this.timeline.scheduler.now());
+    const delay = Math.max(0, enteredAt + this.maxWaitMs - this.timeline.now());
     this.#entry = this.timeline.after(delay, this);
   }
 }

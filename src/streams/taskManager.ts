@@ -119,7 +119,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       input.payload,
       input.priority ?? 0,
       input.maxRetries ?? this.#o.maxRetries,
-      this.timeline.scheduler.now(),
+      this.timeline.now(),
       seq,
       1,
       extras,
@@ -145,7 +145,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const id = this.#idFor(options.id, 0, seq);
     if (id !== undefined && this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
     const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', command: fn as CommandFn };
-    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.scheduler.now(), seq, 0, extras);
+    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.now(), seq, 0, extras);
     this.#accept(lane, record, id === undefined);
     return right(new TaskHandleImpl<R>(this, record));
   }
@@ -163,7 +163,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     record.entries++;
     lane.enqueue(record);
     if (record.state === TaskState.Queued && (lane.slotWait !== undefined || this.#events.observed)) {
-      const now = this.timeline.scheduler.now();
+      const now = record.entries === 1 ? record.submittedAt : this.timeline.now();
       lane.slotWait?.watch(record, now);
       if (this.#events.observed) this.#events.next({ type: 'waiting-for-slot', id: record.id, provider: record.provider, at: now });
     }
@@ -207,7 +207,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
     const lane = this.#lanes.get(record.provider) as ProviderLane;
     lane.running--;
-    const now = this.timeline.scheduler.now();
+    const now = this.timeline.now();
     if (ok) {
       this.#finish(lane, record, { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: now - record.submittedAt }, now);
       return;
@@ -240,7 +240,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   abandoned(run: AttemptRun): void {
     this.#log('warn', { taskId: run.taskId, provider: run.provider, server: run.server, attempt: run.attempt }, 'handler ignored its aborted signal; slot released');
     if (this.#events.observed) {
-      this.#events.next({ type: 'abandoned', id: run.taskId, provider: run.provider, at: this.timeline.scheduler.now(), attempt: run.attempt, server: run.server });
+      this.#events.next({ type: 'abandoned', id: run.taskId, provider: run.provider, at: this.timeline.now(), attempt: run.attempt, server: run.server });
     }
   }
 
@@ -250,7 +250,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const retry = record.retry;
     if (record.state === TaskState.Waiting && retry !== undefined && retry.backoff === undefined) {
       // The backoff counts from the failure, but the retry never overlaps its last attempt.
-      const delay = Math.max(0, retry.retryAt - this.timeline.scheduler.now());
+      const delay = Math.max(0, retry.retryAt - this.timeline.now());
       retry.backoff = this.timeline.after(delay, { onTime: () => this.#retryNow(record) });
     } else if (record.state === TaskState.Done) {
       this.#forget(record);
@@ -286,7 +286,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
 
   // ---------------------------------------------------------------- outcomes
 
-  #finish(lane: ProviderLane, record: TaskRecord, outcome: TaskOutcome, now = this.timeline.scheduler.now()): void {
+  #finish(lane: ProviderLane, record: TaskRecord, outcome: TaskOutcome, now = this.timeline.now()): void {
     record.state = TaskState.Done;
     record.outcome = outcome;
     if (outcome._tag === 'Succeeded') lane.succeeded++;
@@ -314,7 +314,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       if (record.command === undefined) this.#unfinished.push(record.toInput());
       else this.#unfinishedCommands.push(record.id);
     }
-    const now = this.timeline.scheduler.now();
+    const now = this.timeline.now();
     this.#finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: now - record.submittedAt }, now);
   }
 
@@ -461,7 +461,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const budgets = [...new Set(lane.servers$.value)].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.#log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
-    this.#finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: this.timeline.scheduler.now() - record.submittedAt });
+    this.#finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: this.timeline.now() - record.submittedAt });
   }
 
   // ---------------------------------------------------------------- stats

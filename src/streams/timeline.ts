@@ -34,11 +34,45 @@ export class Timeline {
   #dead = 0;
   #armedAt = Infinity;
   #action: Subscription | undefined = undefined;
+  // An open instant (see `begin`): how deep, and the clock as first read inside it.
+  #depth = 0;
+  #instant: number | undefined = undefined;
 
   constructor(readonly scheduler: SchedulerLike) {}
 
+  /**
+   * The scheduler's time. Inside an instant it is read once: a task's outcome, the release of its
+   * slot and the start of the next task all happen at one time (a clock read costs on some VMs,
+   * and a dispatch cascade lasts microseconds).
+   */
+  now(): number {
+    if (this.#depth === 0) return this.scheduler.now();
+    return (this.#instant ??= this.scheduler.now());
+  }
+
+  /**
+   * Opens an instant: bookkeeping that happens at one time. Until the matching `end`, `now()`
+   * reads the clock once, and a timeline left empty keeps its timer armed: a serial pipeline
+   * cancels one attempt's timeout and books the next one's in the same cascade, and dropping the
+   * timer in between cost a real `setInterval` and `clearInterval` per task.
+   */
+  begin(): void {
+    this.#depth++;
+  }
+
+  end(): void {
+    if (--this.#depth > 0) return;
+    this.#instant = undefined;
+    if (this.#live === 0 && (this.#action !== undefined || this.#dead > 0)) this.clear();
+  }
+
+  /** Code that may take real time ran (a handler): the instant's clock reading is stale. */
+  stale(): void {
+    this.#instant = undefined;
+  }
+
   /** Books `target.onTime` for `delayMs` from `now` (pass it when already read: the clock costs). */
-  after(delayMs: number, target: TimelineTarget, kind = 0, now = this.scheduler.now()): TimelineEntry {
+  after(delayMs: number, target: TimelineTarget, kind = 0, now = this.now()): TimelineEntry {
     const entry: TimelineEntry = { at: now + delayMs, seq: this.#seq++, target, kind, cancelled: false };
     this.#heap.push(entry);
     this.#live++;
@@ -50,14 +84,20 @@ export class Timeline {
     if (entry === undefined || entry.cancelled) return;
     entry.cancelled = true;
     this.#dead++;
-    // Nothing left to wait for: drop the timer so an idle process can exit.
-    if (--this.#live === 0) this.clear();
+    // Nothing left to wait for: drop the timer so an idle process can exit (at the end of an
+    // open instant, which may book again).
+    if (--this.#live === 0 && this.#depth === 0) this.clear();
     else if (this.#dead > 64 && this.#dead > this.#live) this.#compact();
   }
 
   /** Booked times not yet due or cancelled. */
   get size(): number {
     return this.#live;
+  }
+
+  /** Entries held, cancelled ones included (they are dropped lazily): what the timeline costs in memory. */
+  get held(): number {
+    return this.#heap.size();
   }
 
   /** Cancels everything and drops the timer (so an idle process can exit); the timeline stays usable. */
@@ -77,7 +117,7 @@ export class Timeline {
   #arm(at: number): void {
     this.#action?.unsubscribe();
     this.#armedAt = at;
-    this.#action = this.scheduler.schedule(() => this.#fire(), Math.max(0, at - this.scheduler.now()));
+    this.#action = this.scheduler.schedule(() => this.#fire(), Math.max(0, at - this.now()));
   }
 
   #disarm(): void {
@@ -89,7 +129,16 @@ export class Timeline {
   #fire(): void {
     this.#action = undefined;
     this.#armedAt = Infinity;
-    const now = this.scheduler.now();
+    this.begin();
+    try {
+      this.#fireDue();
+    } finally {
+      this.end();
+    }
+  }
+
+  #fireDue(): void {
+    const now = this.now();
     const heap = this.#heap;
     let head = heap.peek();
     while (head !== undefined && (head.cancelled || head.at <= now)) {
