@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscribable, Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscribable, Subscription, type Unsubscribable } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../providers/slotCoordinator.js';
@@ -79,7 +79,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
     const broker = config.broker ?? new SlotBroker<T>(config.coordinator ? { coordinator: config.coordinator } : {});
     const ownQueue = sharedQueue === undefined ? new FifoQueue<T>() : undefined;
     const queue: SlotQueue<T> = sharedQueue ?? (ownQueue as FifoQueue<T>);
-    const running = new Set<SlotRun<R>>();
+    const running = new RunList<R>();
     let sourceDone = false;
     let closed = false;
 
@@ -112,9 +112,9 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       running.add(run);
       // The run is the subscriber itself: no wrapper objects per item.
       const handle = (isSubscribable(input) ? input : from(input)).subscribe(run);
-      // A bare Subscribable returns its own handle: tie it to the run, so cancelling the run stops
+      // A bare Subscribable returns its own handle: the run keeps it, so cancelling the run stops
       // the work (an Observable returns the run itself).
-      if (handle !== run) run.add(handle);
+      if (handle !== run) run.keep(handle);
     };
 
     const member = broker.join(queue, start);
@@ -167,8 +167,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
       broker.leave(member);
       sourceSubscription.unsubscribe();
       serversSubscription?.unsubscribe();
-      for (const run of running) run.cancel();
-      running.clear();
+      running.cancelAll();
       if (config.broker === undefined) broker.dispose();
     };
   });
@@ -202,12 +201,31 @@ interface RunHost<R> {
  */
 class SlotRun<R> extends Subscription implements Observer<R> {
   done = false;
+  /** The handle a bare Subscribable returned (an Observable's teardown is added to the run itself). */
+  #inner: Unsubscribable | undefined = undefined;
+  // Links in the pipeline's list of running items (see RunList).
+  older: SlotRun<R> | undefined = undefined;
+  newer: SlotRun<R> | undefined = undefined;
 
   constructor(
     readonly host: RunHost<R>,
     readonly lease: SlotLease,
   ) {
     super();
+  }
+
+  /** A field rather than `add`: `add` would allocate a finalizer array for every item. */
+  keep(inner: Unsubscribable): void {
+    if (this.closed) inner.unsubscribe();
+    else this.#inner = inner;
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    const inner = this.#inner;
+    this.#inner = undefined;
+    super.unsubscribe();
+    inner?.unsubscribe();
   }
 
   next(value: R): void {
@@ -237,6 +255,40 @@ class SlotRun<R> extends Subscription implements Observer<R> {
     this.done = true;
     this.unsubscribe();
     this.host.finished(this);
+  }
+}
+
+/**
+ * The items a pipeline is running, linked through the runs themselves: adding and removing one
+ * costs two pointer writes, where a Set hashed every run twice.
+ */
+class RunList<R> {
+  #newest: SlotRun<R> | undefined = undefined;
+  size = 0;
+
+  add(run: SlotRun<R>): void {
+    run.older = this.#newest;
+    if (this.#newest !== undefined) this.#newest.newer = run;
+    this.#newest = run;
+    this.size++;
+  }
+
+  delete(run: SlotRun<R>): void {
+    const { older, newer } = run;
+    if (older === undefined && newer === undefined && this.#newest !== run) return; // not listed
+    if (older !== undefined) older.newer = newer;
+    if (newer !== undefined) newer.older = older;
+    else this.#newest = older;
+    run.older = undefined;
+    run.newer = undefined;
+    this.size--;
+  }
+
+  /** Cancels every run (teardown: rare, so a snapshot keeps the walk simple whatever a cancel does). */
+  cancelAll(): void {
+    const runs: SlotRun<R>[] = [];
+    for (let run = this.#newest; run !== undefined; run = run.older) runs.push(run);
+    for (const run of runs) run.cancel();
   }
 }
 

@@ -146,8 +146,9 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
     this.#interrupt(error);
   }
 
-  /** Unsubscribed by serverSlots (teardown of the whole pipeline). */
+  /** Unsubscribed by serverSlots: after it settled (nothing left to do), or when the pipeline is torn down. */
   teardown(): void {
+    if (this.settled) return;
     this.host.timeline.cancel(this.#deadline);
     this.host.timeline.cancel(this.#grace);
     this.#inner?.unsubscribe();
