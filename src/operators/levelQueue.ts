@@ -102,8 +102,10 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
   }
 
   remove(item: T): void {
+    const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
     if (--this.#size === 0) this.#reset();
+    else if (wasHead) this.headLeft();
   }
 
   pull(): boolean {
@@ -114,7 +116,10 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
   }
 
   take(): T | undefined {
-    return this.#size === 0 ? undefined : this.#takeFront();
+    if (this.#size === 0) return undefined;
+    const item = this.#takeFront();
+    this.headLeft();
+    return item;
   }
 
 

@@ -46,8 +46,10 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
    * task manager does: the task's state says so).
    */
   remove(item: T): void {
+    const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
     this.#size--;
+    if (wasHead) this.headLeft();
   }
 
   /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */
@@ -66,7 +68,9 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
     if (this.#size === 0) return undefined;
     this.#dropRemovedHead();
     this.#size--;
-    return this.#heap.pop();
+    const item = this.#heap.pop();
+    this.headLeft();
+    return item;
   }
 
 

@@ -25,8 +25,9 @@ export abstract class QueueLinks<T> {
   }
 
   /**
-   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when an arriving item
-   * goes ahead of the current head (the slot broker ranks queues by their heads).
+   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when the head changes
+   * other than by `pull()`: an arriving item goes ahead of it, or it is removed or taken (the slot
+   * broker ranks queues by their heads, and is the one that pulls).
    */
   watch(onFilled: () => void, onNewHead?: () => void): () => void {
     this.#onFilled = onFilled;
@@ -42,5 +43,15 @@ export abstract class QueueLinks<T> {
   protected arrived(item: T): void {
     if (this.size === 1) this.#onFilled?.();
     else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
+  }
+
+  /** True when `item` is the head and someone watches heads: call before removing it, then `headLeft()`. */
+  protected isWatchedHead(item: T): boolean {
+    return this.#onNewHead !== undefined && this.size > 0 && this.peek() === item;
+  }
+
+  /** Subclasses call this after the head left other than by `pull()` (see `isWatchedHead`). */
+  protected headLeft(): void {
+    if (this.size > 0) this.#onNewHead?.();
   }
 }

@@ -13,8 +13,9 @@ export interface SlotQueue<T> {
   /** Takes the head out and hands it to the connected consumer; false when empty or unconnected. */
   pull(): boolean;
   /**
-   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when an arriving item
-   * goes ahead of the current head (the slot broker ranks queues by their heads).
+   * Tells `onFilled` when an item arrives in an empty queue, and `onNewHead` when the head changes
+   * other than by `pull()` (an item arrives ahead of it, or it is removed or taken): the slot
+   * broker ranks queues by their heads.
    */
   watch(onFilled: () => void, onNewHead?: () => void): () => void;
 }

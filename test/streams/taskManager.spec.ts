@@ -198,6 +198,34 @@ describe('createTaskManager', () => {
     });
   });
 
+  it('should let a task submitted while slots are being handed out compete for the next one', () => {
+    inVirtualTime((scheduler, flush) => {
+      const events: TaskEvent[] = [];
+      const m = createTaskManager({
+        scheduler,
+        serverLimits: { s: 0 },
+        providers: [
+          {
+            name: 'a',
+            servers: ['s'],
+            handle: (task) => {
+              // Runs while the broker is still giving out the slots that setServerLimit opened.
+              if (task.payload === 'a1') m.submit({ provider: 'b', payload: 'b1', id: 'b1', priority: 9 });
+              return work(10, null, scheduler);
+            },
+          },
+          { name: 'b', servers: ['s'], handle: () => work(10, null, scheduler) },
+        ],
+      });
+      m.events$.subscribe((e) => events.push(e));
+      m.submit({ provider: 'a', payload: 'a1', id: 'a1' });
+      m.submit({ provider: 'a', payload: 'a2', id: 'a2' });
+      m.setServerLimit('s', 2);
+      flush();
+      expect(startsOf(events).map((s) => `${s.id}@${s.at}`)).toEqual(['a1@0', 'b1@0', 'a2@10']);
+    });
+  });
+
   it('should report stats per provider and per budget, present from the start', () => {
     const m = createTaskManager({
       serverLimits: { 'https://api.example.com/v1': 3 },

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { compareRanked, LevelQueue, type Ranked } from '../../src/operators/levelQueue.js';
+import { PullQueue } from '../../src/operators/pullQueue.js';
+import type { BufferQueue } from '../../src/operators/slotQueue.js';
+
+// The slot broker checks bids against the head it was last told about, so both queue strategies
+// must report every head change that is not a pull (the broker's own move).
+
+interface Item extends Ranked {
+  readonly name: string;
+}
+
+const strategies: Array<[string, () => BufferQueue<Item>]> = [
+  ['LevelQueue', () => new LevelQueue<Item>()],
+  ['PullQueue', () => new PullQueue<Item>(compareRanked)],
+];
+
+describe.each(strategies)('%s head watching', (_, create) => {
+  let seq = 0;
+  const item = (name: string, priority: number): Item => ({ name, lane: 1, priority, seq: seq++ });
+
+  function watched() {
+    const queue = create();
+    const log: string[] = [];
+    queue.connect(() => undefined);
+    queue.watch(
+      () => log.push(`filled:${queue.peek()?.name}`),
+      () => log.push(`head:${queue.peek()?.name}`),
+    );
+    return { queue, log };
+  }
+
+  it('should report an arrival ahead of the head, and not one behind it', () => {
+    const { queue, log } = watched();
+    queue.push(item('a', 1));
+    queue.push(item('b', 0));
+    queue.push(item('c', 5));
+    expect(log).toEqual(['filled:a', 'head:c']);
+  });
+
+  it('should report the head removed, with the new head in place, and not another item removed', () => {
+    const { queue, log } = watched();
+    const a = item('a', 5);
+    const b = item('b', 3);
+    const c = item('c', 1);
+    [a, b, c].forEach((i) => queue.push(i));
+    log.length = 0;
+    queue.remove(b);
+    expect(log).toEqual([]);
+    queue.remove(a);
+    expect(log).toEqual(['head:c']);
+    // Emptied: nothing to report; the next arrival fills it again.
+    queue.remove(c);
+    expect(log).toEqual(['head:c']);
+    queue.push(item('d', 0));
+    expect(log).toEqual(['head:c', 'filled:d']);
+  });
+
+  it('should report a take() and not a pull()', () => {
+    const { queue, log } = watched();
+    queue.push(item('a', 5));
+    queue.push(item('b', 3));
+    queue.push(item('c', 1));
+    log.length = 0;
+    queue.pull();
+    expect(log).toEqual([]);
+    expect(queue.take()?.name).toBe('b');
+    expect(log).toEqual(['head:c']);
+  });
+});
