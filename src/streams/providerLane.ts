@@ -23,7 +23,13 @@ export class ProviderLane {
   cancelled = 0;
   retries = 0;
 
-  constructor(readonly provider: Provider) {
+  constructor(
+    readonly provider: Provider,
+    /** The scheduler's time when the manager was created: its records keep times as offsets from it. */
+    readonly epoch: number,
+    /** The manager's `retry.maxRetries`, for tasks submitted without their own. */
+    readonly defaultMaxRetries: number,
+  ) {
     this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
   }
 

@@ -76,6 +76,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   readonly events$ = this.#events.observable;
   readonly stats$: Observable<StatsSnapshot>;
   readonly #stats: StatsStream;
+  readonly #epoch: number;
   #seq = 0;
   #phase: Phase = 'running';
   #shutdown: Promise<ShutdownReport> | undefined = undefined;
@@ -94,6 +95,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   constructor(options: ResolvedOptions) {
     this.#o = options;
     this.timeline = new Timeline(options.scheduler);
+    this.#epoch = this.timeline.now();
     this.#broker = new SlotBroker<TaskRecord>({ coordinator: options.coordinator, compare: compareRanked });
     this.#stats = new StatsStream(options.scheduler, () => buildStats(this.#lanes.values(), this.#broker));
     this.stats$ = this.#stats.observable;
@@ -111,19 +113,9 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const seq = this.#seq++;
     const id = this.#idFor(input.id, 1, seq);
     if (id !== undefined && this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
-    const { timeoutMs, callbackName } = input;
-    const extras = timeoutMs === undefined && callbackName === undefined ? undefined : { timeoutMs, callbackName };
-    const record = new TaskRecord(
-      id,
-      lane.name,
-      input.payload,
-      input.priority ?? 0,
-      input.maxRetries ?? this.#o.maxRetries,
-      this.timeline.now(),
-      seq,
-      1,
-      extras,
-    );
+    const { timeoutMs, callbackName, maxRetries } = input;
+    const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined ? undefined : { timeoutMs, callbackName, maxRetries };
+    const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, this.timeline.now(), seq, 1, extras);
     this.#accept(lane, record, id === undefined);
     return right(new TaskHandleImpl<R>(this, record));
   }
@@ -144,8 +136,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const seq = this.#seq++;
     const id = this.#idFor(options.id, 0, seq);
     if (id !== undefined && this.#registry.has(id)) return left({ _tag: 'DuplicateId', id });
-    const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', command: fn as CommandFn };
-    const record = new TaskRecord(id, lane.name, undefined, 0, options.maxRetries ?? 0, this.timeline.now(), seq, 0, extras);
+    const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', maxRetries: options.maxRetries ?? 0, command: fn as CommandFn };
+    const record = new TaskRecord(id, lane, undefined, 0, this.timeline.now(), seq, 0, extras);
     this.#accept(lane, record, id === undefined);
     return right(new TaskHandleImpl<R>(this, record));
   }
@@ -185,13 +177,13 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
 
   invoke(record: TaskRecord, ctx: AttemptContext): unknown {
     if (record.command !== undefined) return record.command(ctx);
-    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    const lane = record.home;
     return lane.provider.handle(record, ctx);
   }
 
   started(run: AttemptRun): void {
     const record = run.record;
-    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    const lane = record.home;
     record.state = TaskState.Running;
     record.attempts = run.attempt;
     record.attempt = run;
@@ -205,11 +197,11 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
     const record = run.record;
     if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
-    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    const lane = record.home;
     lane.running--;
     const now = this.timeline.now();
     if (ok) {
-      this.#finish(lane, record, { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: now - record.submittedAt }, now);
+      this.#finish(lane, record, { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: record.elapsedAt(now) }, now);
       return;
     }
     const error = valueOrError;
@@ -221,7 +213,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     if (!shouldRetry(error, record.attempts, record.maxRetries, this.#o.isRetryable)) {
       const cause = isNonRetryableError(error) ? error.cause : error;
       this.#log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
-      this.#finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: now - record.submittedAt }, now);
+      this.#finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
       return;
     }
     const retry = (record.retry ??= { backoff: undefined, retryAt: 0, lastDelayMs: undefined });
@@ -260,7 +252,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   #retryNow(record: TaskRecord): void {
     if (record.retry !== undefined) record.retry.backoff = undefined;
     if (record.state !== TaskState.Waiting) return;
-    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    const lane = record.home;
     lane.waiting--;
     record.state = TaskState.Queued;
     this.#enterQueue(lane, record);
@@ -315,7 +307,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
       else this.#unfinishedCommands.push(record.id);
     }
     const now = this.timeline.now();
-    this.#finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: now - record.submittedAt }, now);
+    this.#finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
   }
 
   /** The id is free again once the outcome is out and no attempt of it holds a slot. */
@@ -367,7 +359,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   cancelRecord(record: TaskRecord, reason: 'cancel' | 'shutdown' = 'cancel'): CancelResult {
     if (record.cancelResult !== undefined) return record.cancelResult;
     if (this.#phase === 'stopped') return { _tag: 'ShutDown' };
-    const lane = this.#lanes.get(record.provider) as ProviderLane;
+    const lane = record.home;
     let result: CancelResult;
     const run = record.state === TaskState.Running ? record.attempt : undefined;
     switch (record.state) {
@@ -441,7 +433,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
   }
 
   #openLane(provider: Provider): void {
-    const lane = new ProviderLane(provider);
+    const lane = new ProviderLane(provider, this.#epoch, this.#o.maxRetries);
     this.#lanes.set(lane.name, lane);
     if (this.#o.maxSlotWaitMs !== Infinity) {
       lane.slotWait = new SlotWaitWatch(this.timeline, this.#o.maxSlotWaitMs, (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs));
@@ -461,7 +453,7 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     const budgets = [...new Set(lane.servers$.value)].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.#log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
-    this.#finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: this.timeline.now() - record.submittedAt });
+    this.#finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: record.elapsedAt(this.timeline.now()) });
   }
 
   // ---------------------------------------------------------------- stats

@@ -1,5 +1,6 @@
 import type { ObservableInput } from 'rxjs';
 import type { AttemptContext, CancelResult, Task, TaskInput, TaskOutcome } from '../types.js';
+import type { ProviderLane } from './providerLane.js';
 import type { TimelineEntry } from './timeline.js';
 
 /** Where a task is in its life. One field, so every transition is a single assignment. */
@@ -21,6 +22,8 @@ export interface TaskExtras {
   /** Per-attempt timeout given at submit; absent means "ask the manager's option". */
   readonly timeoutMs?: number | undefined;
   readonly callbackName?: string | undefined;
+  /** Given at submit (or a command's); absent means the manager's `retry.maxRetries`. */
+  readonly maxRetries?: number | undefined;
   /** A command's function; tasks use their provider's handler. */
   readonly command?: CommandFn | undefined;
 }
@@ -35,11 +38,21 @@ export interface RetryState {
   lastDelayMs: number | undefined;
 }
 
+/** What only some tasks ever need, in one object created on first use. */
+interface RareState {
+  retry: RetryState | undefined;
+  /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). */
+  listeners: Array<(outcome: TaskOutcome) => void> | undefined;
+  cancelResult: CancelResult | undefined;
+}
+
 /**
- * Everything the manager keeps about one task, in one object: it is the heap entry, the registry
- * value and the `Task` a handler sees. Kept small on purpose: a queued task costs this object, a
- * heap slot and a registry entry, nothing else (no Subject, no closure, no timer, and no id string
- * until someone asks for a generated id).
+ * Everything the manager keeps about one task, in one object: it is the queue entry, the registry
+ * value and the `Task` a handler sees. Kept small on purpose, because a queued task costs this
+ * object and two array slots, nothing else (no Subject, no closure, no timer, and no id string
+ * until someone asks for a generated id): rare state lives in one object made on first use, the
+ * provider and the manager's defaults are reached through the lane, and the submission time is a
+ * small integer offset (a full clock value would need a heap number of its own).
  * @internal
  */
 export class TaskRecord<P = unknown> implements Task<P> {
@@ -50,31 +63,48 @@ export class TaskRecord<P = unknown> implements Task<P> {
   entries = 0;
   /** The running attempt, or the last one while it has not settled. */
   attempt: { readonly server: string; abort(reason: unknown): void; readonly settled: boolean } | undefined = undefined;
-  retry: RetryState | undefined = undefined;
   outcome: TaskOutcome | undefined = undefined;
-  /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). Created on first use. */
-  listeners: Array<(outcome: TaskOutcome) => void> | undefined = undefined;
-  cancelResult: CancelResult | undefined = undefined;
+  #rare: RareState | undefined = undefined;
   #id: string | undefined;
+  readonly #submittedOffset: number;
 
   constructor(
     /** The id given at submit; undefined for a generated one (`task-<seq>` / `command-<seq>`). */
     givenId: string | undefined,
-    readonly provider: string,
+    /** The provider's lane in the manager. */
+    readonly home: ProviderLane,
     readonly payload: P,
     readonly priority: number,
-    readonly maxRetries: number,
-    readonly submittedAt: number,
+    submittedAt: number,
     readonly seq: number,
     /** 0 for commands (they go first), 1 for tasks. */
     readonly lane: 0 | 1,
     readonly extras: TaskExtras | undefined,
   ) {
     this.#id = givenId;
+    this.#submittedOffset = submittedAt - home.epoch;
   }
 
   get id(): string {
     return (this.#id ??= generatedId(this.lane, this.seq));
+  }
+
+  get provider(): string {
+    return this.home.name;
+  }
+
+  /** The scheduler's `now()` at submission. */
+  get submittedAt(): number {
+    return this.home.epoch + this.#submittedOffset;
+  }
+
+  /** Time since submission at `now` (the scheduler's clock). */
+  elapsedAt(now: number): number {
+    return now - this.home.epoch - this.#submittedOffset;
+  }
+
+  get maxRetries(): number {
+    return this.extras?.maxRetries ?? this.home.defaultMaxRetries;
   }
 
   get timeoutMs(): number | undefined {
@@ -87,6 +117,34 @@ export class TaskRecord<P = unknown> implements Task<P> {
 
   get command(): CommandFn | undefined {
     return this.extras?.command;
+  }
+
+  get retry(): RetryState | undefined {
+    return this.#rare?.retry;
+  }
+
+  set retry(retry: RetryState | undefined) {
+    if (retry !== undefined || this.#rare !== undefined) this.#rareState().retry = retry;
+  }
+
+  get listeners(): Array<(outcome: TaskOutcome) => void> | undefined {
+    return this.#rare?.listeners;
+  }
+
+  set listeners(listeners: Array<(outcome: TaskOutcome) => void> | undefined) {
+    if (listeners !== undefined || this.#rare !== undefined) this.#rareState().listeners = listeners;
+  }
+
+  get cancelResult(): CancelResult | undefined {
+    return this.#rare?.cancelResult;
+  }
+
+  set cancelResult(result: CancelResult | undefined) {
+    if (result !== undefined || this.#rare !== undefined) this.#rareState().cancelResult = result;
+  }
+
+  #rareState(): RareState {
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */
