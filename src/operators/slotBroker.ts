@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
 import { normalizeServerKey } from '../providers/serverKey.js';
 import type { SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import { compareRanked, type Ranked } from './levelQueue.js';
 import type { Comparator } from './pullQueue.js';
 import type { SlotQueue } from './slotQueue.js';
 
@@ -53,8 +54,12 @@ export class BrokerMember<T> {
   ) {}
 }
 
-/** A member's head as it was when offered: stale once the head changed, and then dropped. */
-interface Bid<T> {
+/**
+ * A member's head as it was when offered: stale once the head changed, and then dropped. With
+ * {@link compareRanked} as the comparator it carries a copy of the head's rank, so ranking bids
+ * never reads the items (with 1,000 providers, reading them was a cache miss per comparison).
+ */
+interface Bid<T> extends Ranked {
   readonly member: BrokerMember<T>;
   readonly head: T;
 }
@@ -74,7 +79,9 @@ export interface SlotBrokerOptions<T> {
   readonly coordinator?: SlotCoordinator;
   /**
    * Ranks the heads of the members' queues when a slot frees on a server several of them list:
-   * the best head takes it. Without it, members are served in turn.
+   * the best head takes it. Without it, members are served in turn. For items that carry their
+   * rank ({@link Ranked}), pass {@link compareRanked}: the broker then ranks copies of the heads'
+   * ranks and never reads the items while ranking.
    */
   readonly compare?: Comparator<T>;
 }
@@ -92,9 +99,12 @@ export interface SlotBrokerOptions<T> {
 export class SlotBroker<T> {
   readonly coordinator: SlotCoordinator;
   readonly #compare: Comparator<T> | undefined;
+  /** The comparator is `compareRanked`: bids copy the heads' ranks. */
+  readonly #copiesRank: boolean;
   readonly #members = new Set<BrokerMember<T>>();
   readonly #membersByBudget = new Map<string, BrokerMember<T>[]>();
   readonly #classOfBudget = new Map<string, BudgetClass<T>>();
+  readonly #commonEntry = new Map<string, ServerEntry>();
   // The two maps above (and each member's shares and classes) are rebuilt lazily, once, when first
   // needed after a change: a manager opening 1,000 providers must not rebuild them 1,000 times.
   #indexStale = true;
@@ -109,6 +119,7 @@ export class SlotBroker<T> {
   constructor(options: SlotBrokerOptions<T> = {}) {
     this.coordinator = options.coordinator ?? localSlotCoordinator();
     this.#compare = options.compare;
+    this.#copiesRank = options.compare === compareRanked;
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
@@ -208,7 +219,30 @@ export class SlotBroker<T> {
         share.entries.push(entry);
       }
     }
+    this.#findCommonEntries();
     this.#regroupClasses();
+  }
+
+  /**
+   * Budgets that every member reaches through the same one server string: the usual pool, a
+   * server listed alike by every provider. A slot there needs no per-member lookup (with 1,000
+   * providers, that lookup was a cache miss per slot).
+   */
+  #findCommonEntries(): void {
+    this.#commonEntry.clear();
+    for (const [budget, members] of this.#membersByBudget) {
+      let common: ServerEntry | undefined;
+      for (const member of members) {
+        const entries = (member.shares.get(budget) as BudgetShare).entries;
+        const entry = entries[0] as ServerEntry;
+        if (entries.length !== 1 || (common !== undefined && common.server !== entry.server)) {
+          common = undefined;
+          break;
+        }
+        common ??= entry;
+      }
+      if (common !== undefined) this.#commonEntry.set(budget, common);
+    }
   }
 
   /** Groups budgets by their members, and seeds each ranked class with its members' heads. */
@@ -226,7 +260,7 @@ export class SlotBroker<T> {
       if (group === undefined) {
         const compare = this.#compare;
         const ranked = compare !== undefined && members.length > 1;
-        group = { members, bids: ranked ? new Heap<Bid<T>>((a, b) => compare(a.head, b.head)) : undefined };
+        group = { members, bids: ranked ? new Heap<Bid<T>>(this.#copiesRank ? compareRanked : (a, b) => compare(a.head, b.head)) : undefined };
         byMembers.set(key, group);
         for (const member of members) {
           member.classes.push(group);
@@ -246,7 +280,7 @@ export class SlotBroker<T> {
     const head = member.queue.peek() as T;
     if (head === member.bidHead && except === undefined) return;
     member.bidHead = head;
-    const bid: Bid<T> = { member, head };
+    const bid = this.#bidFor(member, head);
     for (const group of member.classes) {
       const bids = group.bids;
       if (bids === undefined || group === except) continue;
@@ -256,13 +290,19 @@ export class SlotBroker<T> {
     }
   }
 
+  #bidFor(member: BrokerMember<T>, head: T): Bid<T> {
+    if (!this.#copiesRank) return { member, head, lane: 0, priority: 0, seq: 0 };
+    const { lane, priority, seq } = head as Ranked;
+    return { member, head, lane, priority, seq };
+  }
+
   #rebuildBids(group: BudgetClass<T>): void {
     const bids = group.bids as Heap<Bid<T>>;
     bids.clear();
     for (const member of group.members) {
       if (!hasWaiting(member)) continue;
       const head = member.queue.peek() as T;
-      bids.push({ member, head });
+      bids.push(this.#bidFor(member, head));
       member.bidHead = head;
     }
   }
@@ -289,16 +329,27 @@ export class SlotBroker<T> {
     this.#index();
     const group = this.#classOfBudget.get(budget);
     if (group === undefined) return;
+    const common = this.#commonEntry.get(budget);
     for (;;) {
       const member = this.#bestWaiting(group);
       if (member === undefined) return;
-      const share = member.shares.get(budget) as BudgetShare;
-      const entry = share.entries[share.cursor % share.entries.length] as ServerEntry;
+      const entry = common ?? this.#nextEntry(member, budget);
       if (!this.coordinator.tryAcquire(entry.key)) return;
-      share.cursor = (share.cursor + 1) % share.entries.length;
+      if (common === undefined) this.#advance(member, budget);
       this.#served(budget, member);
       this.#deliver(member, entry, group);
     }
+  }
+
+  /** The member's server to use next in a budget it reaches through several (in rotation). */
+  #nextEntry(member: BrokerMember<T>, budget: string): ServerEntry {
+    const share = member.shares.get(budget) as BudgetShare;
+    return share.entries[share.cursor % share.entries.length] as ServerEntry;
+  }
+
+  #advance(member: BrokerMember<T>, budget: string): void {
+    const share = member.shares.get(budget) as BudgetShare;
+    share.cursor = (share.cursor + 1) % share.entries.length;
   }
 
   /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
@@ -331,7 +382,7 @@ export class SlotBroker<T> {
       if (bids !== undefined && bids.peek()?.member === member) {
         if (hasWaiting(member)) {
           const head = member.queue.peek() as T;
-          bids.replace({ member, head });
+          bids.replace(this.#bidFor(member, head));
           member.bidHead = head;
         } else {
           bids.pop();

@@ -198,6 +198,33 @@ describe('createTaskManager', () => {
     });
   });
 
+  it('should hand each provider a slot under its own spelling of a shared server', () => {
+    inVirtualTime((scheduler, flush) => {
+      const events: TaskEvent[] = [];
+      const m = createTaskManager({
+        scheduler,
+        providers: [
+          { name: 'a', servers: ['http://gpu.example.com/'], handle: () => work(10, null, scheduler) },
+          { name: 'b', servers: ['HTTP://GPU.example.com'], handle: () => work(10, null, scheduler) },
+          { name: 'c', servers: ['http://gpu.example.com/'], handle: () => work(10, null, scheduler) },
+        ],
+      });
+      m.events$.subscribe((e) => events.push(e));
+      for (const provider of ['a', 'b', 'c', 'a', 'b', 'c']) m.submit({ provider, payload: 0 });
+      flush();
+      const starts = events.flatMap((e) => (e.type === 'started' ? [[e.provider, e.server, e.at]] : []));
+      // One budget (limit 1): one at a time, in submission order, each under its provider's spelling.
+      expect(starts).toEqual([
+        ['a', 'http://gpu.example.com/', 0],
+        ['b', 'HTTP://GPU.example.com', 10],
+        ['c', 'http://gpu.example.com/', 20],
+        ['a', 'http://gpu.example.com/', 30],
+        ['b', 'HTTP://GPU.example.com', 40],
+        ['c', 'http://gpu.example.com/', 50],
+      ]);
+    });
+  });
+
   it('should let a task submitted while slots are being handed out compete for the next one', () => {
     inVirtualTime((scheduler, flush) => {
       const events: TaskEvent[] = [];
