@@ -104,8 +104,12 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
   remove(item: T): void {
     const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
-    if (--this.#size === 0) this.#reset();
-    else if (wasHead) this.headLeft();
+    if (--this.#size === 0) {
+      this.#reset();
+      this.emptied();
+    } else if (wasHead) {
+      this.headLeft();
+    }
   }
 
   pull(): boolean {
@@ -118,7 +122,8 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
   take(): T | undefined {
     if (this.#size === 0) return undefined;
     const item = this.#takeFront();
-    this.headLeft();
+    if (this.#size === 0) this.emptied();
+    else this.headLeft();
     return item;
   }
 

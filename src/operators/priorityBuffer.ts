@@ -12,7 +12,10 @@ export interface PriorityBufferConfig<T> {
   readonly priority?: (item: T) => number;
   /** Items for which this is true take the command lane, ahead of every other item. */
   readonly isCommand?: (item: T) => boolean;
-  /** Credits: each number n emitted lets the buffer release up to n more items. */
+  /**
+   * Credits: each number n emitted lets the buffer release up to n more items (fractions add up;
+   * `Infinity` releases everything; zero, negative and NaN credits are ignored).
+   */
   readonly demand: Observable<number>;
 }
 
@@ -65,16 +68,19 @@ function fromSharedQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> 
   if (!isBufferQueue(queue)) throw new InvalidOptionError('queue', 'a PullQueue or LevelQueue', queue);
   return operate<T, T>((source, subscriber) => {
     let sourceDone = false;
+    const completeIfDrained = (): void => {
+      if (sourceDone && queue.size === 0) subscriber.complete();
+    };
     const disconnect = queue.connect((item) => {
       subscriber.next(item);
-      if (sourceDone && queue.size === 0) subscriber.complete();
-    });
+      completeIfDrained();
+    }, completeIfDrained);
     const subscription = subscribeToSource(source, subscriber, {
       next: (item) => queue.push(item),
       error: (error) => subscriber.error(error),
       complete: () => {
         sourceDone = true;
-        if (queue.size === 0) subscriber.complete();
+        completeIfDrained();
       },
     });
     return () => {
@@ -110,7 +116,8 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
     const release = (): void => {
       // Spend the credit before pulling: the consumer may answer the pulled item with more demand
       // synchronously, and that nested release must not spend this credit a second time.
-      while (credit > 0 && queue.size > 0) {
+      // Whole items only: fractional credits add up (0.5 + 0.5 releases one).
+      while (credit >= 1 && queue.size > 0) {
         credit--;
         if (!queue.pull()) {
           credit++;

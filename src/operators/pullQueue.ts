@@ -49,7 +49,8 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
     const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
     this.#size--;
-    if (wasHead) this.headLeft();
+    if (this.#size === 0) this.emptied();
+    else if (wasHead) this.headLeft();
   }
 
   /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */
@@ -69,7 +70,8 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
     this.#dropRemovedHead();
     this.#size--;
     const item = this.#heap.pop();
-    this.headLeft();
+    if (this.#size === 0) this.emptied();
+    else this.headLeft();
     return item;
   }
 

@@ -5,6 +5,7 @@
  */
 export abstract class QueueLinks<T> {
   protected sink: ((item: T) => void) | undefined = undefined;
+  #onEmptied: (() => void) | undefined = undefined;
   #onFilled: (() => void) | undefined = undefined;
   #onNewHead: (() => void) | undefined = undefined;
 
@@ -16,11 +17,18 @@ export abstract class QueueLinks<T> {
     return this.sink !== undefined;
   }
 
-  /** Connects the consumer of pulled items; returns the disconnect function. */
-  connect(sink: (item: T) => void): () => void {
+  /**
+   * Connects the consumer of pulled items; returns the disconnect function. `onEmptied` hears when
+   * removing or taking items leaves the queue empty (a consumer that completes once its source is
+   * done and the queue drained would otherwise never learn it: no pull comes).
+   */
+  connect(sink: (item: T) => void, onEmptied?: () => void): () => void {
     this.sink = sink;
+    this.#onEmptied = onEmptied;
     return () => {
-      if (this.sink === sink) this.sink = undefined;
+      if (this.sink !== sink) return;
+      this.sink = undefined;
+      this.#onEmptied = undefined;
     };
   }
 
@@ -53,5 +61,10 @@ export abstract class QueueLinks<T> {
   /** Subclasses call this after the head left other than by `pull()` (see `isWatchedHead`). */
   protected headLeft(): void {
     if (this.size > 0) this.#onNewHead?.();
+  }
+
+  /** Subclasses call this when a removal or a take left the queue empty. */
+  protected emptied(): void {
+    this.#onEmptied?.();
   }
 }

@@ -31,8 +31,11 @@ export interface BufferQueue<T> extends SlotQueue<T> {
   remove(item: T): void;
   /** Takes the head out without delivering it. */
   take(): T | undefined;
-  /** Connects the consumer of pulled items; returns the disconnect function. */
-  connect(sink: (item: T) => void): () => void;
+  /**
+   * Connects the consumer of pulled items; returns the disconnect function. `onEmptied` hears when
+   * removing or taking items leaves the queue empty.
+   */
+  connect(sink: (item: T) => void, onEmptied?: () => void): () => void;
 }
 
 /** True for objects that look like a {@link BufferQueue} (checked at operator creation). */

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
 import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
 import { PullQueue } from '../../src/operators/pullQueue.js';
+import type { BufferQueue } from '../../src/operators/slotQueue.js';
 
 // Items are single letters; a, b and c have distinct priorities, every other letter has priority 0.
 const priorities: Record<string, number> = { a: 1, b: 5, c: 3 };
@@ -245,6 +246,16 @@ describe('priorityBuffer', () => {
       });
     });
 
+    it('should add fractional credits up and release whole items only', () => {
+      testScheduler.run(({ cold, hot, expectObservable }) => {
+        const source = hot('-(xyz)------');
+        const demand = cold('--h-h-h-h', { h: 0.5 });
+        const expected = '   ----x---y';
+
+        expectObservable(source.pipe(priorityBuffer({ priority, demand }))).toBe(expected);
+      });
+    });
+
     it('should keep credits after demand completes', () => {
       testScheduler.run(({ cold, hot, expectObservable }) => {
         const source = hot('----x--y--z');
@@ -380,6 +391,21 @@ describe('priorityBuffer', () => {
 
         expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
         pulls.subscribe(() => queue.pull());
+      });
+    });
+
+    it.each([
+      ['removed', (queue: BufferQueue<string>, item: string) => queue.remove(item)],
+      ['taken', (queue: BufferQueue<string>) => void queue.take()],
+    ])('should complete when the last waiting items are %s after the source completed', (_, takeOut) => {
+      testScheduler.run(({ hot, cold, expectObservable }) => {
+        const queue = new PullQueue<string>(byPriority);
+        const source = hot('-x-y|-------');
+        const out = cold('  ------a-b');
+        const expected = '  --------|';
+
+        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        out.subscribe((which) => takeOut(queue, which === 'a' ? 'x' : 'y'));
       });
     });
 
