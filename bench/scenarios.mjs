@@ -84,7 +84,7 @@ function cancel({ n, k }) {
     id: 'cancel',
     script: 'cancel.mjs',
     title: `Cancel: ${int(k)} random tasks out of ${int(n)} queued`,
-    note: 'smt-rx: manager.cancel(id) on tasks with random priorities 0–9; p-queue: abort() on one AbortController per task (perf-baseline scenario 4). "Settled" adds one loop turn for the outcomes and rejections.',
+    note: 'smt-rx: manager.cancel(id) on tasks with random priorities 0–9; p-queue: abort() on one AbortController per task (perf-baseline scenario 4). A full GC runs between queuing and cancelling, so the window holds the cancels and what they allocate, not the queuing\'s collection debt. "Settled" adds one loop turn for the outcomes and rejections.',
     variants: [variant('smt-rx', [n, k]), variant('p-queue', [n, k], 'p-queue (AbortSignal)')],
     metrics: [
       { key: 'usPerCancel', label: 'µs/cancel', format: 'num', ratio: true },
