@@ -3,76 +3,13 @@ import type { Subscription } from 'rxjs';
 import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
 import { normalizeServerKey } from '../providers/serverKey.js';
 import type { SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import { BrokerIndex } from './brokerIndex.js';
+import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease } from './brokerMember.js';
 import { compareRanked, type Ranked } from './levelQueue.js';
 import type { Comparator } from './pullQueue.js';
 import type { SlotQueue } from './slotQueue.js';
 
-/** The server slot an item runs on. */
-export interface SlotLease {
-  /** The pool entry, exactly as listed. */
-  readonly server: string;
-  /** Its normalised key. */
-  readonly key: string;
-}
-
-interface ServerEntry extends SlotLease {
-  budget: string;
-}
-
-/** The servers of one member that draw on one budget, taken in rotation. */
-interface BudgetShare {
-  readonly entries: ServerEntry[];
-  cursor: number;
-}
-
-/**
- * One `serverSlots` subscription as the broker sees it: a pool of servers, the queue its items wait
- * in, and the function that starts an item on a lease.
- * @internal
- */
-export class BrokerMember<T> {
-  servers: ServerEntry[] = [];
-  shares = new Map<string, BudgetShare>();
-  /** The classes of the budgets it draws on. */
-  classes: BudgetClass<T>[] = [];
-  /** True when one of its classes ranks its members by bids. */
-  bids = false;
-  /**
-   * Its queue's head as its bids offered it. Kept exact (the queue reports every head change the
-   * broker does not make itself), so a bid is checked against this field instead of a walk into
-   * the queue: with 1,000 providers those walks were cache misses on every slot.
-   */
-  bidHead: T | undefined = undefined;
-  cursor = 0;
-  /** The lease taken for the item being pulled right now. */
-  pending: ServerEntry | undefined = undefined;
-
-  constructor(
-    readonly id: number,
-    readonly queue: SlotQueue<T>,
-    readonly start: (item: T, lease: SlotLease) => void,
-  ) {}
-}
-
-/**
- * A member's head as it was when offered: stale once the head changed, and then dropped. With
- * {@link compareRanked} as the comparator it carries a copy of the head's rank, so ranking bids
- * never reads the items (with 1,000 providers, reading them was a cache miss per comparison).
- */
-interface Bid<T> extends Ranked {
-  readonly member: BrokerMember<T>;
-  readonly head: T;
-}
-
-/**
- * Budgets drawn on by exactly the same members share a class and one ranking of those members
- * (1,000 providers over the same 16 servers: one class, not 16 scans of 1,000 queues).
- */
-interface BudgetClass<T> {
-  readonly members: BrokerMember<T>[];
-  /** The members' heads, best first; kept for several members when there is a comparator. */
-  readonly bids: Heap<Bid<T>> | undefined;
-}
+export type { SlotLease } from './brokerMember.js';
 
 export interface SlotBrokerOptions<T> {
   /** Where slots come from. @default localSlotCoordinator() (in-process, default limit 1) */
@@ -101,13 +38,7 @@ export class SlotBroker<T> {
   readonly #compare: Comparator<T> | undefined;
   /** The comparator is `compareRanked`: bids copy the heads' ranks. */
   readonly #copiesRank: boolean;
-  readonly #members = new Set<BrokerMember<T>>();
-  readonly #membersByBudget = new Map<string, BrokerMember<T>[]>();
-  readonly #classOfBudget = new Map<string, BudgetClass<T>>();
-  readonly #commonEntry = new Map<string, ServerEntry>();
-  // The two maps above (and each member's shares and classes) are rebuilt lazily, once, when first
-  // needed after a change: a manager opening 1,000 providers must not rebuild them 1,000 times.
-  #indexStale = true;
+  readonly #index: BrokerIndex<T>;
   #nextMemberId = 0;
   // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
   // Running it from one loop keeps synchronous completions from recursing.
@@ -117,16 +48,18 @@ export class SlotBroker<T> {
   readonly #changes: Subscription;
 
   constructor(options: SlotBrokerOptions<T> = {}) {
+    const compare = options.compare;
     this.coordinator = options.coordinator ?? localSlotCoordinator();
-    this.#compare = options.compare;
-    this.#copiesRank = options.compare === compareRanked;
+    this.#compare = compare;
+    this.#copiesRank = compare === compareRanked;
+    this.#index = new BrokerIndex<T>(() => bidHeap(compare));
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
   /** Registers a pool; call `setServers` to give it servers. */
   join(queue: SlotQueue<T>, start: (item: T, lease: SlotLease) => void): BrokerMember<T> {
     const member = new BrokerMember(this.#nextMemberId++, queue, start);
-    this.#members.add(member);
+    this.#index.members.add(member);
     queue.watch(
       () => {
         // Offered at once: a slot freeing before this member's turn in the job loop sees it.
@@ -139,9 +72,9 @@ export class SlotBroker<T> {
   }
 
   leave(member: BrokerMember<T>): void {
-    if (!this.#members.delete(member)) return;
+    if (!this.#index.members.delete(member)) return;
     member.servers = [];
-    this.#indexStale = true;
+    this.#index.invalidate();
   }
 
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. */
@@ -155,26 +88,26 @@ export class SlotBroker<T> {
       member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
     }
     member.cursor = 0;
-    this.#indexStale = true;
+    this.#index.invalidate();
     this.#enqueue(member);
   }
 
   /** Budget keys a member's pool draws on. */
   budgetsOf(member: BrokerMember<T>): IterableIterator<string> {
-    this.#index();
+    this.#refresh();
     return member.shares.keys();
   }
 
   /** Members whose pool draws on a budget. */
   membersOf(budget: string): readonly BrokerMember<T>[] {
-    this.#index();
-    return this.#membersByBudget.get(budget) ?? [];
+    this.#refresh();
+    return this.#index.membersOf(budget) ?? [];
   }
 
   /** Every budget some member draws on. */
   budgets(): IterableIterator<string> {
-    this.#index();
-    return this.#membersByBudget.keys();
+    this.#refresh();
+    return this.#index.budgets();
   }
 
   /** Gives back a lease. Idempotence is the caller's job (serverSlots releases once). */
@@ -184,8 +117,7 @@ export class SlotBroker<T> {
 
   dispose(): void {
     this.#changes.unsubscribe();
-    this.#members.clear();
-    this.#membersByBudget.clear();
+    this.#index.clear();
   }
 
   #onChange(change: SlotChange): void {
@@ -193,89 +125,24 @@ export class SlotBroker<T> {
       this.#enqueue(change.budget);
       return;
     }
-    for (const member of this.#members) {
+    for (const member of this.#index.members) {
       for (const entry of member.servers) entry.budget = this.coordinator.budgetOf(entry.key);
     }
-    this.#indexStale = true;
-    this.#index();
-    for (const budget of this.#membersByBudget.keys()) this.#enqueue(budget);
+    this.#index.invalidate();
+    this.#refresh();
+    for (const budget of this.#index.budgets()) this.#enqueue(budget);
   }
 
-  #index(): void {
-    if (!this.#indexStale) return;
-    this.#indexStale = false;
-    this.#membersByBudget.clear();
-    for (const member of this.#members) {
-      member.shares = new Map();
-      for (const entry of member.servers) {
-        let share = member.shares.get(entry.budget);
-        if (share === undefined) {
-          share = { entries: [], cursor: 0 };
-          member.shares.set(entry.budget, share);
-          let members = this.#membersByBudget.get(entry.budget);
-          if (members === undefined) this.#membersByBudget.set(entry.budget, (members = []));
-          members.push(member);
-        }
-        share.entries.push(entry);
-      }
-    }
-    this.#findCommonEntries();
-    this.#regroupClasses();
-  }
-
-  /**
-   * Budgets that every member reaches through the same one server string: the usual pool, a
-   * server listed alike by every provider. A slot there needs no per-member lookup (with 1,000
-   * providers, that lookup was a cache miss per slot).
-   */
-  #findCommonEntries(): void {
-    this.#commonEntry.clear();
-    for (const [budget, members] of this.#membersByBudget) {
-      let common: ServerEntry | undefined;
-      for (const member of members) {
-        const entries = (member.shares.get(budget) as BudgetShare).entries;
-        const entry = entries[0] as ServerEntry;
-        if (entries.length !== 1 || (common !== undefined && common.server !== entry.server)) {
-          common = undefined;
-          break;
-        }
-        common ??= entry;
-      }
-      if (common !== undefined) this.#commonEntry.set(budget, common);
-    }
-  }
-
-  /** Groups budgets by their members, and seeds each ranked class with its members' heads. */
-  #regroupClasses(): void {
-    this.#classOfBudget.clear();
-    for (const member of this.#members) {
-      member.classes = [];
-      member.bids = false;
-      member.bidHead = undefined;
-    }
-    const byMembers = new Map<string, BudgetClass<T>>();
-    for (const [budget, members] of this.#membersByBudget) {
-      const key = members.map((m) => m.id).join(',');
-      let group = byMembers.get(key);
-      if (group === undefined) {
-        const compare = this.#compare;
-        const ranked = compare !== undefined && members.length > 1;
-        group = { members, bids: ranked ? new Heap<Bid<T>>(this.#copiesRank ? compareRanked : (a, b) => compare(a.head, b.head)) : undefined };
-        byMembers.set(key, group);
-        for (const member of members) {
-          member.classes.push(group);
-          if (ranked) member.bids = true;
-        }
-      }
-      this.#classOfBudget.set(budget, group);
-    }
-    for (const member of this.#members) this.#bid(member);
+  /** Brings the index up to date; after a rebuild, every member's head is offered afresh. */
+  #refresh(): void {
+    if (!this.#index.refresh()) return;
+    for (const member of this.#index.members) this.#bid(member);
   }
 
   /** Offers a member's current head to its ranked classes (after it changed), but `except`. */
   #bid(member: BrokerMember<T>, except?: BudgetClass<T>): void {
-    if (!hasWaiting(member)) return;
-    this.#index();
+    if (!member.hasWaiting) return;
+    this.#refresh();
     if (!member.bids) return;
     const head = member.queue.peek() as T;
     if (head === member.bidHead && except === undefined) return;
@@ -300,7 +167,7 @@ export class SlotBroker<T> {
     const bids = group.bids as Heap<Bid<T>>;
     bids.clear();
     for (const member of group.members) {
-      if (!hasWaiting(member)) continue;
+      if (!member.hasWaiting) continue;
       const head = member.queue.peek() as T;
       bids.push(this.#bidFor(member, head));
       member.bidHead = head;
@@ -326,10 +193,10 @@ export class SlotBroker<T> {
 
   /** Room may have appeared on a budget: give it to the best waiting items that can use it. */
   #fillBudget(budget: string): void {
-    this.#index();
-    const group = this.#classOfBudget.get(budget);
+    this.#refresh();
+    const group = this.#index.classOf(budget);
     if (group === undefined) return;
-    const common = this.#commonEntry.get(budget);
+    const common = this.#index.commonEntry(budget);
     for (;;) {
       const member = this.#bestWaiting(group);
       if (member === undefined) return;
@@ -355,7 +222,7 @@ export class SlotBroker<T> {
   /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
   #fillMember(member: BrokerMember<T>): void {
     this.#bid(member);
-    while (hasWaiting(member)) {
+    while (member.hasWaiting) {
       const entry = this.#leastLoaded(member);
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
       this.#served(entry.budget, member);
@@ -380,7 +247,7 @@ export class SlotBroker<T> {
       // The winning bid is still the top (unless the work just started pushed another): swap it
       // for the next head in one sift instead of a push now and a pop of the stale one later.
       if (bids !== undefined && bids.peek()?.member === member) {
-        if (hasWaiting(member)) {
+        if (member.hasWaiting) {
           const head = member.queue.peek() as T;
           bids.replace(this.#bidFor(member, head));
           member.bidHead = head;
@@ -398,7 +265,7 @@ export class SlotBroker<T> {
     const members = group.members;
     if (members.length === 1) {
       const only = members[0] as BrokerMember<T>;
-      return hasWaiting(only) ? only : undefined;
+      return only.hasWaiting ? only : undefined;
     }
     const bids = group.bids;
     if (bids === undefined) return firstWaiting(members);
@@ -406,7 +273,7 @@ export class SlotBroker<T> {
       const bid = bids.peek();
       if (bid === undefined) return undefined;
       const member = bid.member;
-      if (!hasWaiting(member)) {
+      if (!member.hasWaiting) {
         bids.pop();
         member.bidHead = undefined;
         continue;
@@ -427,8 +294,8 @@ export class SlotBroker<T> {
    */
   #served(budget: string, member: BrokerMember<T>): void {
     if (this.#compare !== undefined) return;
-    this.#index();
-    const members = this.#classOfBudget.get(budget)?.members;
+    this.#refresh();
+    const members = this.#index.classOf(budget)?.members;
     if (members !== undefined && members.length > 1) rotateToEnd(members, member);
   }
 
@@ -456,18 +323,15 @@ export class SlotBroker<T> {
   }
 }
 
-/**
- * True when the member has items a slot can be given to. A queue with no consumer connected (its
- * pipeline is not subscribed yet, or is being torn down) delivers nothing: offering it the slot
- * would release it, which offers it again, forever.
- */
-function hasWaiting<T>(member: BrokerMember<T>): boolean {
-  return member.queue.size > 0 && member.queue.connected;
+/** The heap a class of several members ranks their heads in; none without a comparator (they take turns). */
+function bidHeap<T>(compare: Comparator<T> | undefined): Heap<Bid<T>> | undefined {
+  if (compare === undefined) return undefined;
+  return new Heap<Bid<T>>(compare === compareRanked ? compareRanked : (a, b) => compare(a.head, b.head));
 }
 
 /** Without a comparator: the first member in turn order that has something waiting. */
 function firstWaiting<T>(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
-  for (const member of members) if (hasWaiting(member)) return member;
+  for (const member of members) if (member.hasWaiting) return member;
   return undefined;
 }
 
