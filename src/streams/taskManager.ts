@@ -284,7 +284,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
     if (outcome._tag === 'Succeeded') lane.succeeded++;
     else if (outcome._tag === 'Failed') lane.failed++;
     else lane.cancelled++;
-    if (this.#events.observed) this.#events.next(outcomeEvent(record, outcome, now));
+    const observed = this.#events.observed;
+    if (observed) this.#events.next(outcomeEvent(record, outcome, now));
     if (record.attempt === undefined || record.attempt.settled) this.#forget(record);
     const listeners = record.listeners;
     if (listeners !== undefined) {
@@ -297,6 +298,8 @@ class SmtTaskManager implements TaskManager, AttemptHost, HandleHost {
         }
       }
     }
+    // Subscribers ran: however long they took, the next task to start reads the clock afresh.
+    if (observed || listeners !== undefined) this.timeline.stale();
     this.#statsChanged();
   }
 

@@ -1,5 +1,5 @@
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { EMPTY, finalize, of, throwError } from 'rxjs';
+import { EMPTY, finalize, of, type SchedulerLike, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createTaskManager, type TaskEvent, type TaskOutcome } from '../../src/index.js';
 import type { Provider } from '../../src/types.js';
@@ -195,6 +195,26 @@ describe('createTaskManager', () => {
         { id: 'b2', server: 't', at: 10 },
         { id: 'a1', server: 's', at: 20 },
       ]);
+    });
+  });
+
+  it('should read the clock again for the next start after a slow events$ subscriber', () => {
+    inVirtualTime((virtual, flush) => {
+      // A clock that a subscriber can push forward, as real time passes while user code runs.
+      let spent = 0;
+      const scheduler: SchedulerLike = { now: () => virtual.now() + spent, schedule: virtual.schedule.bind(virtual) };
+      const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => work(10, 'done', virtual) }] });
+      const seen: string[] = [];
+      m.events$.subscribe((e) => {
+        if (e.type !== 'started' && e.type !== 'succeeded') return;
+        seen.push(`${e.id} ${e.type}@${e.at}`);
+        if (e.type === 'succeeded') spent += 50;
+      });
+      m.submit({ provider: 'p', payload: 0, id: 'a' });
+      m.submit({ provider: 'p', payload: 0, id: 'b' });
+      flush();
+      // b starts in the same cascade as a's outcome, but after the subscriber's 50 ms.
+      expect(seen).toEqual(['a started@0', 'a succeeded@10', 'b started@60', 'b succeeded@70']);
     });
   });
 
