@@ -200,23 +200,13 @@ export class SlotBroker<T> {
     for (;;) {
       const member = this.#bestWaiting(group);
       if (member === undefined) return;
-      const entry = common ?? this.#nextEntry(member, budget);
+      const share = common === undefined ? (member.shares.get(budget) as BudgetShare) : undefined;
+      const entry = common ?? nextEntry(share as BudgetShare);
       if (!this.coordinator.tryAcquire(entry.key)) return;
-      if (common === undefined) this.#advance(member, budget);
+      if (share !== undefined) share.cursor = (share.cursor + 1) % share.entries.length;
       this.#served(budget, member);
       this.#deliver(member, entry, group);
     }
-  }
-
-  /** The member's server to use next in a budget it reaches through several (in rotation). */
-  #nextEntry(member: BrokerMember<T>, budget: string): ServerEntry {
-    const share = member.shares.get(budget) as BudgetShare;
-    return share.entries[share.cursor % share.entries.length] as ServerEntry;
-  }
-
-  #advance(member: BrokerMember<T>, budget: string): void {
-    const share = member.shares.get(budget) as BudgetShare;
-    share.cursor = (share.cursor + 1) % share.entries.length;
   }
 
   /** Items arrived in an empty queue: start them on the least loaded servers that have room. */
@@ -321,6 +311,11 @@ export class SlotBroker<T> {
     if (best !== undefined) member.cursor = (bestIndex + 1) % count;
     return best;
   }
+}
+
+/** A member's server to use next in a budget it reaches through several (they take turns). */
+function nextEntry(share: BudgetShare): ServerEntry {
+  return share.entries[share.cursor % share.entries.length] as ServerEntry;
 }
 
 /** The heap a class of several members ranks their heads in; none without a comparator (they take turns). */
