@@ -6,10 +6,10 @@ export type { TaskHandle } from './streams/taskHandle.js';
 
 /* Providers and server budgets */
 export { defineProvider } from './providers/defineProvider.js';
-export { normalizeServerKey, coversKey } from './providers/serverKey.js';
-export { localSlotCoordinator } from './providers/localSlotCoordinator.js';
-export type { LocalSlotCoordinatorOptions } from './providers/localSlotCoordinator.js';
-export type { SlotCoordinator, SlotChange, BudgetState } from './providers/slotCoordinator.js';
+export { normalizeServerKey, coversKey } from './slots/serverKey.js';
+export { localSlotCoordinator } from './slots/localSlotCoordinator.js';
+export type { LocalSlotCoordinatorOptions } from './slots/localSlotCoordinator.js';
+export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoordinator.js';
 
 /* Types */
 export type {

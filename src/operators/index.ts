@@ -1,15 +1,15 @@
 /* Queueing and slots */
 export { priorityBuffer } from './priorityBuffer.js';
 export type { PriorityBufferConfig, PriorityBufferQueueConfig } from './priorityBuffer.js';
-export { PullQueue } from './pullQueue.js';
-export { LevelQueue, compareRanked } from './levelQueue.js';
-export type { Ranked } from './levelQueue.js';
-export type { BufferQueue, SlotQueue } from './slotQueue.js';
-export type { Comparator } from './pullQueue.js';
+export { PullQueue } from '../queues/pullQueue.js';
+export { LevelQueue, compareRanked } from '../queues/levelQueue.js';
+export type { Ranked } from '../queues/levelQueue.js';
+export type { BufferQueue, SlotQueue } from '../queues/slotQueue.js';
+export type { Comparator } from '../queues/pullQueue.js';
 export { serverSlots } from './serverSlots.js';
 export type { ServerSlotsConfig } from './serverSlots.js';
-export { SlotBroker } from './slotBroker.js';
-export type { SlotBrokerOptions, SlotLease } from './slotBroker.js';
+export { SlotBroker } from '../slots/slotBroker.js';
+export type { SlotBrokerOptions, SlotLease } from '../slots/slotBroker.js';
 
 /* Resilience */
 export { backoffDelay, resolveBackoff, defaultBackoff } from './backoff.js';

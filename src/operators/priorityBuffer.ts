@@ -3,8 +3,8 @@ import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
-import { LevelQueue, type Ranked } from './levelQueue.js';
-import { type BufferQueue, isBufferQueue } from './slotQueue.js';
+import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
+import { type BufferQueue, isBufferQueue } from '../queues/slotQueue.js';
 
 /** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
 export interface PriorityBufferConfig<T> {

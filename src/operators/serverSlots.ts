@@ -1,11 +1,11 @@
 import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscribable, Subscription, type Unsubscribable } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
-import type { SlotCoordinator } from '../providers/slotCoordinator.js';
+import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
-import { SlotBroker, type SlotLease } from './slotBroker.js';
-import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from './slotQueue.js';
+import { SlotBroker, type SlotLease } from '../slots/slotBroker.js';
+import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from '../queues/slotQueue.js';
 
 export interface ServerSlotsConfig<T, R> {
   /** The pool: server strings (usually URLs), fixed or as a stream of replacements. */

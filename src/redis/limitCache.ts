@@ -1,5 +1,5 @@
-import { LimitTable } from '../providers/limitTable.js';
-import { normalizeServerKey } from '../providers/serverKey.js';
+import { LimitTable } from '../slots/limitTable.js';
+import { normalizeServerKey } from '../slots/serverKey.js';
 
 /** What a limit change means for the broker. */
 export interface LimitDelta {

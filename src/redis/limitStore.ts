@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeServerKey } from '../providers/serverKey.js';
+import { normalizeServerKey } from '../slots/serverKey.js';
 import type { RedisContext } from './context.js';
 import { budgetKeys, clusterKey, limitsKey } from './keys.js';
 import { decodeLimit, encodeLimit, limitMessage } from './wire.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
-import type { BudgetState, SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import type { BudgetState, SlotChange, SlotCoordinator } from '../slots/slotCoordinator.js';
 import { runScript, whenReady, type RedisClient } from './client.js';
 import { ConnectionWatch } from './connectionWatch.js';
 import { keysOf, type RedisContext } from './context.js';

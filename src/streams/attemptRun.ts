@@ -1,9 +1,9 @@
 import { from, isObservable, type Observable, type Observer, type Subscribable, type Subscription, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
-import type { SlotLease } from '../operators/slotBroker.js';
+import type { SlotLease } from '../slots/slotBroker.js';
 import type { AttemptContext } from '../types.js';
 import type { TaskRecord } from './taskRecord.js';
-import type { Timeline, TimelineEntry, TimelineTarget } from './timeline.js';
+import type { Timeline, TimelineEntry, TimelineTarget } from '../internal/timeline.js';
 
 /** What an attempt needs from its manager. */
 export interface AttemptHost {

@@ -10,8 +10,8 @@ import {
   expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { resolveBackoff } from '../operators/backoff.js';
-import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
-import type { SlotCoordinator } from '../providers/slotCoordinator.js';
+import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
+import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /** Options of {@link createTaskManager}. */

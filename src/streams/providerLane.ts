@@ -1,5 +1,5 @@
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
-import { LevelQueue } from '../operators/levelQueue.js';
+import { LevelQueue } from '../queues/levelQueue.js';
 import type { Provider, ProviderStats } from '../types.js';
 import type { SlotWaitWatch } from './slotWaitWatch.js';
 import type { TaskRecord } from './taskRecord.js';

@@ -1,5 +1,5 @@
 import { TaskState, type TaskRecord } from './taskRecord.js';
-import type { Timeline, TimelineEntry, TimelineTarget } from './timeline.js';
+import type { Timeline, TimelineEntry, TimelineTarget } from '../internal/timeline.js';
 
 /**
  * The slot-wait bound of one provider with one timer: tasks enter the queue in time order, so the

@@ -1,4 +1,4 @@
-import type { SlotBroker } from '../operators/slotBroker.js';
+import type { SlotBroker } from '../slots/slotBroker.js';
 import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
 import type { ProviderLane } from './providerLane.js';
 import type { TaskRecord } from './taskRecord.js';

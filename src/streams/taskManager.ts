@@ -7,11 +7,11 @@ import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { check, expectLimit, expectNonEmptyString, expectNonNegativeOrInfinity, expectPositiveOrInfinity } from '../errors/checks.js';
 import { backoffDelay } from '../operators/backoff.js';
-import { compareRanked } from '../operators/levelQueue.js';
+import { compareRanked } from '../queues/levelQueue.js';
 import { priorityBuffer } from '../operators/priorityBuffer.js';
 import { shouldRetry } from '../operators/retryWithBackoff.js';
 import { serverSlots } from '../operators/serverSlots.js';
-import { SlotBroker, type SlotLease } from '../operators/slotBroker.js';
+import { SlotBroker, type SlotLease } from '../slots/slotBroker.js';
 import type {
   AttemptContext,
   CancelResult,
@@ -27,7 +27,7 @@ import type {
 import { AttemptRun, type AttemptHost } from './attemptRun.js';
 import { checkProvider, checkServerList, DEFAULT_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskManagerOptions } from './options.js';
 import { ProviderLane } from './providerLane.js';
-import { Multicast } from '../operators/multicast.js';
+import { Multicast } from '../internal/multicast.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
 import { validateCommand, validateTaskInput } from './validateTaskInput.js';
 import { outcomeEvent } from './outcomeEvent.js';
@@ -39,7 +39,7 @@ import type { CommandOptions, HandleHost, ShutdownOptions, TaskManager } from '.
 export type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
 import { type CommandFn, TaskRecord, TaskState, type TaskExtras } from './taskRecord.js';
 import { TaskRegistry } from './taskRegistry.js';
-import { Timeline } from './timeline.js';
+import { Timeline } from '../internal/timeline.js';
 
 /**
  * Creates a task manager: one priority queue and command lane per provider, per-server slot

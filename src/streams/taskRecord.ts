@@ -1,7 +1,7 @@
 import type { ObservableInput } from 'rxjs';
 import type { AttemptContext, CancelResult, Task, TaskInput, TaskOutcome } from '../types.js';
 import type { ProviderLane } from './providerLane.js';
-import type { TimelineEntry } from './timeline.js';
+import type { TimelineEntry } from '../internal/timeline.js';
 
 /** Where a task is in its life. One field, so every transition is a single assignment. */
 export const enum TaskState {

@@ -1,4 +1,4 @@
-import { SeqWindow } from './seqWindow.js';
+import { SeqWindow } from '../internal/seqWindow.js';
 import { generatedId, type TaskRecord } from './taskRecord.js';
 
 const GENERATED = /^(task|command)-(\d{1,15})$/;

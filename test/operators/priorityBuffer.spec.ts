@@ -3,8 +3,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
 import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
-import { PullQueue } from '../../src/operators/pullQueue.js';
-import type { BufferQueue } from '../../src/operators/slotQueue.js';
+import { PullQueue } from '../../src/queues/pullQueue.js';
+import type { BufferQueue } from '../../src/queues/slotQueue.js';
 
 // Items are single letters; a, b and c have distinct priorities, every other letter has priority 0.
 const priorities: Record<string, number> = { a: 1, b: 5, c: 3 };

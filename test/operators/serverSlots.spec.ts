@@ -3,11 +3,11 @@ import { defer, map, merge, NEVER, type Observable, type Observer, of, Subject, 
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
-import { PullQueue } from '../../src/operators/pullQueue.js';
+import { PullQueue } from '../../src/queues/pullQueue.js';
 import { serverSlots } from '../../src/operators/serverSlots.js';
-import { SlotBroker, type SlotLease } from '../../src/operators/slotBroker.js';
-import { localSlotCoordinator } from '../../src/providers/localSlotCoordinator.js';
-import type { SlotCoordinator } from '../../src/providers/slotCoordinator.js';
+import { SlotBroker, type SlotLease } from '../../src/slots/slotBroker.js';
+import { localSlotCoordinator } from '../../src/slots/localSlotCoordinator.js';
+import type { SlotCoordinator } from '../../src/slots/slotCoordinator.js';
 
 type Work<T> = (item: T, lease: SlotLease) => Observable<unknown>;
 

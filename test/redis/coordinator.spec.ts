@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SlotChange } from '../../src/providers/slotCoordinator.js';
+import type { SlotChange } from '../../src/slots/slotCoordinator.js';
 import { isRedisCoordinatorError, redisSlotCoordinator, type RedisSlotCoordinator, type RedisSlotCoordinatorOptions } from '../../src/redis/index.js';
 import { eventually, grab, sleep } from './grab.js';
 import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';

@@ -1,7 +1,7 @@
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { Timeline, type TimelineEntry, type TimelineTarget } from '../../src/streams/timeline.js';
+import { Timeline, type TimelineEntry, type TimelineTarget } from '../../src/internal/timeline.js';
 
 /** A TestScheduler that counts clock reads and scheduled actions (the two costs a timeline saves). */
 function countingScheduler() {

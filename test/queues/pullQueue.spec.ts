@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PullQueue } from '../../src/operators/pullQueue.js';
+import { PullQueue } from '../../src/queues/pullQueue.js';
 
 /** What the task manager queues: a lane (0 = commands), a priority (higher first) and an arrival number. */
 interface Item {

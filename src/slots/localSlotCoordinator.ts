@@ -1,4 +1,4 @@
-import { Multicast } from '../operators/multicast.js';
+import { Multicast } from '../internal/multicast.js';
 import { check, expectLimit } from '../errors/checks.js';
 import { LimitTable } from './limitTable.js';
 import { normalizeServerKey } from './serverKey.js';

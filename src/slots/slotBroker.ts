@@ -1,13 +1,13 @@
 import { Heap } from 'heap-js';
 import type { Subscription } from 'rxjs';
-import { localSlotCoordinator } from '../providers/localSlotCoordinator.js';
-import { normalizeServerKey } from '../providers/serverKey.js';
-import type { SlotChange, SlotCoordinator } from '../providers/slotCoordinator.js';
+import { localSlotCoordinator } from './localSlotCoordinator.js';
+import { normalizeServerKey } from './serverKey.js';
+import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
 import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease } from './brokerMember.js';
-import { compareRanked, type Ranked } from './levelQueue.js';
-import type { Comparator } from './pullQueue.js';
-import type { SlotQueue } from './slotQueue.js';
+import { compareRanked, type Ranked } from '../queues/levelQueue.js';
+import type { Comparator } from '../queues/pullQueue.js';
+import type { SlotQueue } from '../queues/slotQueue.js';
 
 export type { SlotLease } from './brokerMember.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareRanked, LevelQueue, type Ranked } from '../../src/operators/levelQueue.js';
+import { compareRanked, LevelQueue, type Ranked } from '../../src/queues/levelQueue.js';
 
 interface Item extends Ranked {
   readonly name: string;

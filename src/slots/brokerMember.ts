@@ -1,5 +1,5 @@
-import type { Ranked } from './levelQueue.js';
-import type { SlotQueue } from './slotQueue.js';
+import type { Ranked } from '../queues/levelQueue.js';
+import type { SlotQueue } from '../queues/slotQueue.js';
 import type { Heap } from 'heap-js';
 
 /** The server slot an item runs on. */

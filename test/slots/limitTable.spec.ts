@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LimitTable } from '../../src/providers/limitTable.js';
-import { normalizeServerKey } from '../../src/providers/serverKey.js';
+import { LimitTable } from '../../src/slots/limitTable.js';
+import { normalizeServerKey } from '../../src/slots/serverKey.js';
 
 const limits: ReadonlyArray<readonly [key: string, limit: number]> = [
   ['https://h', 10],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeqWindow } from '../../src/streams/seqWindow.js';
+import { SeqWindow } from '../../src/internal/seqWindow.js';
 
 describe('SeqWindow', () => {
   it('should behave like a Map for increasing keys under random adds and deletes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareRanked, LevelQueue, type Ranked } from '../../src/operators/levelQueue.js';
-import { PullQueue } from '../../src/operators/pullQueue.js';
-import type { BufferQueue } from '../../src/operators/slotQueue.js';
+import { compareRanked, LevelQueue, type Ranked } from '../../src/queues/levelQueue.js';
+import { PullQueue } from '../../src/queues/pullQueue.js';
+import type { BufferQueue } from '../../src/queues/slotQueue.js';
 
 // The slot broker checks bids against the head it was last told about, so both queue strategies
 // must report every head change that is not a pull (the broker's own move).

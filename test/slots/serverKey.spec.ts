@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coversKey, normalizeServerKey } from '../../src/providers/serverKey.js';
+import { coversKey, normalizeServerKey } from '../../src/slots/serverKey.js';
 
 describe('normalizeServerKey', () => {
   const cases: ReadonlyArray<readonly [name: string, server: string, key: string]> = [
