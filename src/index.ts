@@ -38,10 +38,13 @@ export { NonRetryableError } from './errors/NonRetryableError.js';
 export { TaskCancelledError } from './errors/TaskCancelledError.js';
 export { ShutdownError } from './errors/ShutdownError.js';
 export { SubmitRejectedError } from './errors/SubmitRejectedError.js';
+export { CallbackError } from './errors/CallbackError.js';
+export type { CallbackSource } from './errors/CallbackError.js';
 export {
   isTaskTimeoutError,
   isSlotWaitTimeoutError,
   isNonRetryableError,
   isTaskCancelledError,
   isShutdownError,
+  isCallbackError,
 } from './errors/guards.js';

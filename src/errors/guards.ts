@@ -1,3 +1,4 @@
+import type { CallbackError } from './CallbackError.js';
 import type { NonRetryableError } from './NonRetryableError.js';
 import type { ShutdownError } from './ShutdownError.js';
 import type { SlotWaitTimeoutError } from './SlotWaitTimeoutError.js';
@@ -15,3 +16,4 @@ export const isSlotWaitTimeoutError = (e: unknown): e is SlotWaitTimeoutError =>
 export const isNonRetryableError = (e: unknown): e is NonRetryableError => hasBrand(e, 'isNonRetryableError');
 export const isTaskCancelledError = (e: unknown): e is TaskCancelledError => hasBrand(e, 'isTaskCancelledError');
 export const isShutdownError = (e: unknown): e is ShutdownError => hasBrand(e, 'isShutdownError');
+export const isCallbackError = (e: unknown): e is CallbackError => hasBrand(e, 'isCallbackError');

@@ -38,7 +38,14 @@ export class Timeline {
   #depth = 0;
   #instant: number | undefined = undefined;
 
-  constructor(readonly scheduler: SchedulerLike) {}
+  constructor(
+    readonly scheduler: SchedulerLike,
+    /**
+     * Brackets each firing (a task manager's transitions: what its targets do is one change, and
+     * the user code it calls runs at `exit`). Default: the timeline's own instant.
+     */
+    readonly hooks: { enter(): void; exit(): void } = { enter: () => this.begin(), exit: () => this.end() },
+  ) {}
 
   /**
    * The scheduler's time. Inside an instant it is read once: a task's outcome, the release of its
@@ -129,11 +136,11 @@ export class Timeline {
   #fire(): void {
     this.#action = undefined;
     this.#armedAt = Infinity;
-    this.begin();
+    this.hooks.enter();
     try {
       this.#fireDue();
     } finally {
-      this.end();
+      this.hooks.exit();
     }
   }
 

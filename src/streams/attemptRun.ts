@@ -1,22 +1,33 @@
-import { from, isObservable, type Observable, type Observer, type Subscribable, type Subscription, type Unsubscribable } from 'rxjs';
+import type { Observer, Subscribable, Unsubscribable } from 'rxjs';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
-import type { SlotLease } from '../slots/slotBroker.js';
-import type { AttemptContext } from '../types.js';
-import type { TaskRecord } from './taskRecord.js';
 import type { Timeline, TimelineEntry, TimelineTarget } from '../internal/timeline.js';
+import type { SlotLease } from '../slots/brokerMember.js';
+import type { AttemptContext, TaskEvent } from '../types.js';
+import { AttemptContextImpl } from './attemptContext.js';
+import { Effect } from './effects.js';
+import { followResult, type Follower } from './followResult.js';
+import type { TaskRecord } from './taskRecord.js';
 
 /** What an attempt needs from its manager. */
 export interface AttemptHost {
   readonly timeline: Timeline;
-  /** The function this attempt calls (the provider's handler, or a command's function). */
+  /** True while a state change is under way (user code must wait). */
+  readonly busy: boolean;
+  /** Brackets a state change; `exit` runs the user code it queued. */
+  enter(): void;
+  exit(): void;
+  defer(effect: Effect, a: unknown, b?: unknown): void;
+  /** The attempt's timeout (user code: the timeout function) and its grace period. */
+  timeoutFor(record: TaskRecord): number;
+  graceFor(timeoutMs: number): number;
+  /** Calls the handler (or the command's function). */
   invoke(record: TaskRecord, ctx: AttemptContext): unknown;
-  /** The attempt has started (its state is Running). */
+  /** User code threw where nobody else hears it (a handler teardown, an abort listener). */
+  reportThrow(source: string, error: unknown, taskId: string): void;
+  /** State changes: the attempt started, its result is known, it was abandoned, it settled. */
   started(run: AttemptRun): void;
-  /** The attempt's result is known: a value, or an error (including its timeout). Called once, unless aborted first. */
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void;
-  /** The handler ignored its aborted signal for the whole grace period; its slot is given back now. */
   abandoned(run: AttemptRun): void;
-  /** The handler has settled (or was abandoned): the slot is about to be released. */
   settled(run: AttemptRun): void;
 }
 
@@ -24,31 +35,41 @@ const DEADLINE = 0;
 const GRACE = 1;
 
 /**
- * One attempt of one task on one server slot. It is the handler's `AttemptContext` and the
- * timeline target of the attempt's timeout and grace period.
+ * One attempt of one task on one server slot: what `serverSlots` subscribes to (a bare
+ * `Subscribable`, no Observable per attempt) and the timeline target of its deadline and grace.
  *
- * The attempt's *result* and its *settling* are separate moments: on timeout or cancel the result
- * is known at once (and the signal aborted), but the slot is held until the handler really
- * settles, so a server never runs more than its limit. An Observable handler is unsubscribed and
- * settles at once; a Promise handler that ignores its signal is abandoned after the grace period.
+ * State changes happen inside the manager's transitions; everything that runs user code — the
+ * handler, the abort of its signal, the teardown of an Observable handler — is queued as an effect
+ * and runs once the change is whole. The attempt's *result* and its *settling* are separate: on
+ * timeout or cancel the result is known at once, but the slot is held until the handler settles
+ * (an Observable handler settles when unsubscribed; a Promise handler that ignores its signal is
+ * abandoned after the grace period), so a server never runs more than its limit.
  * @internal
  */
-export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<never> {
-  readonly taskId: string;
-  readonly provider: string;
+export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower {
   readonly server: string;
   readonly attempt: number;
   readonly startedAt: number;
-  #controller: AbortController | undefined = undefined;
-  #abortReason: unknown = undefined;
-  #aborted = false;
-  #decided = false;
+  readonly ctx: AttemptContext;
+  /** The task's attempt before this one (its history, for the handle's `events$`). */
+  readonly previous: AttemptRun | undefined;
+  timeoutMs = Infinity;
+  graceMs = Infinity;
   settled = false;
   timedOut = false;
-  #inner: Subscription | undefined = undefined;
-  /** Who holds the slot (serverSlots): told `complete` when the handler has settled. */
+  /**
+   * The rare events that followed its start before the task's outcome (retrying, abandoned, a
+   * wait for a slot when its retry re-entered the queue): kept for the handle's `events$` replay.
+   */
+  later: TaskEvent[] | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+  #abortRequested = false;
+  #abortReason: unknown = undefined;
+  #invoked = false;
+  #decided = false;
+  #inner: Unsubscribable | undefined = undefined;
+  #innerResult: { ok: boolean; value: unknown } | undefined = undefined;
   #observer: Partial<Observer<never>> | undefined = undefined;
-  #innerResult: (() => { ok: boolean; value: unknown } | undefined) | undefined = undefined;
   #deadline: TimelineEntry | undefined = undefined;
   #grace: TimelineEntry | undefined = undefined;
 
@@ -56,79 +77,146 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
     readonly host: AttemptHost,
     readonly record: TaskRecord,
     lease: SlotLease,
-    readonly timeoutMs: number,
-    readonly graceMs: number,
   ) {
-    this.taskId = record.id;
-    this.provider = record.provider;
     this.server = lease.server;
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
+    this.previous = record.attempt as AttemptRun | undefined;
+    this.ctx = new AttemptContextImpl(record.id, record.provider, lease.server, this.attempt, this);
   }
 
-  /** Created on first read: most handlers never look at it, and an AbortController costs microseconds. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#abortReason);
+      if (this.#abortRequested) this.#controller.abort(this.#abortReason);
     }
     return this.#controller.signal;
   }
 
-  /**
-   * serverSlots runs the attempt by subscribing to it (a `Subscribable`, so no Observable, closure
-   * or subscriber wrapper per attempt); `complete` tells it the handler has settled.
-   */
+  /** serverSlots starts the attempt (inside a transition): the handler is called once it is whole. */
   subscribe(observer: Partial<Observer<never>>): Unsubscribable {
     this.#observer = observer;
-    this.#start();
+    this.host.started(this);
+    this.host.defer(Effect.Invoke, this);
     return this;
   }
 
-  /** serverSlots stops the attempt (the whole pipeline is torn down). */
+  /** serverSlots lets go of it: after it settled, or when the pipeline is torn down. */
   unsubscribe(): void {
-    this.teardown();
+    if (this.settled) return;
+    this.settled = true;
+    this.#cancelTimers();
+    if (this.#inner !== undefined) this.host.defer(Effect.Teardown, this.#inner, this);
   }
 
-  #start(): void {
-    this.host.started(this);
+  // ------------------------------------------------------------ effects (no change under way)
+
+  /** Effect: the timeout function, then the handler; a task cancelled before this never runs it. */
+  invoke(): void {
+    if (this.#abortRequested || this.settled) {
+      this.#inTransition(() => this.#settle());
+      return;
+    }
+    this.timeoutMs = this.host.timeoutFor(this.record);
+    this.graceMs = this.host.graceFor(this.timeoutMs);
+    this.#invoked = true;
+    const calledAt = this.host.timeline.now();
     let result: unknown;
-    let threw = false;
     try {
-      result = this.host.invoke(this.record, this);
+      result = this.host.invoke(this.record, this.ctx);
     } catch (error) {
-      result = error;
-      threw = true;
+      this.host.timeline.stale();
+      this.finishEntry(false, error);
+      return;
     }
     this.host.timeline.stale();
-    if (threw) {
-      this.#finish(false, result);
-      return;
-    }
-    if (this.settled) return; // the handler cancelled its own task and we already settled
-    try {
-      this.#follow(result);
-    } catch (error) {
-      // A thenable whose `then` throws (or a throwing `then` getter): the attempt fails, nothing else.
-      this.#finish(false, error);
-      return;
-    }
-    // Booked only for work still under way, still counted from the start: a handler that settles
-    // synchronously never costs a timer.
+    if (this.settled) return;
+    followResult(result, this);
+    // Booked only for work still under way, counted from the handler's call (user code that ran
+    // between the slot and the call does not shorten it): a synchronous handler never costs a timer.
     if (!this.settled && !this.#decided && this.timeoutMs !== Infinity) {
-      this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, this.startedAt);
+      this.host.enter();
+      try {
+        this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, calledAt);
+      } finally {
+        this.host.exit();
+      }
     }
   }
 
-  /** Stops the attempt from outside (cancel, forced shutdown): its result no longer counts. */
-  abort(reason: unknown): void {
-    if (this.settled) return;
+  /** Effect: tells the handler to stop (signal, unsubscribe), then holds the slot until it has. */
+  runAbort(): void {
+    try {
+      this.#controller?.abort(this.#abortReason);
+    } catch (error) {
+      this.host.reportThrow('abort listener', error, this.record.id);
+    }
+    if (this.#inner !== undefined) {
+      // An Observable handler stops when unsubscribed: once its teardown ran, it has settled.
+      this.#teardownInner();
+      this.#inTransition(() => this.#settle());
+      return;
+    }
+    if (this.settled || !this.#invoked || this.graceMs === Infinity) return;
+    this.#inTransition(() => {
+      if (!this.settled) this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
+    });
+  }
+
+  /** Effect: an Observable handler finished during a change: run its teardown, then settle. */
+  innerDone(): void {
+    this.#teardownInner();
+    const result = this.#innerResult;
+    if (result !== undefined) this.finishEntry(result.ok, result.value);
+  }
+
+  // ------------------------------------------------------------ Follower (user code calls these)
+
+  /** The handler's result is known (a value, a rejection, a throw): one whole transition. */
+  finishEntry(ok: boolean, valueOrError: unknown): void {
+    this.#inTransition(() => this.#finish(ok, valueOrError));
+  }
+
+  /** Whether an Observable handler may still be subscribed (not if the task was cancelled meanwhile). */
+  get mayStart(): boolean {
+    return !this.#abortRequested && !this.settled;
+  }
+
+  /** An Observable handler was subscribed; `finished` tells whether it already completed or errored. */
+  following(inner: Unsubscribable, finished: { ok: boolean; value: unknown } | undefined): void {
+    this.#inner = inner;
+    this.#innerResult = finished;
+    if (this.settled) this.host.defer(Effect.Teardown, inner, this);
+    else if (finished !== undefined) this.innerDone();
+  }
+
+  /** The handler's Observable completed or errored (after `following`). */
+  innerFinished(result: { ok: boolean; value: unknown }): void {
+    this.#innerResult = result;
+    if (this.#inner === undefined || this.settled) return; // still inside subscribe: handled by `following`
+    if (this.host.busy) this.host.defer(Effect.InnerDone, this);
+    else this.innerDone();
+  }
+
+  /** Its teardown threw: reported, and the attempt goes on as if it had not. */
+  reportTeardownThrow(error: unknown): void {
+    this.host.reportThrow('handler teardown', error, this.record.id);
+  }
+
+  // ------------------------------------------------------------ transitions (inside a change)
+
+  /** Stops the attempt from outside (cancel, forced shutdown, timeout): its result no longer counts. */
+  requestAbort(reason: unknown): void {
+    if (this.settled || this.#abortRequested) return;
+    this.#abortRequested = true;
+    this.#abortReason = reason;
     this.#decided = true;
     this.host.timeline.cancel(this.#deadline);
-    this.#interrupt(reason);
+    // Not yet invoked: the queued invoke sees the abort and settles without calling the handler.
+    if (this.#invoked) this.host.defer(Effect.Abort, this);
   }
 
-  /** Gives the slot back now, whether or not the handler has settled (forced shutdown). */
+  /** Gives the slot back now, whether or not the handler has settled (grace over, forced shutdown). */
   abandon(): void {
     if (this.settled) return;
     this.host.abandoned(this);
@@ -141,82 +229,15 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
       return;
     }
     this.timedOut = true;
-    const error = new TaskTimeoutError(this.taskId, this.server, this.timeoutMs);
+    const error = new TaskTimeoutError(this.record.id, this.server, this.timeoutMs);
     this.#decide(false, error);
-    this.#interrupt(error);
-  }
-
-  /** Unsubscribed by serverSlots: after it settled (nothing left to do), or when the pipeline is torn down. */
-  teardown(): void {
-    if (this.settled) return;
-    this.host.timeline.cancel(this.#deadline);
-    this.host.timeline.cancel(this.#grace);
-    this.#inner?.unsubscribe();
-    this.settled = true;
-  }
-
-  #follow(handlerResult: unknown): void {
-    if (isPromiseLike(handlerResult)) {
-      handlerResult.then(
-        (value) => this.#finish(true, value),
-        (error: unknown) => this.#finish(false, error),
-      );
-      return;
-    }
-    const observable = toObservable(handlerResult);
-    if (observable === undefined) {
-      this.#finish(true, handlerResult); // a plain value
-      return;
-    }
-    // The slot is given back after the handler's own teardown has run, not at its `complete`:
-    // only then has the handler really stopped using the server.
-    if (this.#aborted) {
-      // Cancelled while the handler was being called: never start its stream.
-      this.#settle();
-      return;
-    }
-    let last: unknown = undefined;
-    let result: { ok: boolean; value: unknown } | undefined;
-    const inner = observable.subscribe({
-      next: (value) => {
-        last = value;
-      },
-      error: (error: unknown) => {
-        result = { ok: false, value: error };
-        this.#afterInner();
-      },
-      complete: () => {
-        result = { ok: true, value: last };
-        this.#afterInner();
-      },
-    });
-    this.#inner = inner;
-    this.#innerResult = () => result;
-    if (this.settled) inner.unsubscribe();
-    else if (result !== undefined) this.#finish(result.ok, result.value); // finished synchronously
-  }
-
-  /** The handler's Observable finished: run its teardown, then settle with its result. */
-  #afterInner(): void {
-    const inner = this.#inner;
-    if (inner === undefined) return; // still inside subscribe: handled when it returns
-    inner.unsubscribe();
-    const result = this.#innerResult?.();
-    if (result !== undefined) this.#finish(result.ok, result.value);
+    this.requestAbort(error);
   }
 
   #finish(ok: boolean, valueOrError: unknown): void {
     if (this.settled) return;
-    // One instant: the outcome, the slot's release and the next task's start share a clock read
-    // and the timeline's timer.
-    const timeline = this.host.timeline;
-    timeline.begin();
-    try {
-      this.#decide(ok, valueOrError);
-      this.#settle();
-    } finally {
-      timeline.end();
-    }
+    this.#decide(ok, valueOrError);
+    this.#settle();
   }
 
   #decide(ok: boolean, valueOrError: unknown): void {
@@ -226,43 +247,40 @@ export class AttemptRun implements AttemptContext, TimelineTarget, Subscribable<
     this.host.decided(this, ok, valueOrError);
   }
 
-  #interrupt(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#abortReason = reason;
-    this.#controller?.abort(reason);
-    if (this.#inner !== undefined) {
-      // An Observable handler stops when unsubscribed: it has settled.
-      this.#inner.unsubscribe();
-      this.#settle();
-      return;
-    }
-    if (!this.settled && this.graceMs !== Infinity) this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
-  }
-
   #settle(): void {
     if (this.settled) return;
     this.settled = true;
-    this.host.timeline.cancel(this.#deadline);
-    this.host.timeline.cancel(this.#grace);
+    this.#cancelTimers();
     // Slot first (completing releases it), then the host: what it does next sees the slot free.
     this.#observer?.complete?.();
+    this.#observer = undefined;
     this.host.settled(this);
   }
-}
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
+  #cancelTimers(): void {
+    this.host.timeline.cancel(this.#deadline);
+    this.host.timeline.cancel(this.#grace);
+    this.#deadline = undefined;
+    this.#grace = undefined;
+  }
 
-/**
- * The stream to follow when a handler returned an Observable (or an interop observable); undefined
- * otherwise. Arrays, strings and other iterables are plain values here: a handler that returns
- * `['a', 'b']` succeeds with that array, it does not stream its elements.
- */
-function toObservable(value: unknown): Observable<unknown> | undefined {
-  if (isObservable(value)) return value;
-  if (value === null || typeof value !== 'object') return undefined;
-  const interop = (value as Record<string, unknown>)['@@observable'];
-  return typeof interop === 'function' ? from(value as Observable<unknown>) : undefined;
+  #teardownInner(): void {
+    const inner = this.#inner;
+    if (inner === undefined) return;
+    this.#inner = undefined;
+    try {
+      inner.unsubscribe();
+    } catch (error) {
+      this.reportTeardownThrow(error);
+    }
+  }
+
+  #inTransition(change: () => void): void {
+    this.host.enter();
+    try {
+      change();
+    } finally {
+      this.host.exit();
+    }
+  }
 }

@@ -1,7 +1,13 @@
 import type { Observable } from 'rxjs';
 import type { CancelResult, TaskEvent, TaskOutcome } from '../types.js';
-import type { HandleHost } from './taskManagerApi.js';
 import type { TaskRecord } from './taskRecord.js';
+
+/** The parts of the manager a handle calls. @internal */
+export interface HandleHost {
+  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>>;
+  eventsOf(record: TaskRecord): Observable<TaskEvent>;
+  cancelRecord(record: TaskRecord): CancelResult;
+}
 
 /** What `submit` gives back for an accepted task. */
 export interface TaskHandle<R = unknown> {

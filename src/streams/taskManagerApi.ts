@@ -12,8 +12,8 @@ import type {
   TaskInput,
   TaskOutcome,
 } from '../types.js';
+import type { CallbackError } from '../errors/CallbackError.js';
 import type { TaskHandle } from './taskHandle.js';
-import type { TaskRecord } from './taskRecord.js';
 
 export interface CommandOptions {
   readonly id?: string;
@@ -47,13 +47,11 @@ export interface TaskManager {
   addProvider(provider: Provider): Either<ConfigRejected, void>;
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
+  /**
+   * User code that threw (a subscriber, a listener, `isRetryable`, the timeout function, `random`,
+   * the logger, a handler's teardown): reported here and to the logger; nothing else changes.
+   */
+  readonly callbackErrors$: Observable<CallbackError>;
   stats(): StatsSnapshot;
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
-}
-
-/** The parts of the manager a handle calls. @internal */
-export interface HandleHost {
-  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>>;
-  eventsOf(record: TaskRecord): Observable<TaskEvent>;
-  cancelRecord(record: TaskRecord): CancelResult;
 }

@@ -1,5 +1,5 @@
-import type { ObservableInput } from 'rxjs';
-import type { AttemptContext, CancelResult, Task, TaskInput, TaskOutcome } from '../types.js';
+import type { ObservableInput, Subscriber } from 'rxjs';
+import type { AttemptContext, CancelResult, Task, TaskEvent, TaskInput, TaskOutcome } from '../types.js';
 import type { ProviderLane } from './providerLane.js';
 import type { TimelineEntry } from '../internal/timeline.js';
 
@@ -38,12 +38,27 @@ export interface RetryState {
   lastDelayMs: number | undefined;
 }
 
+/** A subscriber of a handle's `events$`, and the first event index it has not had yet. */
+export interface TaskObserver {
+  readonly subscriber: Subscriber<TaskEvent>;
+  readonly from: number;
+}
+
+/** The attempt as the record sees it (the AttemptRun). */
+export interface AttemptLink {
+  readonly server: string;
+  readonly settled: boolean;
+  requestAbort(reason: unknown): void;
+}
+
 /** What only some tasks ever need, in one object created on first use. */
 interface RareState {
   retry: RetryState | undefined;
   /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). */
   listeners: Array<(outcome: TaskOutcome) => void> | undefined;
   cancelResult: CancelResult | undefined;
+  /** Subscribers of the task's handle `events$`. */
+  observers: TaskObserver[] | undefined;
 }
 
 /**
@@ -61,8 +76,12 @@ export class TaskRecord<P = unknown> implements Task<P> {
   attempts = 0;
   /** How many times it has entered the queue: tells the slot-wait watch which entry is current. */
   entries = 0;
-  /** The running attempt, or the last one while it has not settled. */
-  attempt: { readonly server: string; abort(reason: unknown): void; readonly settled: boolean } | undefined = undefined;
+  /** The running attempt, or the last one (its history). */
+  attempt: AttemptLink | undefined = undefined;
+  /** Events that happened to it so far (observed or not): the index of the next one. */
+  events = 0;
+  /** Its first entry into the queue could not start at once (a `waiting-for-slot` event). */
+  waited = false;
   outcome: TaskOutcome | undefined = undefined;
   #rare: RareState | undefined = undefined;
   #id: string | undefined;
@@ -143,8 +162,16 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (result !== undefined || this.#rare !== undefined) this.#rareState().cancelResult = result;
   }
 
+  get observers(): TaskObserver[] | undefined {
+    return this.#rare?.observers;
+  }
+
+  set observers(observers: TaskObserver[] | undefined) {
+    if (observers !== undefined || this.#rare !== undefined) this.#rareState().observers = observers;
+  }
+
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */

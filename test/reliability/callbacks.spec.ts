@@ -12,6 +12,7 @@ import {
   type TaskManagerOptions,
   type TaskOutcome,
 } from '../../src/index.js';
+import type { CallbackError } from '../../src/index.js';
 import { inVirtualTime, virtualPromise, work } from '../helpers/virtual.js';
 
 // User-supplied callbacks (isRetryable, the timeout function, the logger, random, observers) that
@@ -208,11 +209,15 @@ describe('observers that throw', () => {
     rxjsConfig.onUnhandledError = previous;
   });
 
-  it('should keep running tasks and feeding other observers when an events$ or outcome$ observer throws', () => {
+  it('should keep running tasks and feeding other observers when an events$ or outcome$ observer throws, and report each throw', () => {
     inVirtualTime((scheduler, flush) => {
-      const reported: unknown[] = [];
-      rxjsConfig.onUnhandledError = (e) => reported.push(e);
-      const m = createTaskManager({ scheduler, defaultServerLimit: 2, providers: [failing(scheduler)] });
+      const unhandled: unknown[] = [];
+      rxjsConfig.onUnhandledError = (e) => unhandled.push(e);
+      const logged: unknown[] = [];
+      const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (obj: object) => logged.push((obj as { err: unknown }).err) };
+      const m = createTaskManager({ scheduler, logger, defaultServerLimit: 2, providers: [failing(scheduler)] });
+      const reported: CallbackError[] = [];
+      m.callbackErrors$.subscribe((e) => reported.push(e));
       m.events$.subscribe(() => {
         throw new Error('bad events observer');
       });
@@ -226,8 +231,11 @@ describe('observers that throw', () => {
       flush();
       expect(seen.filter((e) => e.type === 'succeeded').map((e) => e.id).sort()).toEqual(['a', 'b', 'c']);
       expect(one(outcomes, 'c')[1]).toMatchObject({ _tag: 'Succeeded', value: 'c' });
-      expect(reported.some((e) => (e as Error).message === 'bad outcome observer')).toBe(true);
-      expect(reported.some((e) => (e as Error).message === 'bad events observer')).toBe(true);
+      // Reported on callbackErrors$ and to the logger; never handed to rxjs (whose default ends Node).
+      expect(unhandled).toEqual([]);
+      expect(reported.find((e) => e.source === 'handle subscriber')).toMatchObject({ taskId: 'a', cause: new Error('bad outcome observer') });
+      expect(reported.filter((e) => e.source === 'events$ subscriber').length).toBe(seen.length);
+      expect(logged.some((e) => (e as Error).message === 'bad events observer')).toBe(true);
       expect(m.stats().providers['p']).toMatchObject({ succeeded: 3, running: 0, queued: 0 });
     });
   });

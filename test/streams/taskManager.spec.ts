@@ -198,12 +198,12 @@ describe('createTaskManager', () => {
     });
   });
 
-  it('should read the clock again for the next start after a slow events$ subscriber', () => {
+  it('should time the next attempt from its handler call, not from before a slow events$ subscriber', () => {
     inVirtualTime((virtual, flush) => {
       // A clock that a subscriber can push forward, as real time passes while user code runs.
       let spent = 0;
       const scheduler: SchedulerLike = { now: () => virtual.now() + spent, schedule: virtual.schedule.bind(virtual) };
-      const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => work(10, 'done', virtual) }] });
+      const m = createTaskManager({ scheduler, timeout: 15, providers: [{ name: 'p', servers: ['s'], handle: () => work(10, 'done', virtual) }] });
       const seen: string[] = [];
       m.events$.subscribe((e) => {
         if (e.type !== 'started' && e.type !== 'succeeded') return;
@@ -213,8 +213,9 @@ describe('createTaskManager', () => {
       m.submit({ provider: 'p', payload: 0, id: 'a' });
       m.submit({ provider: 'p', payload: 0, id: 'b' });
       flush();
-      // b starts in the same cascade as a's outcome, but after the subscriber's 50 ms.
-      expect(seen).toEqual(['a started@0', 'a succeeded@10', 'b started@60', 'b succeeded@70']);
+      // b takes the slot in the transition that ends a (at 10); its handler is called once the
+      // subscriber's 50 ms are over, and its 15 ms timeout counts from then: it does not time out.
+      expect(seen).toEqual(['a started@0', 'a succeeded@10', 'b started@10', 'b succeeded@70']);
     });
   });
 
@@ -245,7 +246,7 @@ describe('createTaskManager', () => {
     });
   });
 
-  it('should let a task submitted while slots are being handed out compete for the next one', () => {
+  it('should give the slots a limit change opens to the tasks waiting then, before any handler runs', () => {
     inVirtualTime((scheduler, flush) => {
       const events: TaskEvent[] = [];
       const m = createTaskManager({
@@ -256,7 +257,7 @@ describe('createTaskManager', () => {
             name: 'a',
             servers: ['s'],
             handle: (task) => {
-              // Runs while the broker is still giving out the slots that setServerLimit opened.
+              // Runs once setServerLimit's transition is whole: both slots went to a1 and a2.
               if (task.payload === 'a1') m.submit({ provider: 'b', payload: 'b1', id: 'b1', priority: 9 });
               return work(10, null, scheduler);
             },
@@ -269,7 +270,7 @@ describe('createTaskManager', () => {
       m.submit({ provider: 'a', payload: 'a2', id: 'a2' });
       m.setServerLimit('s', 2);
       flush();
-      expect(startsOf(events).map((s) => `${s.id}@${s.at}`)).toEqual(['a1@0', 'b1@0', 'a2@10']);
+      expect(startsOf(events).map((s) => `${s.id}@${s.at}`)).toEqual(['a1@0', 'a2@0', 'b1@10']);
     });
   });
 

@@ -1,0 +1,99 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { ObservableInput } from 'rxjs';
+import type { AttemptContext, SubmitRejected, TaskInput } from '../types.js';
+import type { AttemptRun } from './attemptRun.js';
+import type { ManagerCore } from './managerCore.js';
+import type { ProviderLane } from './providerLane.js';
+import type { CommandOptions } from './taskManagerApi.js';
+import { type CommandFn, TaskRecord, TaskState, type TaskExtras } from './taskRecord.js';
+import { validateCommand, validateTaskInput } from './validateTaskInput.js';
+
+/**
+ * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
+ * put into its provider's queue, where it may start at once. Each is one transition.
+ * @internal
+ */
+export class Admission {
+  constructor(readonly core: ManagerCore) {}
+
+  submit(input: TaskInput): Either<SubmitRejected, TaskRecord> {
+    const core = this.core;
+    if (core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    const invalid = validateTaskInput(input);
+    if (invalid !== undefined) return left(invalid);
+    const lane = core.lanes.get(input.provider);
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider: input.provider });
+    const seq = core.seq++;
+    const id = this.#idFor(input.id, 1, seq);
+    if (id !== undefined && core.registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const { timeoutMs, callbackName, maxRetries } = input;
+    const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined ? undefined : { timeoutMs, callbackName, maxRetries };
+    const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
+    this.#accept(lane, record, id === undefined);
+    return right(record);
+  }
+
+  command(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): Either<SubmitRejected, TaskRecord> {
+    const core = this.core;
+    if (core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    const invalid = validateCommand(fn, options);
+    if (invalid !== undefined) return left(invalid);
+    const lane = core.lanes.get(provider);
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    const seq = core.seq++;
+    const id = this.#idFor(options.id, 0, seq);
+    if (id !== undefined && core.registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    const command = fn as (ctx: AttemptContext) => ObservableInput<unknown>;
+    const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', maxRetries: options.maxRetries ?? 0, command: command as CommandFn };
+    const record = new TaskRecord(id, lane, undefined, 0, core.timeline.now(), seq, 0, extras);
+    this.#accept(lane, record, id === undefined);
+    return right(record);
+  }
+
+  #accept(lane: ProviderLane, record: TaskRecord, generatedId: boolean): void {
+    const core = this.core;
+    core.registry.add(record, generatedId);
+    if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
+    else core.skip(record);
+    enterQueue(core, lane, record);
+  }
+
+  /**
+   * The id to register: the given one, or undefined for a generated one. In the rare case where a
+   * live task was given the id this task would generate, it gets that id with a suffix instead.
+   */
+  #idFor(given: string | undefined, lane: 0 | 1, seq: number): string | undefined {
+    const registry = this.core.registry;
+    if (given !== undefined || !registry.generatedIdTaken(lane, seq)) return given;
+    let id = `${lane === 0 ? 'command' : 'task'}-${seq}~`;
+    while (registry.has(id)) id += '~';
+    return id;
+  }
+}
+
+/** Into the queue (first time or after a backoff); it may start at once. */
+export function enterQueue(core: ManagerCore, lane: ProviderLane, record: TaskRecord): void {
+  record.entries++;
+  lane.enqueue(record);
+  if (record.state === TaskState.Queued) noteWait(core, lane, record);
+  core.statsChanged();
+}
+
+/** It could not start at once: the slot-wait bound starts, and a `waiting-for-slot` event. */
+function noteWait(core: ManagerCore, lane: ProviderLane, record: TaskRecord): void {
+  const first = record.entries === 1;
+  const now = first ? record.submittedAt : core.timeline.now();
+  lane.slotWait?.watch(record, now);
+  if (first) {
+    record.waited = true;
+    if (core.observed(record)) core.emit(record, { type: 'waiting-for-slot', id: record.id, provider: record.provider, at: now });
+    else core.skip(record);
+    return;
+  }
+  // A retry that waits: rare, so the event is kept for the handle's replay.
+  const event = { type: 'waiting-for-slot', id: record.id, provider: record.provider, at: now } as const;
+  const run = record.attempt as AttemptRun | undefined;
+  if (run !== undefined) (run.later ??= []).push(event);
+  if (core.observed(record)) core.emit(record, event);
+  else core.skip(record);
+}

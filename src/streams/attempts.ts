@@ -1,0 +1,222 @@
+import { expectPositiveOrInfinity } from '../errors/checks.js';
+import { isNonRetryableError } from '../errors/guards.js';
+import type { TimelineTarget } from '../internal/timeline.js';
+import { backoffDelay } from '../operators/backoff.js';
+import { shouldRetry } from '../operators/retryWithBackoff.js';
+import type { SlotLease } from '../slots/brokerMember.js';
+import type { AttemptContext, TaskEvent } from '../types.js';
+import { enterQueue } from './admission.js';
+import { AttemptRun, type AttemptHost } from './attemptRun.js';
+import { Effect } from './effects.js';
+import type { LogLevel, ManagerCore } from './managerCore.js';
+import { DEFAULT_TIMEOUT_MS } from './options.js';
+import type { Outcomes } from './outcomes.js';
+import { TaskState, type TaskRecord } from './taskRecord.js';
+
+/**
+ * The manager's side of each attempt: what happens when one starts, when its result is known
+ * (success; or a failure, retried after a backoff or final), when it is abandoned and when it
+ * settles. The retry decision runs user code (`isRetryable`, `random`), so a failure is decided in
+ * an effect and applied by a transition of its own, which first checks the task is still where
+ * it was (user code may have cancelled it meanwhile).
+ * @internal
+ */
+export class Attempts implements AttemptHost {
+  readonly timeline;
+
+  constructor(
+    readonly core: ManagerCore,
+    readonly outcomes: Outcomes,
+  ) {
+    this.timeline = core.timeline;
+  }
+
+  /** serverSlots' `work`: a new attempt of the task on the leased server. */
+  readonly work = (record: TaskRecord, lease: SlotLease): AttemptRun => new AttemptRun(this, record, lease);
+
+  get busy(): boolean {
+    return this.core.busy;
+  }
+
+  enter(): void {
+    this.core.enter();
+  }
+
+  exit(): void {
+    this.core.exit();
+  }
+
+  defer(effect: Effect, a: unknown, b?: unknown): void {
+    this.core.defer(effect, a, b);
+  }
+
+  invoke(record: TaskRecord, ctx: AttemptContext): unknown {
+    const command = record.command;
+    return command !== undefined ? command(ctx) : record.home.provider.handle(record, ctx);
+  }
+
+  reportThrow(source: 'handler teardown' | 'abort listener', error: unknown, taskId: string): void {
+    this.core.reportThrow(source, error, taskId);
+  }
+
+  timeoutFor(record: TaskRecord): number {
+    if (record.timeoutMs !== undefined) return record.timeoutMs;
+    const timeout = this.core.o.timeout;
+    if (typeof timeout === 'number') return timeout;
+    let value: unknown;
+    try {
+      value = timeout(record.callbackName ?? '', record.provider);
+    } catch (error) {
+      this.core.reportThrow('timeout function', error, record.id);
+      this.#log('warn', { taskId: record.id, err: error }, `timeout function threw; using ${DEFAULT_TIMEOUT_MS} ms`);
+      return DEFAULT_TIMEOUT_MS;
+    }
+    if (expectPositiveOrInfinity(value) !== undefined) {
+      this.#log('warn', { taskId: record.id, value }, `timeout function returned an invalid timeout; using ${DEFAULT_TIMEOUT_MS} ms`);
+      return DEFAULT_TIMEOUT_MS;
+    }
+    return value as number;
+  }
+
+  graceFor(timeoutMs: number): number {
+    return this.core.o.abandonAfterMs ?? (timeoutMs === Infinity ? DEFAULT_TIMEOUT_MS : timeoutMs);
+  }
+
+  started(run: AttemptRun): void {
+    const record = run.record;
+    record.state = TaskState.Running;
+    record.attempts = run.attempt;
+    record.attempt = run;
+    record.home.running++;
+    const core = this.core;
+    if (core.observed(record)) {
+      core.emit(record, { type: 'started', id: record.id, provider: record.provider, at: run.startedAt, attempt: run.attempt, server: run.server });
+    } else core.skip(record);
+    core.statsChanged();
+  }
+
+  decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
+    const record = run.record;
+    if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
+    if (!ok) {
+      this.core.defer(Effect.DecideFailure, run, valueOrError, this.timeline.now());
+      return;
+    }
+    const lane = record.home;
+    lane.running--;
+    const now = this.timeline.now();
+    const outcome = { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: record.elapsedAt(now) } as const;
+    this.outcomes.finish(lane, record, outcome, now);
+  }
+
+  /** Effect: is the failure retried, and after how long? (`isRetryable` and `random` are user code.) */
+  decideFailure(run: AttemptRun, error: unknown, failedAt: number): void {
+    const record = run.record;
+    if (record.attempt !== run || record.state !== TaskState.Running) return;
+    const context = { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt, err: error, timedOut: run.timedOut };
+    this.#log('warn', context, run.timedOut ? 'attempt timed out' : 'attempt failed');
+    const isRetryable = this.core.o.isRetryable;
+    const judge = isRetryable === undefined ? undefined : (e: unknown) => this.#judge(isRetryable, e, record.id);
+    const retry = shouldRetry(error, record.attempts, record.maxRetries, judge);
+    const delayMs = retry ? backoffDelay(record.attempts, record.retry?.lastDelayMs, this.core.o.backoff, this.#random(record.id)) : 0;
+    this.enter();
+    try {
+      this.#applyFailure(run, error, retry, failedAt + delayMs, delayMs);
+    } finally {
+      this.exit();
+    }
+  }
+
+  #applyFailure(run: AttemptRun, error: unknown, retry: boolean, retryAt: number, delayMs: number): void {
+    const record = run.record;
+    if (record.attempt !== run || record.state !== TaskState.Running) return; // user code cancelled it
+    const core = this.core;
+    const lane = record.home;
+    lane.running--;
+    if (core.phase === 'stopping' && core.cancelsRunning) {
+      this.outcomes.finishCancelled(lane, record, 'shutdown');
+      return;
+    }
+    const now = this.timeline.now();
+    if (!retry) {
+      const cause = isNonRetryableError(error) ? error.cause : error;
+      this.#log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
+      this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+      return;
+    }
+    const state = (record.retry ??= { backoff: undefined, retryAt: 0, lastDelayMs: undefined });
+    state.lastDelayMs = delayMs;
+    state.retryAt = retryAt;
+    record.state = TaskState.Waiting;
+    lane.waiting++;
+    lane.retries++;
+    this.#remember(run, { type: 'retrying', id: record.id, provider: record.provider, at: now, attempt: record.attempts, error, delayMs });
+    if (run.settled) this.#bookRetry(record);
+    core.statsChanged();
+  }
+
+  abandoned(run: AttemptRun): void {
+    const record = run.record;
+    this.#log('warn', { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt }, 'handler ignored its aborted signal; slot released');
+    this.#remember(run, { type: 'abandoned', id: record.id, provider: record.provider, at: this.timeline.now(), attempt: run.attempt, server: run.server });
+  }
+
+  settled(run: AttemptRun): void {
+    const record = run.record;
+    if (record.attempt !== run) return;
+    if (record.state === TaskState.Waiting && record.retry?.backoff === undefined) this.#bookRetry(record);
+    else if (record.state === TaskState.Done) this.outcomes.forget(record);
+  }
+
+  /** The backoff counts from the failure, but the retry never overlaps its last attempt. */
+  #bookRetry(record: TaskRecord): void {
+    const state = record.retry;
+    if (state === undefined) return;
+    const delay = Math.max(0, state.retryAt - this.timeline.now());
+    const target: TimelineTarget = { onTime: () => this.#retryNow(record) };
+    state.backoff = this.timeline.after(delay, target);
+  }
+
+  #retryNow(record: TaskRecord): void {
+    if (record.retry !== undefined) record.retry.backoff = undefined;
+    if (record.state !== TaskState.Waiting) return;
+    const lane = record.home;
+    lane.waiting--;
+    record.state = TaskState.Queued;
+    enterQueue(this.core, lane, record);
+  }
+
+  /** A rare event: kept on the attempt for the handle's replay (until the outcome), and emitted. */
+  #remember(run: AttemptRun, event: TaskEvent): void {
+    const record = run.record;
+    if (record.state !== TaskState.Done) (run.later ??= []).push(event);
+    const core = this.core;
+    if (core.observed(record)) core.emit(record, event);
+    else core.skip(record);
+  }
+
+  #judge(isRetryable: (error: unknown) => boolean, error: unknown, taskId: string): boolean {
+    try {
+      return Boolean(isRetryable(error));
+    } catch (thrown) {
+      this.core.reportThrow('isRetryable', thrown, taskId);
+      return false;
+    }
+  }
+
+  #random(taskId: string): () => number {
+    const random = this.core.o.random;
+    return () => {
+      try {
+        return random();
+      } catch (thrown) {
+        this.core.reportThrow('random', thrown, taskId);
+        return Number.NaN; // backoffDelay reads it as the middle of the range
+      }
+    };
+  }
+
+  #log(level: LogLevel, obj: object, msg: string): void {
+    this.core.log(level, obj, msg);
+  }
+}

@@ -1,0 +1,102 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { merge } from 'rxjs';
+import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
+import { invalidMessage } from '../errors/invalidOption.js';
+import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
+import { priorityBuffer } from '../operators/priorityBuffer.js';
+import { serverSlots } from '../operators/serverSlots.js';
+import type { SlotLease } from '../slots/brokerMember.js';
+import type { ConfigRejected, Provider } from '../types.js';
+import type { AttemptRun } from './attemptRun.js';
+import type { ManagerCore } from './managerCore.js';
+import { checkProvider, checkServerList } from './options.js';
+import type { Outcomes } from './outcomes.js';
+import { ProviderLane } from './providerLane.js';
+import { SlotWaitWatch } from './slotWaitWatch.js';
+import type { TaskRecord } from './taskRecord.js';
+
+/**
+ * Providers and their pipelines, and live configuration: limits, pools, new providers. Each
+ * change is one transition; slots it frees go to the best waiting tasks at once.
+ * @internal
+ */
+export class Configuration {
+  constructor(
+    readonly core: ManagerCore,
+    readonly outcomes: Outcomes,
+    readonly work: (record: TaskRecord, lease: SlotLease) => AttemptRun,
+  ) {}
+
+  setServerLimit(serverOrPrefix: string, limit: number): void {
+    check('serverOrPrefix', serverOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('limit', limit, expectLimit);
+    this.core.coordinator.setLimit(serverOrPrefix, limit);
+    this.core.statsChanged();
+  }
+
+  removeServerLimit(serverOrPrefix: string): void {
+    check('serverOrPrefix', serverOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    this.core.coordinator.removeLimit(serverOrPrefix);
+    this.core.statsChanged();
+  }
+
+  updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void> {
+    const lane = typeof provider === 'string' ? this.core.lanes.get(provider) : undefined;
+    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    try {
+      checkServerList(servers, 'servers');
+    } catch (error) {
+      return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'servers', message: (error as Error).message });
+    }
+    lane.servers$.next([...servers]);
+    this.core.statsChanged();
+    return right(undefined);
+  }
+
+  addProvider(provider: Provider): Either<ConfigRejected, void> {
+    try {
+      checkProvider(provider, 'provider');
+    } catch (error) {
+      return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'provider', message: (error as Error).message });
+    }
+    if (this.core.lanes.has(provider.name)) {
+      return left({ _tag: 'InvalidConfig', field: 'provider.name', message: invalidMessage('provider.name', 'a name no other provider has', provider.name) });
+    }
+    if (this.core.phase !== 'running') {
+      return left({ _tag: 'InvalidConfig', field: 'provider', message: 'the manager is shutting down' });
+    }
+    this.openLane(provider);
+    this.core.statsChanged();
+    return right(undefined);
+  }
+
+  /**
+   * A provider's pipeline, the composition the design names: its task and command Subjects merged
+   * → a priority buffer → server slots over the shared broker → one attempt per slot.
+   */
+  openLane(provider: Provider): void {
+    const core = this.core;
+    const lane = new ProviderLane(provider, core.epoch, core.o.maxRetries);
+    core.lanes.set(lane.name, lane);
+    if (core.o.maxSlotWaitMs !== Infinity) {
+      lane.slotWait = new SlotWaitWatch(core.timeline, core.o.maxSlotWaitMs, (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs));
+    }
+    lane.subscription = merge(lane.tasks$, lane.commands$)
+      .pipe(
+        priorityBuffer({ queue: lane.queue }),
+        serverSlots({ broker: core.broker, queue: lane.queue, servers: lane.servers$, work: this.work }),
+      )
+      .subscribe({
+        error: (error: unknown) => core.log('error', { provider: lane.name, err: error }, 'provider pipeline failed'),
+      });
+  }
+
+  #slotWaitExpired(lane: ProviderLane, record: TaskRecord, waitedMs: number): void {
+    lane.queue.remove(record);
+    const budgets = [...new Set(lane.servers$.value)].join(', ');
+    const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
+    this.core.log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
+    const now = this.core.timeline.now();
+    this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+  }
+}

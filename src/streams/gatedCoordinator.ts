@@ -1,0 +1,37 @@
+import { Observable } from 'rxjs';
+import type { SlotChange, SlotCoordinator } from '../slots/slotCoordinator.js';
+
+/**
+ * The coordinator as the manager's broker sees it: the same, except that each change it announces
+ * (room on a budget, budgets regrouped) is handled as one transition of the manager, so the
+ * attempts a change starts call their handlers only once it is whole. A change announced during a
+ * transition (a release's `room`) simply nests in it.
+ * @internal
+ */
+export function gatedCoordinator(coordinator: SlotCoordinator, gate: { enter(): void; exit(): void }): SlotCoordinator {
+  const changes$ = new Observable<SlotChange>((subscriber) =>
+    coordinator.changes$.subscribe({
+      next: (change) => {
+        gate.enter();
+        try {
+          subscriber.next(change);
+        } finally {
+          gate.exit();
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    }),
+  );
+  return {
+    changes$,
+    budgetOf: (serverKey) => coordinator.budgetOf(serverKey),
+    budget: (budgetKey) => coordinator.budget(budgetKey),
+    tryAcquire: (serverKey) => coordinator.tryAcquire(serverKey),
+    release: (serverKey) => coordinator.release(serverKey),
+    setLimit: (keyOrPrefix, limit) => coordinator.setLimit(keyOrPrefix, limit),
+    removeLimit: (keyOrPrefix) => coordinator.removeLimit(keyOrPrefix),
+    limits: () => coordinator.limits(),
+    close: () => coordinator.close(),
+  };
+}

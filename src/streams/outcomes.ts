@@ -1,0 +1,125 @@
+import type { Observable } from 'rxjs';
+import { GuardedObservable } from '../internal/guardedObservable.js';
+import type { TaskEvent, TaskOutcome } from '../types.js';
+import type { AttemptRun } from './attemptRun.js';
+import { Effect } from './effects.js';
+import type { ManagerCore } from './managerCore.js';
+import { outcomeEvent } from './outcomeEvent.js';
+import type { ProviderLane } from './providerLane.js';
+import { taskHistory } from './taskHistory.js';
+import { TaskState, type TaskRecord, type TaskObserver } from './taskRecord.js';
+
+/**
+ * The one outcome of every task, and who hears it: `events$`, the handle's `outcome$` and
+ * `events$`, `run()`. The outcome is decided inside a transition; the listeners run after it.
+ * @internal
+ */
+export class Outcomes {
+  /** Called when the last live task is forgotten during a shutdown. */
+  whenIdle: (() => void) | undefined = undefined;
+  /** The shutdown's report lists what it cancelled, to be submitted again. */
+  onShutdownCancel: ((record: TaskRecord) => void) | undefined = undefined;
+
+  constructor(readonly core: ManagerCore) {}
+
+  finish(lane: ProviderLane, record: TaskRecord, outcome: TaskOutcome, now = this.core.timeline.now()): void {
+    record.state = TaskState.Done;
+    record.outcome = outcome;
+    if (outcome._tag === 'Succeeded') lane.succeeded++;
+    else if (outcome._tag === 'Failed') lane.failed++;
+    else lane.cancelled++;
+    const core = this.core;
+    if (core.observed(record)) core.emit(record, outcomeEvent(record, outcome, now));
+    else core.skip(record);
+    if (record.listeners !== undefined) core.defer(Effect.Outcome, record);
+    const run = record.attempt;
+    if (run === undefined || run.settled) this.forget(record);
+    core.statsChanged();
+  }
+
+  finishCancelled(lane: ProviderLane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
+    if (reason === 'shutdown') this.onShutdownCancel?.(record);
+    const now = this.core.timeline.now();
+    this.finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+  }
+
+  /** The id is free again once the outcome is out and no attempt of it holds a slot. */
+  forget(record: TaskRecord): void {
+    this.core.registry.delete(record);
+    if (this.core.registry.size === 0) this.whenIdle?.();
+  }
+
+  /** Effect: the outcome's listeners, each guarded. */
+  runListeners(record: TaskRecord): void {
+    const listeners = record.listeners;
+    const outcome = record.outcome;
+    if (listeners === undefined || outcome === undefined) return;
+    record.listeners = undefined;
+    for (const listener of listeners) {
+      try {
+        listener(outcome);
+      } catch (error) {
+        this.core.reportThrow('outcome listener', error, record.id);
+      }
+    }
+  }
+
+  /** Calls `listener` with the outcome: now if it is known, else once it is. */
+  onOutcome(record: TaskRecord, listener: (outcome: TaskOutcome) => void): () => void {
+    if (record.outcome !== undefined) {
+      listener(record.outcome);
+      return () => undefined;
+    }
+    (record.listeners ??= []).push(listener);
+    return () => {
+      const index = record.listeners?.indexOf(listener) ?? -1;
+      if (index >= 0) record.listeners?.splice(index, 1);
+    };
+  }
+
+  outcomeOf<R>(record: TaskRecord): Observable<TaskOutcome<R>> {
+    return new GuardedObservable<TaskOutcome<R>>(
+      (subscriber) =>
+        this.onOutcome(record, (outcome) => {
+          subscriber.next(outcome as TaskOutcome<R>);
+          subscriber.complete();
+        }),
+      (error) => this.core.reportThrow('handle subscriber', error, record.id),
+    );
+  }
+
+  /**
+   * The task's events from `queued` on: what happened so far is replayed (rebuilt from the record,
+   * see `taskHistory`), then each new one is delivered to this subscriber directly: O(1) per event,
+   * however many handles are watched.
+   */
+  eventsOf(record: TaskRecord): Observable<TaskEvent> {
+    return new GuardedObservable<TaskEvent>(
+      (subscriber) => {
+        const core = this.core;
+        const history = taskHistory(record, record.attempt as AttemptRun | undefined);
+        const done = record.outcome !== undefined;
+        const observer: TaskObserver = { subscriber, from: record.events };
+        // Registered first and replayed inside a transition: an event the replay's subscriber
+        // causes (a cancel) is delivered after the replay, in order.
+        core.enter();
+        try {
+          if (!done) (record.observers ??= []).push(observer);
+          for (const event of history) subscriber.next(event);
+          if (done) subscriber.complete();
+        } finally {
+          core.exit();
+        }
+        return () => removeObserver(record, observer);
+      },
+      (error) => this.core.reportThrow('handle subscriber', error, record.id),
+    );
+  }
+}
+
+function removeObserver(record: TaskRecord, observer: TaskObserver): void {
+  const observers = record.observers;
+  if (observers === undefined) return;
+  const rest = observers.filter((o) => o !== observer);
+  record.observers = rest.length > 0 ? rest : undefined;
+}
