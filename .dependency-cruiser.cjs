@@ -87,18 +87,6 @@ const layerRules = Object.entries(areas)
       })),
   );
 
-// TODO(#11): the known cycles inside src/streams/, being untangled by the streams rework.
-// Temporary: no-circular excuses a cycle only when every module in it is one of these five files
-// (so a new cycle among just these five would slip through too); a cycle that reaches any other
-// file is still an error. Remove these entries (and the `via` below) when the rework lands.
-const knownStreamsCycles = [
-  '^src/streams/providerLane\\.ts$', // TODO(#11): remove when providerLane ↔ taskRecord ↔ slotWaitWatch is untangled
-  '^src/streams/taskRecord\\.ts$', // TODO(#11): remove when providerLane ↔ taskRecord ↔ slotWaitWatch is untangled
-  '^src/streams/slotWaitWatch\\.ts$', // TODO(#11): remove when providerLane ↔ taskRecord ↔ slotWaitWatch is untangled
-  '^src/streams/taskHandle\\.ts$', // TODO(#11): remove when taskHandle ↔ taskManagerApi is untangled
-  '^src/streams/taskManagerApi\\.ts$', // TODO(#11): remove when taskHandle ↔ taskManagerApi is untangled
-];
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -124,8 +112,7 @@ module.exports = {
       comment:
         'Modules in src never import each other in a cycle: move the shared part into a module both can import, or pass it in.',
       from: { path: '^src/' },
-      // (via.pathNot takes one regular expression, not a list.)
-      to: { circular: true, via: { pathNot: knownStreamsCycles.join('|') } },
+      to: { circular: true },
     },
     {
       name: 'not-to-test',

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import type { LuaScript } from './scripts.js';
 
 /** An ioredis client: a single node (`Redis`) or a Redis Cluster (`Cluster`). */
@@ -46,4 +46,12 @@ export function whenReady(client: RedisClient): Promise<void> {
     client.once('end', onEnd);
     if (client.status === 'wait') client.connect().catch(() => undefined); // 'end' or a retry follows
   });
+}
+
+/** A client the coordinator owns (given a URL). */
+export function ownClient(url: string): Redis {
+  // Reconnect quickly (admission waits for it); the 'error' events are reported as one outage.
+  const client = new Redis(url, { retryStrategy: (times) => Math.min(50 * times, 500) });
+  client.on('error', () => undefined);
+  return client;
 }

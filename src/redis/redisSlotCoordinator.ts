@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import { type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
-import type { BudgetState, SlotChange, SlotCoordinator } from '../slots/slotCoordinator.js';
-import { runScript, whenReady, type RedisClient } from './client.js';
+import type { BudgetState, SlotChange } from '../slots/slotCoordinator.js';
+import { ownClient, runScript, whenReady, type RedisClient } from './client.js';
+import type { ClusterBudgetState, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
 import { ConnectionWatch } from './connectionWatch.js';
 import { keysOf, type RedisContext } from './context.js';
 import { subscribeEvents } from './eventSubscriber.js';
@@ -19,29 +19,6 @@ import { INSPECT } from './scripts.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
 import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
-
-/** A budget as the whole cluster sees it (read from Redis). */
-export interface ClusterBudgetState {
-  readonly limit: number;
-  /** Live leases of every instance. */
-  readonly inUse: number;
-  /** Instances waiting for a slot. */
-  readonly waiters: number;
-}
-
-/** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
-export interface RedisSlotCoordinator extends SlotCoordinator {
-  readonly instanceName: string;
-  /**
-   * Problems with Redis. The coordinator carries on and recovers by itself; while Redis cannot be
-   * reached it grants nothing. Hot; completes on close.
-   */
-  readonly errors$: Observable<RedisCoordinatorError>;
-  /** Whether Redis answers, starting with the current state. Completes on close. */
-  readonly connected$: Observable<boolean>;
-  /** The cluster-wide limit, live leases and waiting instances of a budget key. */
-  clusterBudget(budgetKey: string): Promise<ClusterBudgetState>;
-}
 
 /**
  * Creates a slot coordinator whose per-server budgets hold across processes, through Redis. Give
@@ -76,13 +53,6 @@ export function redisSlotCoordinator(options: RedisSlotCoordinatorOptions): Prom
   const owned = typeof resolved.redis === 'string';
   const client = typeof resolved.redis === 'string' ? ownClient(resolved.redis) : resolved.redis;
   return new RedisSlotCoordinatorImpl(resolved, client, owned).start();
-}
-
-function ownClient(url: string): Redis {
-  // Reconnect quickly (admission waits for it); the 'error' events are reported as one outage.
-  const client = new Redis(url, { retryStrategy: (times) => Math.min(50 * times, 500) });
-  client.on('error', () => undefined);
-  return client;
 }
 
 class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {

@@ -1,4 +1,4 @@
-import { Heap } from 'heap-js';
+import type { Heap } from 'heap-js';
 import type { Subscription } from 'rxjs';
 import { localSlotCoordinator } from './localSlotCoordinator.js';
 import { normalizeServerKey } from './serverKey.js';
@@ -6,6 +6,7 @@ import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
 import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
+import { bidHeap, firstWaiting, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
 import type { Comparator } from '../queues/pullQueue.js';
 import type { SlotQueue } from '../queues/slotQueue.js';
 
@@ -213,7 +214,7 @@ export class SlotBroker<T> {
   #fillMember(member: BrokerMember<T>): void {
     this.#bid(member);
     while (member.hasWaiting) {
-      const entry = this.#leastLoaded(member);
+      const entry = leastLoaded(member, this.coordinator);
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
       this.#served(entry.budget, member);
       this.#deliver(member, entry);
@@ -287,53 +288,5 @@ export class SlotBroker<T> {
     this.#refresh();
     const members = this.#index.classOf(budget)?.members;
     if (members !== undefined && members.length > 1) rotateToEnd(members, member);
-  }
-
-  /** The server with the lowest in-use/limit ratio that has room; ties go in rotation. */
-  #leastLoaded(member: BrokerMember<T>): ServerEntry | undefined {
-    const servers = member.servers;
-    const count = servers.length;
-    let best: ServerEntry | undefined;
-    let bestIndex = 0;
-    let bestLoad = Infinity;
-    for (let i = 0; i < count; i++) {
-      const index = (member.cursor + i) % count;
-      const entry = servers[index] as ServerEntry;
-      const { limit, inUse } = this.coordinator.budget(entry.budget);
-      if (inUse >= limit) continue;
-      const load = limit === Infinity ? 0 : inUse / limit;
-      if (load < bestLoad) {
-        best = entry;
-        bestIndex = index;
-        bestLoad = load;
-      }
-    }
-    if (best !== undefined) member.cursor = (bestIndex + 1) % count;
-    return best;
-  }
-}
-
-/** A member's server to use next in a budget it reaches through several (they take turns). */
-function nextEntry(share: BudgetShare): ServerEntry {
-  return share.entries[share.cursor % share.entries.length] as ServerEntry;
-}
-
-/** The heap a class of several members ranks their heads in; none without a comparator (they take turns). */
-function bidHeap<T>(compare: Comparator<T> | undefined): Heap<Bid<T>> | undefined {
-  if (compare === undefined) return undefined;
-  return new Heap<Bid<T>>(compare === compareRanked ? compareRanked : (a, b) => compare(a.head, b.head));
-}
-
-/** Without a comparator: the first member in turn order that has something waiting. */
-function firstWaiting<T>(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
-  for (const member of members) if (member.hasWaiting) return member;
-  return undefined;
-}
-
-function rotateToEnd<T>(list: T[], item: T): void {
-  const index = list.indexOf(item);
-  if (index >= 0 && index < list.length - 1) {
-    list.splice(index, 1);
-    list.push(item);
   }
 }

@@ -3,9 +3,8 @@ import type { ObservableInput } from 'rxjs';
 import type { AttemptContext, SubmitRejected, TaskInput } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
-import type { ProviderLane } from './providerLane.js';
 import type { CommandOptions } from './taskManagerApi.js';
-import { type CommandFn, TaskRecord, TaskState, type TaskExtras } from './taskRecord.js';
+import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } from './taskRecord.js';
 import { validateCommand, validateTaskInput } from './validateTaskInput.js';
 
 /**
@@ -50,7 +49,7 @@ export class Admission {
     return right(record);
   }
 
-  #accept(lane: ProviderLane, record: TaskRecord, generatedId: boolean): void {
+  #accept(lane: Lane, record: TaskRecord, generatedId: boolean): void {
     const core = this.core;
     core.registry.add(record, generatedId);
     if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
@@ -72,7 +71,7 @@ export class Admission {
 }
 
 /** Into the queue (first time or after a backoff); it may start at once. */
-export function enterQueue(core: ManagerCore, lane: ProviderLane, record: TaskRecord): void {
+export function enterQueue(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   record.entries++;
   lane.enqueue(record);
   if (record.state === TaskState.Queued) noteWait(core, lane, record);
@@ -80,7 +79,7 @@ export function enterQueue(core: ManagerCore, lane: ProviderLane, record: TaskRe
 }
 
 /** It could not start at once: the slot-wait bound starts, and a `waiting-for-slot` event. */
-function noteWait(core: ManagerCore, lane: ProviderLane, record: TaskRecord): void {
+function noteWait(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   const first = record.entries === 1;
   const now = first ? record.submittedAt : core.timeline.now();
   lane.slotWait?.watch(record, now);

@@ -13,7 +13,7 @@ import { checkProvider, checkServerList } from './options.js';
 import type { Outcomes } from './outcomes.js';
 import { ProviderLane } from './providerLane.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
-import type { TaskRecord } from './taskRecord.js';
+import type { Lane, TaskRecord } from './taskRecord.js';
 
 /**
  * Providers and their pipelines, and live configuration: limits, pools, new providers. Each
@@ -76,7 +76,7 @@ export class Configuration {
    */
   openLane(provider: Provider): void {
     const core = this.core;
-    const lane = new ProviderLane(provider, core.epoch, core.o.maxRetries);
+    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries);
     core.lanes.set(lane.name, lane);
     if (core.o.maxSlotWaitMs !== Infinity) {
       lane.slotWait = new SlotWaitWatch(core.timeline, core.o.maxSlotWaitMs, (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs));
@@ -91,7 +91,7 @@ export class Configuration {
       });
   }
 
-  #slotWaitExpired(lane: ProviderLane, record: TaskRecord, waitedMs: number): void {
+  #slotWaitExpired(lane: Lane, record: TaskRecord, waitedMs: number): void {
     lane.queue.remove(record);
     const budgets = [...new Set(lane.servers$.value)].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);

@@ -9,11 +9,10 @@ import type { TaskEvent } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import { Effect } from './effects.js';
 import { gatedCoordinator } from './gatedCoordinator.js';
-import type { ProviderLane } from './providerLane.js';
 import type { ResolvedOptions } from './options.js';
 import { buildStats } from './stats.js';
 import { StatsStream } from './statsStream.js';
-import type { TaskRecord } from './taskRecord.js';
+import type { Lane, TaskRecord } from './taskRecord.js';
 import { TaskRegistry } from './taskRegistry.js';
 
 export type Phase = 'running' | 'stopping' | 'stopped';
@@ -32,7 +31,7 @@ export interface EffectRunner {
  */
 export class ManagerCore {
   readonly timeline: Timeline;
-  readonly lanes = new Map<string, ProviderLane>();
+  readonly lanes = new Map<string, Lane>();
   // Every live task by id: queued, waiting, running, or finished while its last attempt settles.
   readonly registry = new TaskRegistry();
   readonly broker: SlotBroker<TaskRecord>;

@@ -5,9 +5,8 @@ import type { AttemptRun } from './attemptRun.js';
 import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import { outcomeEvent } from './outcomeEvent.js';
-import type { ProviderLane } from './providerLane.js';
 import { taskHistory } from './taskHistory.js';
-import { TaskState, type TaskRecord, type TaskObserver } from './taskRecord.js';
+import { TaskState, type TaskRecord, type TaskObserver, type Lane } from './taskRecord.js';
 
 /**
  * The one outcome of every task, and who hears it: `events$`, the handle's `outcome$` and
@@ -22,7 +21,7 @@ export class Outcomes {
 
   constructor(readonly core: ManagerCore) {}
 
-  finish(lane: ProviderLane, record: TaskRecord, outcome: TaskOutcome, now = this.core.timeline.now()): void {
+  finish(lane: Lane, record: TaskRecord, outcome: TaskOutcome, now = this.core.timeline.now()): void {
     record.state = TaskState.Done;
     record.outcome = outcome;
     if (outcome._tag === 'Succeeded') lane.succeeded++;
@@ -37,7 +36,7 @@ export class Outcomes {
     core.statsChanged();
   }
 
-  finishCancelled(lane: ProviderLane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
+  finishCancelled(lane: Lane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
     if (reason === 'shutdown') this.onShutdownCancel?.(record);
     const now = this.core.timeline.now();
     this.finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);

@@ -1,21 +1,25 @@
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
-import { LevelQueue } from '../queues/levelQueue.js';
+import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
 import type { Provider, ProviderStats } from '../types.js';
-import type { SlotWaitWatch } from './slotWaitWatch.js';
-import type { TaskRecord } from './taskRecord.js';
+
+/** The slot-wait bound of a provider (see SlotWaitWatch). */
+export interface SlotWaitBound<T> {
+  watch(item: T, now: number): void;
+  clear(): void;
+}
 
 /**
  * One provider inside the manager: its two submission Subjects (tasks and commands), the priority
  * queue they are merged into, its live pool, and its counters.
  * @internal
  */
-export class ProviderLane {
-  readonly tasks$ = new Subject<TaskRecord>();
-  readonly commands$ = new Subject<TaskRecord>();
-  readonly queue = new LevelQueue<TaskRecord>();
+export class ProviderLane<T extends Ranked> {
+  readonly tasks$ = new Subject<T>();
+  readonly commands$ = new Subject<T>();
+  readonly queue = new LevelQueue<T>();
   readonly servers$: BehaviorSubject<readonly string[]>;
   subscription: Subscription | undefined = undefined;
-  slotWait: SlotWaitWatch | undefined = undefined;
+  slotWait: SlotWaitBound<T> | undefined = undefined;
   waiting = 0;
   running = 0;
   succeeded = 0;
@@ -38,7 +42,7 @@ export class ProviderLane {
   }
 
   /** Puts a task (back) into the queue through its lane's Subject. */
-  enqueue(record: TaskRecord): void {
+  enqueue(record: T): void {
     (record.lane === 0 ? this.commands$ : this.tasks$).next(record);
   }
 

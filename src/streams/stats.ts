@@ -1,10 +1,9 @@
 import type { SlotBroker } from '../slots/slotBroker.js';
 import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
-import type { ProviderLane } from './providerLane.js';
-import type { TaskRecord } from './taskRecord.js';
+import type { Lane, TaskRecord } from './taskRecord.js';
 
 /** A snapshot of every provider's counters and every budget its pools draw on. @internal */
-export function buildStats(lanes: Iterable<ProviderLane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
+export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
   const providers: Record<string, ProviderStats> = {};
   for (const lane of lanes) setOwn(providers, lane.name, lane.stats());
   const servers: Record<string, BudgetStats> = {};

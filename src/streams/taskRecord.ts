@@ -3,6 +3,9 @@ import type { AttemptContext, CancelResult, Task, TaskEvent, TaskInput, TaskOutc
 import type { ProviderLane } from './providerLane.js';
 import type { TimelineEntry } from '../internal/timeline.js';
 
+/** A provider's lane, as the manager's records live in it. */
+export type Lane = ProviderLane<TaskRecord>;
+
 /** Where a task is in its life. One field, so every transition is a single assignment. */
 export const enum TaskState {
   /** In its provider's priority queue, waiting for a server slot. */
@@ -91,7 +94,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
     /** The id given at submit; undefined for a generated one (`task-<seq>` / `command-<seq>`). */
     givenId: string | undefined,
     /** The provider's lane in the manager. */
-    readonly home: ProviderLane,
+    readonly home: Lane,
     readonly payload: P,
     readonly priority: number,
     submittedAt: number,

@@ -1,0 +1,26 @@
+import type { Observable } from 'rxjs';
+import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import type { RedisCoordinatorError } from './redisCoordinatorError.js';
+
+/** A budget as the whole cluster sees it (read from Redis). */
+export interface ClusterBudgetState {
+  readonly limit: number;
+  /** Live leases of every instance. */
+  readonly inUse: number;
+  /** Instances waiting for a slot. */
+  readonly waiters: number;
+}
+
+/** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
+export interface RedisSlotCoordinator extends SlotCoordinator {
+  readonly instanceName: string;
+  /**
+   * Problems with Redis. The coordinator carries on and recovers by itself; while Redis cannot be
+   * reached it grants nothing. Hot; completes on close.
+   */
+  readonly errors$: Observable<RedisCoordinatorError>;
+  /** Whether Redis answers, starting with the current state. Completes on close. */
+  readonly connected$: Observable<boolean>;
+  /** The cluster-wide limit, live leases and waiting instances of a budget key. */
+  clusterBudget(budgetKey: string): Promise<ClusterBudgetState>;
+}
