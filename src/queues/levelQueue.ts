@@ -1,4 +1,5 @@
 import { Heap } from 'heap-js';
+import { Deque } from '../internal/deque.js';
 import { QueueLinks } from './queueLinks.js';
 import type { BufferQueue } from './slotQueue.js';
 
@@ -19,20 +20,25 @@ const bySeq = (a: Ranked, b: Ranked): number => a.seq - b.seq;
 
 /** The items of one (lane, priority). */
 class Level<T extends Ranked> {
-  items: T[] = [];
-  head = 0;
+  readonly items = new Deque<T>();
   tailSeq = -Infinity;
   /** Items that arrived with a sequence below the tail's (a retry re-entering): kept apart, by seq. */
   late: Heap<T> | undefined = undefined;
   inOrder = false;
+  /** Items removed (cancelled) while still held here: dropped when they reach the front, or by `purge`. */
+  removed = 0;
 
   constructor(
     readonly lane: number,
     readonly priority: number,
   ) {}
 
+  get held(): number {
+    return this.items.size + (this.late?.size() ?? 0);
+  }
+
   get isEmpty(): boolean {
-    return this.head === this.items.length && (this.late === undefined || this.late.size() === 0);
+    return this.held === 0;
   }
 
   add(item: T): void {
@@ -45,7 +51,7 @@ class Level<T extends Ranked> {
   }
 
   front(): T | undefined {
-    const first = this.head < this.items.length ? this.items[this.head] : undefined;
+    const first = this.items.peek();
     const late = this.late?.peek();
     if (late === undefined) return first;
     return first === undefined || late.seq < first.seq ? late : first;
@@ -53,16 +59,16 @@ class Level<T extends Ranked> {
 
   /** Takes out what `front()` returned. */
   shift(front: T): void {
-    if (this.head < this.items.length && this.items[this.head] === front) {
-      this.items[this.head++] = undefined as unknown as T; // let it be collected
-      // Drop the consumed prefix once it is most of the array: amortised O(1).
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-    } else {
-      this.late?.pop();
-    }
+    if (this.items.peek() === front) this.items.shift();
+    else this.late?.pop();
+  }
+
+  /** Drops the removed items it holds (a level whose front does not move would keep them all). */
+  purge(removed: Set<T>): void {
+    const keep = (item: T): boolean => !removed.delete(item);
+    this.items.retain(keep);
+    if (this.late !== undefined) this.late.init(this.late.toArray().filter(keep));
+    this.removed = 0;
   }
 }
 
@@ -85,6 +91,13 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
     return this.#size;
   }
 
+  /** Items held, removed ones not yet dropped included: what the queue costs in memory. */
+  get held(): number {
+    let held = 0;
+    for (const levels of this.#lanes.values()) for (const level of levels.values()) held += level.held;
+    return held;
+  }
+
 
   push(item: T): void {
     const level = this.#levelOf(item);
@@ -104,6 +117,9 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
   remove(item: T): void {
     const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
+    const level = this.#lanes.get(item.lane)?.get(item.priority);
+    // Cancelled items wait to reach the front; when they are most of their level, purge them.
+    if (level !== undefined && ++level.removed > 64 && level.removed * 2 > level.held) level.purge(this.#removed);
     if (--this.#size === 0) {
       this.#reset();
       this.emptied();
@@ -148,6 +164,7 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
         this.#retire(this.#order.pop() as Level<T>);
       } else if (this.#removed.size > 0 && this.#removed.delete(front)) {
         level.shift(front);
+        level.removed--;
       } else {
         return level;
       }

@@ -27,6 +27,11 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
     return this.#size;
   }
 
+  /** Items held, removed ones not yet dropped included: what the queue costs in memory. */
+  get held(): number {
+    return this.#heap.size();
+  }
+
 
   /** Adds an item; tells the watcher when the queue was empty before. */
   push(item: T): void {
@@ -49,8 +54,16 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
     const wasHead = this.isWatchedHead(item);
     this.#removed.add(item);
     this.#size--;
+    // Removed items wait to surface; when they are most of the heap, drop them in one pass.
+    if (this.#removed.size > 64 && this.#removed.size > this.#size) this.#purge();
     if (this.#size === 0) this.emptied();
     else if (wasHead) this.headLeft();
+  }
+
+  #purge(): void {
+    const removed = this.#removed;
+    this.#heap.init(this.#heap.toArray().filter((item) => !removed.delete(item)));
+    removed.clear();
   }
 
   /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */

@@ -1,3 +1,4 @@
+import { Deque } from '../internal/deque.js';
 import { QueueLinks } from './queueLinks.js';
 
 /**
@@ -47,13 +48,11 @@ export function isBufferQueue(value: unknown): value is BufferQueue<unknown> {
 
 /** A plain FIFO pull queue: the arrival order, for `serverSlots` fed straight by a push source. */
 export class FifoQueue<T> extends QueueLinks<T> implements SlotQueue<T> {
-  #items: T[] = [];
-  #head = 0;
+  readonly #items = new Deque<T>();
 
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.size;
   }
-
 
   push(item: T): void {
     this.#items.push(item);
@@ -61,21 +60,13 @@ export class FifoQueue<T> extends QueueLinks<T> implements SlotQueue<T> {
   }
 
   peek(): T | undefined {
-    return this.size > 0 ? this.#items[this.#head] : undefined;
+    return this.#items.peek();
   }
 
   pull(): boolean {
     const sink = this.sink;
-    if (sink === undefined || this.size === 0) return false;
-    const item = this.#items[this.#head] as T;
-    this.#items[this.#head++] = undefined as T; // let it be collected
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    }
-    sink(item);
+    if (sink === undefined || this.#items.size === 0) return false;
+    sink(this.#items.shift() as T);
     return true;
   }
-
-
 }

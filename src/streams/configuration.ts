@@ -79,7 +79,12 @@ export class Configuration {
     const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries);
     core.lanes.set(lane.name, lane);
     if (core.o.maxSlotWaitMs !== Infinity) {
-      lane.slotWait = new SlotWaitWatch(core.timeline, core.o.maxSlotWaitMs, (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs));
+      lane.slotWait = new SlotWaitWatch(
+        core.timeline,
+        core.o.maxSlotWaitMs,
+        () => lane.queue.size,
+        (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs),
+      );
     }
     lane.subscription = merge(lane.tasks$, lane.commands$)
       .pipe(

@@ -99,3 +99,19 @@ describe('LevelQueue', () => {
     );
   });
 });
+
+describe('LevelQueue memory', () => {
+  it('should drop cancelled items behind a front that does not move, keeping what it holds proportional to what waits', () => {
+    const queue = new LevelQueue<{ lane: number; priority: number; seq: number }>();
+    const items = Array.from({ length: 10_000 }, (_, seq) => ({ lane: 1, priority: seq % 3, seq }));
+    for (const item of items) queue.push(item);
+    // Nobody pulls (a paused budget): every cancel lands behind a front that stays put.
+    for (const item of items.slice(100)) queue.remove(item);
+    expect(queue.size).toBe(100);
+    expect(queue.held).toBeLessThanOrEqual(3 * (100 + 64 * 2));
+    const order: number[] = [];
+    queue.connect((item) => order.push(item.seq));
+    while (queue.pull());
+    expect(order).toEqual(items.slice(0, 100).sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((i) => i.seq));
+  });
+});

@@ -321,3 +321,17 @@ describe('PullQueue', () => {
     });
   });
 });
+
+describe('PullQueue memory', () => {
+  it('should drop removed items that have not surfaced once they outnumber the waiting ones', () => {
+    const queue = new PullQueue<number>((a, b) => a - b);
+    for (let i = 0; i < 10_000; i++) queue.push(i);
+    for (let i = 100; i < 10_000; i++) queue.remove(i);
+    expect(queue.size).toBe(100);
+    expect(queue.held).toBeLessThanOrEqual(2 * 100 + 65);
+    const order: number[] = [];
+    queue.connect((item) => order.push(item));
+    while (queue.pull());
+    expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
