@@ -8,7 +8,8 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  // Members marked @internal (the broker's member API) stay out of the published declarations.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   splitting: true,

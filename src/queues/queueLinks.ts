@@ -1,7 +1,7 @@
 /**
  * What every pull queue has besides its items: the consumer that pulled items go to (the buffer
  * operator's subscriber) and the watcher told about arrivals (the slot broker).
- * @internal
+ * (A base class of the public queues; its members are documented there.)
  */
 export abstract class QueueLinks<T> {
   protected sink: ((item: T) => void) | undefined = undefined;

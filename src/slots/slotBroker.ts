@@ -57,7 +57,7 @@ export class SlotBroker<T> {
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
-  /** Registers a pool; call `setServers` to give it servers. */
+  /** Registers a pool; call `setServers` to give it servers. @internal (serverSlots calls it) */
   join(queue: SlotQueue<T>, start: (item: T, lease: SlotLease) => void): BrokerMember<T> {
     const member = new BrokerMember(this.#nextMemberId++, queue, start);
     this.#index.members.add(member);
@@ -72,13 +72,14 @@ export class SlotBroker<T> {
     return member;
   }
 
+  /** @internal */
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
     member.servers = [];
     this.#index.invalidate();
   }
 
-  /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. */
+  /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. @internal */
   setServers(member: BrokerMember<T>, servers: readonly string[]): void {
     const seen = new Set<string>();
     member.servers = [];
@@ -93,13 +94,13 @@ export class SlotBroker<T> {
     this.#enqueue(member);
   }
 
-  /** Budget keys a member's pool draws on. */
+  /** Budget keys a member's pool draws on. @internal */
   budgetsOf(member: BrokerMember<T>): IterableIterator<string> {
     this.#refresh();
     return member.shares.keys();
   }
 
-  /** Members whose pool draws on a budget. */
+  /** Members whose pool draws on a budget. @internal */
   membersOf(budget: string): readonly BrokerMember<T>[] {
     this.#refresh();
     return this.#index.membersOf(budget) ?? [];
@@ -111,7 +112,7 @@ export class SlotBroker<T> {
     return this.#index.budgets();
   }
 
-  /** Gives back a lease. Idempotence is the caller's job (serverSlots releases once). */
+  /** Gives back a lease. Idempotence is the caller's job (serverSlots releases once). @internal */
   release(lease: SlotLease): void {
     this.coordinator.release(lease.key);
   }
