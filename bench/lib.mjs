@@ -5,6 +5,9 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 
 export { nextTurn, sleep };
 
+/** Facts about the run that a helper adds to the child's JSON line (e.g. which smt-rx build it loaded). */
+export const runFacts = {};
+
 /**
  * Entry point of a child: `node --expose-gc <script> <system> <numbers…>` calls
  * `run(systems[system], ...numbers)` and prints `{ ok, system, ...result }` as one JSON line.
@@ -20,6 +23,7 @@ export async function runChild(systems, run) {
   } catch (error) {
     result = { ok: false, system, error: error instanceof Error ? error.message : String(error) };
   }
+  Object.assign(result, runFacts);
   result.maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   result.loadavg1 = loadavg()[0];
   // Exit explicitly: a scheduler under test may keep timers alive, and the driver waits for exit.

@@ -1,5 +1,6 @@
 // Markdown for the driver: per scenario, a table of median (min–max) over the ok runs of each
 // variant, the ratio of the first (smt-rx) row to every row, and the issue's targets checked.
+// With --baseline, also the ratio of each smt-rx row to its baseline twin (new / baseline).
 
 /** Median, min and max of a metric over the ok runs; undefined when no run reported it. */
 export function spread(runs, key) {
@@ -41,7 +42,7 @@ function failureNote(runs) {
  * One scenario's section. `variants` are the variants that ran (all, or the peers only) and
  * `results` maps each one's label to its runs (parsed JSON lines). The subject of ratios and
  * targets is always the scenario's first (smt-rx) variant; without it they are left out.
- * Returns the markdown and the checked targets for the summary.
+ * Returns the markdown, the checked targets and the new/baseline comparisons for the summaries.
  */
 export function renderScenario(scenario, variants, results) {
   const subject = scenario.variants[0];
@@ -61,6 +62,7 @@ export function renderScenario(scenario, variants, results) {
     return [v.label, ...cells, ...ratios, failureNote(runs) || `${runs.length} ok`];
   });
   const targets = scenario.targets.map((target) => checkTarget(scenario, target, runsOf, ratioOf));
+  const comparisons = baselineComparisons(scenario, variants, runsOf);
   const markdown = [
     `### ${scenario.title}`,
     '',
@@ -69,8 +71,81 @@ export function renderScenario(scenario, variants, results) {
     tableMarkdown(header, rows),
     '',
     ...(subjectRan ? targets.map((t) => `- Target: ${t.text} — **${t.status}**${t.value ? ` (${t.value})` : ''}`) : []),
+    ...baselineSection(scenario, comparisons),
   ].join('\n');
-  return { markdown, targets };
+  return { markdown, targets, comparisons };
+}
+
+const DIRECTION = { higher: 'higher is better', lower: 'lower is better' };
+
+/**
+ * One comparison per (smt-rx variant with a baseline twin, metric with a `better` direction):
+ * both medians, new / baseline of the medians (undefined when either side has no ok run), and
+ * the spread of the per-round ratios.
+ */
+function baselineComparisons(scenario, variants, runsOf) {
+  const metrics = scenario.metrics.filter((metric) => metric.better);
+  return variants
+    .filter((twin) => twin.twinOf !== undefined && variants.includes(twin.twinOf))
+    .flatMap((twin) =>
+      metrics.map((metric) => {
+        const freshRuns = runsOf(twin.twinOf.label);
+        const baseRuns = runsOf(twin.label);
+        const fresh = spread(freshRuns, metric.key)?.median;
+        const base = spread(baseRuns, metric.key)?.median;
+        const ratio = fresh !== undefined && base !== undefined && base !== 0 ? fresh / base : undefined;
+        const paired = pairedRatios(freshRuns, baseRuns, metric.key);
+        return { scenario: scenario.id, variant: twin.twinOf.label, metric, fresh, base, ratio, paired };
+      }),
+    );
+}
+
+/**
+ * new / baseline per round: a row and its twin run back to back, so each round's ratio cancels the
+ * drift between rounds that the medians keep; their min–max shows how far to trust the ratio.
+ */
+function pairedRatios(freshRuns, baseRuns, key) {
+  const ratios = freshRuns.map((fresh, round) => {
+    const base = baseRuns[round];
+    const usable = fresh.ok && base?.ok && typeof fresh[key] === 'number' && typeof base[key] === 'number' && base[key] !== 0;
+    return usable ? { ok: true, ratio: fresh[key] / base[key] } : { ok: false };
+  });
+  return spread(ratios, 'ratio');
+}
+
+/** "0.98× (0.68–1.30×)"; a single round has no spread to show. */
+function formatPaired(stats) {
+  if (stats === undefined) return '–';
+  if (stats.count === 1) return formatRatio(stats.median);
+  return `${formatRatio(stats.median)} (${formatRatio(stats.min).slice(0, -1)}–${formatRatio(stats.max)})`;
+}
+
+/** Per scenario: one row per smt-rx variant, one new/baseline column per metric, direction in the header. */
+function baselineSection(scenario, comparisons) {
+  if (comparisons.length === 0) return [];
+  const metrics = [...new Set(comparisons.map((c) => c.metric))];
+  const variants = [...new Set(comparisons.map((c) => c.variant))];
+  const header = ['new / baseline', ...metrics.map((m) => `${m.label} (${DIRECTION[m.better]})`)];
+  const cell = (c) => `${formatOptionalRatio(c.ratio)} · per round ${formatPaired(c.paired)}`;
+  const rows = variants.map((variant) => [variant, ...metrics.map((m) => cell(comparisons.find((c) => c.variant === variant && c.metric === m)))]);
+  const intro = 'New build / baseline build in this run, 1.00× = no change: ratio of the medians · median (min–max) of the per-round ratios:';
+  return ['', intro, '', tableMarkdown(header, rows)];
+}
+
+/** The summary over all scenarios: one line per comparison, with both medians. */
+export function baselineTable(comparisons) {
+  const rows = comparisons.map((c) => [
+    c.scenario,
+    c.variant,
+    c.metric.label,
+    DIRECTION[c.metric.better],
+    c.fresh === undefined ? '–' : formatValue(c.fresh, c.metric.format),
+    c.base === undefined ? '–' : formatValue(c.base, c.metric.format),
+    formatOptionalRatio(c.ratio),
+    formatPaired(c.paired),
+  ]);
+  const header = ['scenario', 'smt-rx variant', 'metric', 'direction', 'new', 'baseline', 'new / baseline', 'per round: median (min–max)'];
+  return tableMarkdown(header, rows);
 }
 
 const formatOptionalRatio = (value) => (value === undefined ? '–' : formatRatio(value));

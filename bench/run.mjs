@@ -2,59 +2,92 @@
 // each measurement in a fresh `node --expose-gc` child and one child at a time, in interleaved
 // rounds with the start rotated each round, then prints a markdown table per scenario.
 //
-//   node bench/run.mjs [--quick] [--only <scenario>] [--rounds <n>] [--peers-only]
+//   node bench/run.mjs [--quick] [--only <scenario,…>] [--rounds <n>] [--peers-only] [--baseline <dir>]
 //
 // --quick       1 round at tiny sizes: a CI smoke test that the suite runs and verifies, not speed.
-// --only        one scenario id (e.g. latency, throughput-1x16) or a prefix (throughput).
+// --only        scenario ids (e.g. latency, throughput-1x16) or prefixes (throughput), comma-separated.
 // --rounds      rounds per scenario (default 5; 1 with --quick).
 // --peers-only  skip smt-rx, e.g. before `npm run build`.
+// --baseline    <dir> holds another build of smt-rx (<dir>/dist/index.js, e.g. from
+//               `node bench/baseline.mjs HEAD~1`): every smt-rx row gets a "(baseline)" twin run on
+//               it in the same rounds, and the report adds new/baseline ratios.
 //
 // Exits non-zero when any child fails or reports ok: false. A full run of every scenario and system
-// with at least 5 rounds rewrites BENCHMARKS.md; every run also leaves its raw JSON lines and its report
-// in bench/results/ (git-ignored).
+// with at least 5 rounds and no baseline rewrites BENCHMARKS.md; every run also leaves its raw JSON
+// lines and its report in bench/results/ (git-ignored).
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { fileURLToPath, URL } from 'node:url';
-import { renderScenario, spread, tableMarkdown, targetsTable } from './report.mjs';
-import { buildScenarios } from './scenarios.mjs';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
+import { readBaselineInfo } from './baseline.mjs';
+import { baselineTable, renderScenario, spread, tableMarkdown, targetsTable } from './report.mjs';
+import { buildScenarios, withBaseline } from './scenarios.mjs';
 import { DIST } from './smt.mjs';
 
 const ROOT = new URL('../', import.meta.url);
 const SYSTEMS_DIR = new URL('systems/', import.meta.url);
 const RESULTS_DIR = new URL('results/', import.meta.url);
 const MIN_FULL_ROUNDS = 5;
-const USAGE = 'usage: node bench/run.mjs [--quick] [--only <scenario>] [--rounds <n>] [--peers-only]';
+const USAGE = 'usage: node bench/run.mjs [--quick] [--only <scenario,…>] [--rounds <n>] [--peers-only] [--baseline <dir>]';
 
 function parseOptions(argv) {
-  const options = { quick: false, only: undefined, rounds: undefined, peersOnly: false };
+  const options = { quick: false, only: undefined, rounds: undefined, peersOnly: false, baselineDist: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
     else if (arg === '--peers-only') options.peersOnly = true;
-    else if (arg === '--only' && i + 1 < argv.length) options.only = argv[++i];
+    else if (arg === '--only' && i + 1 < argv.length) options.only = argv[++i].split(',').filter(Boolean);
     else if (arg === '--rounds' && Number.isInteger(Number(argv[i + 1])) && Number(argv[i + 1]) > 0) options.rounds = Number(argv[++i]);
+    else if (arg === '--baseline' && i + 1 < argv.length) options.baselineDist = baselineDist(argv[++i]);
     else throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
   }
   options.rounds ??= options.quick ? 1 : MIN_FULL_ROUNDS;
+  if (options.baselineDist && options.peersOnly) throw new Error('--baseline compares smt-rx builds: it cannot run with --peers-only');
   return options;
 }
 
+/** <dir> → the URL of <dir>/dist/index.js, checked up front rather than failing every baseline run. */
+function baselineDist(dir) {
+  const index = path.resolve(dir, 'dist', 'index.js');
+  if (!existsSync(index)) throw new Error(`--baseline ${dir}: ${index} is missing; build one with: node bench/baseline.mjs <git-rev>`);
+  return pathToFileURL(index);
+}
+
+/** An id matches `--only` when it equals one of the names or starts with one followed by "-". */
+const matchesOnly = (id, only) => only === undefined || only.some((name) => id === name || id.startsWith(`${name}-`));
+
 function selectScenarios(options) {
   const all = buildScenarios(options.quick);
-  const selected = all.filter((s) => options.only === undefined || s.id === options.only || s.id.startsWith(`${options.only}-`));
+  const selected = all.filter((s) => matchesOnly(s.id, options.only));
   if (selected.length === 0) throw new Error(`no scenario "${options.only}"; scenarios: ${all.map((s) => s.id).join(', ')}`);
   return selected
+    .map((scenario) => (options.baselineDist ? withBaseline(scenario, options.baselineDist) : scenario))
     .map((scenario) => ({ scenario, variants: scenario.variants.filter((v) => !(options.peersOnly && v.system === 'smt-rx')) }))
     .filter(({ variants }) => variants.length > 0);
 }
 
+/** The build an smt-rx variant must load: its twin's baseline, else this checkout's (or SMT_RX_DIST's). */
+const distOf = (v) => v.dist ?? DIST;
+
+/** Each smt-rx child is told its build in SMT_RX_DIST, so the two builds never share a path. */
+function childEnv(v) {
+  return v.system === 'smt-rx' ? { ...process.env, SMT_RX_DIST: fileURLToPath(distOf(v)) } : process.env;
+}
+
+/** Fails an smt-rx run that reports another build than its row's (e.g. a stale smt.mjs ignoring SMT_RX_DIST). */
+function checkBuild(v, result) {
+  if (v.system !== 'smt-rx' || !result.ok || result.smtRx === distOf(v).href) return result;
+  return { ...result, ok: false, error: `loaded ${result.smtRx ?? 'an unreported build'}, expected ${distOf(v).href}` };
+}
+
 /** Runs one child to completion and returns its JSON line, or a failure naming what went wrong. */
-function runChild(script, args, timeoutMs) {
+function runChild(script, args, timeoutMs, env) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(new URL(script, SYSTEMS_DIR)), ...args.map(String)], {
       cwd: fileURLToPath(ROOT),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -90,13 +123,22 @@ function lastJsonLine(text) {
 /** Round r runs the variants starting at index r mod count, so no variant always goes first. */
 const rotated = (list, round) => list.map((_, i) => list[(i + round) % list.length]);
 
+/**
+ * A variant and its baseline twin form one unit that runs back to back (the drift between them
+ * stays small), the twin first on odd rounds (neither build always runs first); units rotate.
+ */
+function roundOrder(variants, round) {
+  const units = variants.filter((v) => v.twinOf === undefined).map((v) => [v, ...variants.filter((t) => t.twinOf === v)]);
+  return rotated(units, round).flatMap((unit) => (round % 2 === 1 ? unit.reverse() : unit));
+}
+
 async function runScenario({ scenario, variants }, options, rawFile) {
   const results = new Map(variants.map((v) => [v.label, []]));
   const timeoutMs = options.quick ? 60_000 : 30 * 60_000;
   for (let round = 0; round < options.rounds; round++) {
-    for (const v of rotated(variants, round)) {
+    for (const v of roundOrder(variants, round)) {
       const started = Date.now();
-      const result = await runChild(scenario.script, v.args, timeoutMs);
+      const result = checkBuild(v, await runChild(scenario.script, v.args, timeoutMs, childEnv(v)));
       results.get(v.label).push(result);
       appendFileSync(rawFile, `${JSON.stringify({ scenario: scenario.id, variant: v.label, round, args: v.args, result })}\n`);
       const status = result.ok ? 'ok' : `FAILED: ${result.error}`;
@@ -117,6 +159,7 @@ function machineTable(options, runs, durationMs) {
   const build = process.env.SMT_RX_DIST ? `SMT_RX_DIST=${process.env.SMT_RX_DIST}` : 'dist';
   const built = existsSync(DIST) ? `built ${statSync(DIST).mtime.toISOString()}` : 'not built';
   const smt = options.peersOnly ? `${smtVersion} (not run: --peers-only)` : `${smtVersion} (${build} ${built})`;
+  const baseline = options.baselineDist ? [['baseline', describeBaseline(options.baselineDist)]] : [];
   const load = spread(runs, 'loadavg1');
   const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
   return tableMarkdown(
@@ -127,6 +170,7 @@ function machineTable(options, runs, durationMs) {
       ['OS', `${os.type()} ${os.release()} ${os.arch()}`],
       ['Node', `${process.version} (V8 ${process.versions.v8})`],
       ['packages', `smt-rx ${smt} · p-queue ${packageVersion('p-queue')} · fastq ${packageVersion('fastq')} · rxjs ${packageVersion('rxjs')}`],
+      ...baseline,
       ['date', new Date().toISOString()],
       ['command', `\`${command}\`${process.env.npm_lifecycle_event ? ` (via \`npm run ${process.env.npm_lifecycle_event}\`)` : ''}`],
       ['rounds', `${options.rounds} per scenario, systems interleaved with the start rotated each round, one fresh process per run`],
@@ -136,12 +180,28 @@ function machineTable(options, runs, durationMs) {
   );
 }
 
+/** "<dir>/dist/index.js (git <commit>, dist built <time>)", from the file bench/baseline.mjs leaves. */
+function describeBaseline(dist) {
+  const info = readBaselineInfo(path.dirname(path.dirname(fileURLToPath(dist))));
+  const commit = info ? `git ${info.rev} = ${info.commit.slice(0, 12)}, ` : '';
+  return `\`${fileURLToPath(dist)}\` (${commit}dist built ${statSync(dist).mtime.toISOString()})`;
+}
+
+function baselineSection(options, sections) {
+  if (!options.baselineDist) return [];
+  const intro =
+    'Each smt-rx row has a "(baseline)" twin running the baseline build in the same rounds, back to back with it. new / baseline divides the medians; "per round" divides the two runs of each round (back to back, so the drift between rounds cancels), and its min–max is the noise to read the ratio against. Above 1× is better for higher-is-better metrics, below 1× for lower-is-better ones.';
+  const quick = options.quick ? ' Quick run: tiny sizes and one round, so these ratios only show that both builds ran; they measure nothing.' : '';
+  return ['## New vs baseline', '', `${intro}${quick}`, '', baselineTable(sections.flatMap((s) => s.comparisons)), ''];
+}
+
 function report(options, sections, runs, durationMs) {
   const targets = sections.flatMap((s) => s.targets);
+  const kind = options.quick ? 'Quick (smoke test) run' : options.baselineDist ? 'Run against a baseline build' : 'Latest full run';
   return [
     '# smt-rx benchmarks',
     '',
-    `${options.quick ? 'Quick (smoke test) run' : 'Latest full run'} of the suite in \`bench/\` (method: \`bench/README.md\`). Cells are median (min–max) over the runs; ratios divide the first row's median by the row's median.`,
+    `${kind} of the suite in \`bench/\` (method: \`bench/README.md\`). Cells are median (min–max) over the runs; ratios divide the first row's median by the row's median.`,
     '',
     machineTable(options, runs, durationMs),
     '',
@@ -149,6 +209,7 @@ function report(options, sections, runs, durationMs) {
     '',
     options.peersOnly ? 'Not checked: smt-rx was not run (--peers-only).' : targetsTable(targets),
     '',
+    ...baselineSection(options, sections),
     '## Scenarios',
     '',
     sections.map((s) => s.markdown).join('\n\n'),
@@ -175,11 +236,13 @@ async function main() {
   }
   const markdown = report(options, sections, allRuns, Date.now() - started);
   writeFileSync(new URL(`${base.href}.md`), markdown);
-  // BENCHMARKS.md keeps the latest complete run only: a quick, partial or short run would hide it.
-  const complete = !options.quick && !options.peersOnly && options.only === undefined && options.rounds >= MIN_FULL_ROUNDS;
+  // BENCHMARKS.md keeps the latest complete run only: a quick, partial or short run would hide it,
+  // and a baseline run is an A/B check with twice the smt-rx rows, not the published figures.
+  const complete = !options.quick && !options.peersOnly && !options.baselineDist && options.only === undefined && options.rounds >= MIN_FULL_ROUNDS;
   if (complete) writeFileSync(new URL('BENCHMARKS.md', ROOT), markdown);
   const failed = allRuns.filter((run) => !run.ok).length;
   if (!options.peersOnly) process.stdout.write(`\n${targetsTable(sections.flatMap((s) => s.targets))}\n`);
+  if (options.baselineDist) process.stdout.write(`\nNew vs baseline (${fileURLToPath(options.baselineDist)}):\n\n${baselineTable(sections.flatMap((s) => s.comparisons))}\n`);
   process.stderr.write(
     `\n${allRuns.length} runs, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s. Report: ${fileURLToPath(base)}.md${complete ? ' and BENCHMARKS.md' : ''}\n`,
   );

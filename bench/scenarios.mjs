@@ -1,6 +1,7 @@
 // The scenarios of the Performance issue. Each one lists its child script, the variants compared
 // (the smt-rx variant first: every ratio is first row / other row), the metrics read from each
 // run's JSON line, and the issue's targets. Only the sizes differ between full and --quick mode.
+// A metric's `better` ('higher' or 'lower') marks it for the new/baseline ratios of --baseline.
 
 const FULL = {
   throughput: 200_000,
@@ -28,6 +29,20 @@ const int = (n) => n.toLocaleString('en-US');
 /** A variant runs `script <system> <args…>`; `label` names its row. */
 const variant = (system, args, label = system) => ({ label, system, args: [system, ...args] });
 
+export const BASELINE_SUFFIX = ' (baseline)';
+
+/**
+ * --baseline: every smt-rx variant gets a twin that runs the same script and arguments against
+ * the build at `dist` (…/dist/index.js), placed right after it so the two run close in time.
+ * `twinOf` links the twin to its variant for the new/baseline ratios.
+ */
+export function withBaseline(scenario, dist) {
+  const variants = scenario.variants.flatMap((v) =>
+    v.system === 'smt-rx' ? [v, { ...v, label: `${v.label}${BASELINE_SUFFIX}`, dist, twinOf: v }] : [v],
+  );
+  return { ...scenario, variants };
+}
+
 export function buildScenarios(quick) {
   const size = quick ? QUICK : FULL;
   return [
@@ -50,7 +65,7 @@ function throughput(id, shape, n, servers, limit) {
     note: `Time from the first submit to the last completion. Peers run with concurrency K = ${servers * limit}; only smt-rx and p-queue-priority use the priorities.`,
     variants: ['smt-rx', ...PEERS].map((system) => variant(system, [n, servers, limit])),
     metrics: [
-      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true },
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true, better: 'higher' },
       { key: 'nsPerTask', label: 'ns/task', format: 'num' },
     ],
     targets: [
@@ -68,9 +83,9 @@ function backlog(n) {
     note: 'Heap bytes per queued task after GC ×3 and the submit cost per task, from the same run. Every system queues the same task function, so the task closure itself is excluded; smt-rx uses random priorities 0–9, the peers none (perf-baseline scenario 3).',
     variants: ['smt-rx', 'p-queue', 'fastq'].map((system) => variant(system, [n])),
     metrics: [
-      { key: 'bytesPerTask', label: 'heap B/task', format: 'num', ratio: true },
-      { key: 'submitNsPerTask', label: 'submit ns/task', format: 'num', ratio: true },
-      { key: 'maxRssMB', label: 'peak RSS MB', format: 'num' },
+      { key: 'bytesPerTask', label: 'heap B/task', format: 'num', ratio: true, better: 'lower' },
+      { key: 'submitNsPerTask', label: 'submit ns/task', format: 'num', ratio: true, better: 'lower' },
+      { key: 'maxRssMB', label: 'peak RSS MB', format: 'num', better: 'lower' },
     ],
     targets: [
       { metric: 'bytesPerTask', text: 'smt-rx ≤ 250 B per queued task', pass: (bytes) => bytes <= 250 },
@@ -87,9 +102,9 @@ function cancel({ n, k }) {
     note: 'smt-rx: manager.cancel(id) on tasks with random priorities 0–9; p-queue: abort() on one AbortController per task (perf-baseline scenario 4). A full GC runs between queuing and cancelling, so the window holds the cancels and what they allocate, not the queuing\'s collection debt. "Settled" adds one loop turn for the outcomes and rejections.',
     variants: [variant('smt-rx', [n, k]), variant('p-queue', [n, k], 'p-queue (AbortSignal)')],
     metrics: [
-      { key: 'usPerCancel', label: 'µs/cancel', format: 'num', ratio: true },
-      { key: 'usPerCancelSettled', label: 'µs/cancel, settled', format: 'num' },
-      { key: 'setupUsPerTask', label: 'setup µs/task', format: 'num' },
+      { key: 'usPerCancel', label: 'µs/cancel', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerCancelSettled', label: 'µs/cancel, settled', format: 'num', better: 'lower' },
+      { key: 'setupUsPerTask', label: 'setup µs/task', format: 'num', better: 'lower' },
     ],
     targets: [{ metric: 'usPerCancel', text: 'smt-rx ≤ 5 µs per cancel', pass: (us) => us <= 5 }],
   };
@@ -107,11 +122,11 @@ function latency(n) {
       variant('worker-pool', [n, 16, 1], 'two-FIFO pool (floor)'),
     ],
     metrics: [
-      { key: 'p99Us', label: 'p99 µs', format: 'num', ratio: true },
-      { key: 'p50Us', label: 'p50 µs', format: 'num' },
+      { key: 'p99Us', label: 'p99 µs', format: 'num', ratio: true, better: 'lower' },
+      { key: 'p50Us', label: 'p50 µs', format: 'num', better: 'lower' },
       { key: 'maxUs', label: 'max µs', format: 'num' },
       { key: 'probes', label: 'probes', format: 'num' },
-      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate' },
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', better: 'higher' },
     ],
     targets: [{ metric: 'p99Us', text: 'smt-rx p99 ≤ 20 µs', pass: (us) => us <= 20 }],
   };
@@ -127,7 +142,7 @@ function providers({ n, providers: count }) {
     note: 'All providers share one pool of 16 servers of limit 1, so the concurrency is the same and only the scheduling work differs. Tasks go to providers round-robin.',
     variants: [variant('smt-rx', [n, 16, 1, count], many), variant('smt-rx', [n, 16, 1, 1], one)],
     metrics: [
-      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true },
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true, better: 'higher' },
       { key: 'nsPerTask', label: 'ns/task', format: 'num' },
     ],
     targets: [{ metric: 'tasksPerSec', vs: one, text: `${int(count)} providers ≥ 0.8× the 1-provider rate`, pass: (ratio) => ratio >= 0.8 }],

@@ -3,14 +3,17 @@
 // and retries enabled, and one subscriber on events$ (which is also how completions are counted).
 import { existsSync } from 'node:fs';
 import { pathToFileURL, URL } from 'node:url';
-import { check } from './lib.mjs';
+import { check, runFacts } from './lib.mjs';
 
-// SMT_RX_DIST points at another build's index.js, e.g. to compare two builds.
+// SMT_RX_DIST points at another build's index.js. The driver sets it for every smt-rx child, so
+// with --baseline each child imports exactly the build its row names.
 export const DIST = process.env.SMT_RX_DIST ? pathToFileURL(process.env.SMT_RX_DIST) : new URL('../dist/index.js', import.meta.url);
 
 export async function loadSmt() {
   // A one-line reason in the report instead of a module-not-found stack trace.
-  if (!existsSync(DIST)) throw new Error('dist not built');
+  if (!existsSync(DIST)) throw new Error(`dist not built: ${DIST.pathname} is missing`);
+  // Reported back so the driver can check that the row's build is the one that ran.
+  runFacts.smtRx = DIST.href;
   return import(DIST.href);
 }
 
