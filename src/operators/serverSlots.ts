@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable, type ObservableInput, type Observer, type OperatorFunction, type Subscribable, Subscription, type Unsubscribable } from 'rxjs';
+import { isObservable, type Observable, type ObservableInput, type OperatorFunction, type Subscribable, type Subscription } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
@@ -6,14 +6,17 @@ import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
 import { SlotBroker, type SlotLease } from '../slots/slotBroker.js';
 import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from '../queues/slotQueue.js';
+import { type RunHost, RunList, SlotRun } from './slotRun.js';
 
 export interface ServerSlotsConfig<T, R> {
   /** The pool: server strings (usually URLs), fixed or as a stream of replacements. */
   readonly servers: readonly string[] | Observable<readonly string[]>;
   /**
    * Runs one item on one server slot. The slot is held until the returned input completes, errors
-   * or is unsubscribed. Besides any `ObservableInput`, a bare `Subscribable` (an object with
-   * `subscribe(observer)`) is accepted and subscribed as it is, without an Observable around it.
+   * or is unsubscribed, and its teardown has run. Besides any `ObservableInput`, a bare
+   * `Subscribable` (an object with `subscribe(observer)`) is accepted and subscribed as it is,
+   * without an Observable around it; its handle is unsubscribed before the slot goes back, except
+   * when it ends inside `subscribe` (the handle is not known yet: the slot goes back at once).
    */
   readonly work: (item: T, lease: SlotLease) => ObservableInput<R> | Subscribable<R>;
   /**
@@ -43,9 +46,17 @@ export interface ServerSlotsConfig<T, R> {
  * start is caused by an arrival, a release or a configuration change.
  *
  * The slot is released exactly once: when the inner input completes or errors, or when it is
- * unsubscribed. Errors of the inner input pass to the output (the task manager's attempts never
- * error; they emit their result). The output completes when the source has completed and every
- * started item has finished.
+ * unsubscribed, and always after the inner subscription's teardown has run, so the next item on
+ * that slot never overlaps what is left of the previous one. An inner error errors the output at
+ * once and stops the other running work (the task manager's attempts never error; they emit their
+ * result). The output completes when the source has completed and every started item has finished.
+ *
+ * The operator contract is the one `mergeMap(work, k)` keeps: without a shared queue, the pool is
+ * set before the source is subscribed, so an item starts as it arrives when a slot is free (a
+ * synchronous source is not drained into the wait FIFO first), and work started while the output
+ * is still being subscribed stops as soon as the downstream unsubscribes (`take(n)` after a
+ * synchronous inner; a generator's `finally` runs). With a shared `queue`, items wait in it and
+ * the pool is set once the buffer upstream is connected.
  *
  * ## Example
  * ```ts
@@ -82,94 +93,110 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
     const running = new RunList<R>();
     let sourceDone = false;
     let closed = false;
+    let sourceSubscription: Subscription | undefined;
+    let serversSubscription: Subscription | undefined;
 
-    const pipeline: RunHost<R> = {
+    const completeIfIdle = (): void => {
+      if (!closed && sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
+    };
+    const host: RunHost<R> = {
       next: (value) => subscriber.next(value),
-      // Leaves the broker before the failed item's slot is released, so that slot cannot start
-      // this pipeline's next waiting item (the teardown may not be registered yet during subscribe).
-      fail: (error) => {
-        subscriber.error(error);
-        broker.leave(member);
-      },
+      fail: (error) => subscriber.error(error),
       finished: (run) => {
         running.delete(run);
         broker.release(run.lease);
-      },
-      completeIfIdle: () => {
-        if (sourceDone && running.size === 0 && queue.size === 0) subscriber.complete();
+        completeIfIdle();
       },
     };
 
     const start = (item: T, lease: SlotLease): void => {
-      const run = new SlotRun(pipeline, lease);
-      let input: ObservableInput<R> | Subscribable<R>;
-      try {
-        input = work(item, lease);
-      } catch (error) {
-        run.error(error);
+      if (closed) {
+        broker.release(lease);
         return;
       }
+      const run = new SlotRun(host, lease);
       running.add(run);
-      // The run is the subscriber itself: no wrapper objects per item.
-      const handle = (isSubscribable(input) ? input : from(input)).subscribe(run);
-      // A bare Subscribable returns its own handle: the run keeps it, so cancelling the run stops
-      // the work (an Observable returns the run itself).
-      if (handle !== run) run.keep(handle);
+      try {
+        // The run is the subscriber itself: no wrapper objects per item.
+        run.subscribeTo(work(item, lease));
+      } catch (error) {
+        run.error(error);
+      }
+      run.started();
     };
 
     const member = broker.join(queue, start);
-    ownQueue?.connect((item) => {
+    const disconnect = ownQueue?.connect((item) => {
       const lease = member.pending;
       member.pending = undefined;
       if (lease !== undefined) start(item, lease);
     });
 
-    const sourceSubscription = subscribeToSource(source, subscriber, {
-      next: (item) => {
-        if (ownQueue !== undefined) {
-          ownQueue.push(item);
-          return;
-        }
-        // Pulled by the broker through the shared queue: the lease is waiting for this item.
-        const lease = member.pending;
-        member.pending = undefined;
-        if (lease === undefined) {
-          subscriber.error(
-            new TypeError('serverSlots: an item arrived without a slot; feed it through priorityBuffer({ queue }) with the same queue'),
-          );
-          return;
-        }
-        start(item, lease);
-      },
-      error: (error) => subscriber.error(error),
-      complete: () => {
-        sourceDone = true;
-        pipeline.completeIfIdle();
-      },
-    });
-
-    // Servers last: the consumer of a shared queue (priorityBuffer upstream) is connected by now,
-    // so items already waiting in it can be pulled as soon as there are slots. A source that
-    // already errored or completed needs no servers.
-    const serversSubscription = subscriber.closed
-      ? undefined
-      : Array.isArray(config.servers)
-      ? (broker.setServers(member, config.servers), undefined)
-      : (config.servers as Observable<readonly string[]>).subscribe({
-          next: (servers) => broker.setServers(member, servers),
-          error: (error) => subscriber.error(error),
-        });
-
-    return () => {
-      if (closed) return;
+    // Registered before anything can start: work that makes the downstream unsubscribe while this
+    // function still runs (a synchronous inner followed by take) is stopped at once, as in mergeMap.
+    subscriber.add(() => {
       closed = true;
       // Leave first: the slots released below go to other pipelines, never to this one's waiting items.
       broker.leave(member);
-      sourceSubscription.unsubscribe();
+      disconnect?.();
+      sourceSubscription?.unsubscribe();
       serversSubscription?.unsubscribe();
       running.cancelAll();
       if (config.broker === undefined) broker.dispose();
+    });
+
+    const watchServers = (): void => {
+      if (Array.isArray(config.servers)) {
+        broker.setServers(member, config.servers);
+        return;
+      }
+      const subscription = (config.servers as Observable<readonly string[]>).subscribe({
+        next: (servers) => broker.setServers(member, servers),
+        error: (error) => subscriber.error(error),
+      });
+      if (closed) subscription.unsubscribe();
+      else serversSubscription = subscription;
     };
+
+    const subscribeSource = (): void => {
+      sourceSubscription = subscribeToSource(source, subscriber, {
+        next: (item) => {
+          if (ownQueue !== undefined) {
+            ownQueue.push(item);
+            return;
+          }
+          // Pulled by the broker through the shared queue: the lease is waiting for this item.
+          const lease = member.pending;
+          member.pending = undefined;
+          if (lease === undefined) {
+            subscriber.error(
+              new TypeError('serverSlots: an item arrived without a slot; feed it through priorityBuffer({ queue }) with the same queue'),
+            );
+            return;
+          }
+          start(item, lease);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true;
+          completeIfIdle();
+        },
+      });
+    };
+
+    if (ownQueue !== undefined) {
+      // Servers first: each item starts as it arrives when a slot is free, instead of after a
+      // synchronous source has been drained into the FIFO (and an endless one never is).
+      watchServers();
+      if (!closed) subscribeSource();
+    } else {
+      // Servers last: the consumer of the shared queue (priorityBuffer upstream) is connected by
+      // now, so items already waiting in it can be pulled as soon as there are slots. A source
+      // that already errored or completed needs no servers.
+      subscribeSource();
+      if (!closed) watchServers();
+    }
+    return undefined;
   });
 }
 
@@ -183,116 +210,4 @@ function checkServers(servers: unknown): void {
     return;
   }
   if (!isObservable(servers)) throw new InvalidOptionError('servers', 'an array of strings or an Observable of arrays', servers);
-}
-
-/** What a running item reports to its pipeline. */
-interface RunHost<R> {
-  next(value: R): void;
-  fail(error: unknown): void;
-  /** The item is done: forget it and give its slot back. */
-  finished(run: SlotRun<R>): void;
-  completeIfIdle(): void;
-}
-
-/**
- * One item running on one slot: the observer of its work and the owner of its slot, which it gives
- * back exactly once, whichever way the work ends. One object per item instead of a handful of
- * closures: this is on the path of every task.
- */
-class SlotRun<R> extends Subscription implements Observer<R> {
-  done = false;
-  /** The handle a bare Subscribable returned (an Observable's teardown is added to the run itself). */
-  #inner: Unsubscribable | undefined = undefined;
-  // Links in the pipeline's list of running items (see RunList).
-  older: SlotRun<R> | undefined = undefined;
-  newer: SlotRun<R> | undefined = undefined;
-
-  constructor(
-    readonly host: RunHost<R>,
-    readonly lease: SlotLease,
-  ) {
-    super();
-  }
-
-  /** A field rather than `add`: `add` would allocate a finalizer array for every item. */
-  keep(inner: Unsubscribable): void {
-    if (this.closed) inner.unsubscribe();
-    else this.#inner = inner;
-  }
-
-  override unsubscribe(): void {
-    if (this.closed) return;
-    const inner = this.#inner;
-    this.#inner = undefined;
-    super.unsubscribe();
-    inner?.unsubscribe();
-  }
-
-  next(value: R): void {
-    if (!this.done) this.host.next(value);
-  }
-
-  error(error: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    // Error first: the pipeline leaves the broker before the slot goes back.
-    this.host.fail(error);
-    this.host.finished(this);
-    this.unsubscribe();
-  }
-
-  complete(): void {
-    if (this.done) return;
-    this.done = true;
-    this.host.finished(this);
-    this.host.completeIfIdle();
-    this.unsubscribe();
-  }
-
-  /** The pipeline is torn down: stop the work and give the slot back. */
-  cancel(): void {
-    if (this.done) return;
-    this.done = true;
-    this.unsubscribe();
-    this.host.finished(this);
-  }
-}
-
-/**
- * The items a pipeline is running, linked through the runs themselves: adding and removing one
- * costs two pointer writes, where a Set hashed every run twice.
- */
-class RunList<R> {
-  #newest: SlotRun<R> | undefined = undefined;
-  size = 0;
-
-  add(run: SlotRun<R>): void {
-    run.older = this.#newest;
-    if (this.#newest !== undefined) this.#newest.newer = run;
-    this.#newest = run;
-    this.size++;
-  }
-
-  delete(run: SlotRun<R>): void {
-    const { older, newer } = run;
-    if (older === undefined && newer === undefined && this.#newest !== run) return; // not listed
-    if (older !== undefined) older.newer = newer;
-    if (newer !== undefined) newer.older = older;
-    else this.#newest = older;
-    run.older = undefined;
-    run.newer = undefined;
-    this.size--;
-  }
-
-  /** Cancels every run (teardown: rare, so a snapshot keeps the walk simple whatever a cancel does). */
-  cancelAll(): void {
-    const runs: SlotRun<R>[] = [];
-    for (let run = this.#newest; run !== undefined; run = run.older) runs.push(run);
-    for (const run of runs) run.cancel();
-  }
-}
-
-/** Observables, and bare Subscribables (an object with `subscribe`, not a Promise or an iterable). */
-function isSubscribable<R>(input: ObservableInput<R> | Subscribable<R>): input is Subscribable<R> {
-  return isObservable(input) || (typeof input === 'object' && input !== null && typeof (input as Subscribable<R>).subscribe === 'function');
 }

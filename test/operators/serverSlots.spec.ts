@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { defer, map, merge, NEVER, type Observable, type Observer, of, Subject, type Subscribable, tap, timer } from 'rxjs';
+import { defer, map, merge, mergeMap, NEVER, Observable, type Observer, of, type OperatorFunction, Subject, type Subscribable, take, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
@@ -869,5 +869,263 @@ describe('serverSlots with a bare Subscribable as work', () => {
     subscription.unsubscribe();
     expect(unsubscribed).toBe(2); // the running one is stopped (the finished one was unsubscribed on completion)
     expect(coordinator.budget('s').inUse).toBe(0);
+  });
+});
+
+/**
+ * An endless synchronous source that counts what it emitted. A cap turns a regression (a source
+ * drained eagerly) into a failed assertion instead of a hung test.
+ */
+function naturals(pulled: { count: number }, cap = 100_000): Observable<number> {
+  return new Observable<number>((subscriber) => {
+    for (let n = 0; !subscriber.closed; n++) {
+      if (n === cap) return;
+      pulled.count++;
+      subscriber.next(n);
+    }
+  });
+}
+
+/** Work that logs its start and its teardown, and completes (or errors) after `ms` of `scheduler`'s time. */
+function loggedWork(log: string[], scheduler: TestScheduler, ms: number | ((item: string) => number), fails = (_item: string) => false) {
+  return (item: string): Observable<string> =>
+    new Observable<string>((subscriber) => {
+      log.push(`start ${item}`);
+      const delay = typeof ms === 'number' ? ms : ms(item);
+      const end = (): void => (fails(item) ? subscriber.error(new Error(`${item} failed`)) : subscriber.complete());
+      const action = delay === 0 ? (end(), undefined) : scheduler.schedule(() => (subscriber.next(item), end()), delay);
+      return () => {
+        action?.unsubscribe();
+        log.push(`teardown ${item}`);
+      };
+    });
+}
+
+describe('serverSlots keeps the operator contract of mergeMap(fn, k)', () => {
+  let testScheduler: TestScheduler;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  /** The same pipeline with `serverSlots` (one server of limit k) and with `mergeMap(work, k)`: their logs must agree. */
+  function both(k: number, build: (op: <A, B>(work: (a: A) => Observable<B>) => OperatorFunction<A, B>, log: string[]) => void): [string[], string[]] {
+    const slotted: string[] = [];
+    const merged: string[] = [];
+    build((work) => serverSlots({ servers: ['s'], coordinator: localSlotCoordinator({ defaultLimit: k }), work }), slotted);
+    build((work) => mergeMap(work, k), merged);
+    return [slotted, merged];
+  }
+
+  describe('a synchronous source is pulled only as slots allow', () => {
+    it('should pull 3 items of an endless synchronous source when take(3) follows synchronous work', () => {
+      const pulled = { count: 0 };
+      const values: number[] = [];
+      naturals(pulled)
+        .pipe(serverSlots({ servers: ['s'], coordinator: localSlotCoordinator({ defaultLimit: Infinity }), work: (n) => [n] }), take(3))
+        .subscribe((n) => values.push(n));
+
+      expect(values).toEqual([0, 1, 2]);
+      expect(pulled.count).toBe(3);
+    });
+
+    it('should pull as many items as mergeMap does', () => {
+      const pulled = { count: 0 };
+      naturals(pulled).pipe(mergeMap((n) => [n], Infinity), take(3)).subscribe();
+
+      expect(pulled.count).toBe(3);
+    });
+
+    it('should start the first work before a synchronous source of 1,000,000 items is drained', () => {
+      const limit = 2;
+      const pulled = { count: 0 };
+      const pulledAtStart: number[] = [];
+      const subscription = naturals(pulled, 1_000_000)
+        .pipe(
+          serverSlots({
+            servers: ['s'],
+            coordinator: localSlotCoordinator({ defaultLimit: limit }),
+            work: () => (pulledAtStart.push(pulled.count), NEVER),
+          }),
+        )
+        .subscribe();
+      subscription.unsubscribe();
+
+      expect(pulledAtStart).toHaveLength(limit);
+      expect(pulledAtStart[0]).toBeLessThanOrEqual(limit + 1);
+    });
+  });
+
+  describe('work started while the operator is being subscribed', () => {
+    it('should stop a synchronous inner that keeps emitting when take(3) follows', () => {
+      const pulled = { count: 0 };
+      const values: number[] = [];
+      of('a')
+        .pipe(serverSlots({ servers: ['s'], work: () => naturals(pulled) }), take(3))
+        .subscribe((n) => values.push(n));
+
+      expect(values).toEqual([0, 1, 2]);
+      expect(pulled.count).toBe(3);
+    });
+
+    it('should call return() on a generator returned by the work, so its finally runs', () => {
+      let yielded = 0;
+      let finallyRan = false;
+      function* endless(): Generator<number> {
+        try {
+          for (let n = 0; n < 100_000; n++) {
+            yielded++;
+            yield n;
+          }
+        } finally {
+          finallyRan = true;
+        }
+      }
+      const coordinator = localSlotCoordinator();
+      of('a')
+        .pipe(serverSlots({ servers: ['s'], coordinator, work: () => endless() }), take(3))
+        .subscribe();
+
+      expect(yielded).toBe(3);
+      expect(finallyRan).toBe(true);
+      expect(coordinator.budget('s').inUse).toBe(0);
+    });
+
+    it('should stop work already started by the time a later item ends the subscription', () => {
+      const log: string[] = [];
+      const coordinator = localSlotCoordinator({ defaultLimit: 2 });
+      const work = (item: string): Observable<string> =>
+        item === 'a' ? new Observable<string>(() => () => log.push('teardown a')) : of('x');
+      of('a', 'b')
+        .pipe(serverSlots({ servers: ['s'], coordinator, work }), take(1))
+        .subscribe((v) => log.push(`value ${v}`));
+
+      expect(log).toEqual(['value x', 'teardown a']);
+      expect(coordinator.budget('s').inUse).toBe(0);
+    });
+  });
+
+  describe('a finished work is torn down before its slot starts the next item', () => {
+    it('should run the teardown of asynchronous work before the next start (limit 1)', () => {
+      const log: string[] = [];
+      testScheduler.run(({ cold }) => {
+        cold('(12|)').pipe(serverSlots({ servers: ['s'], work: loggedWork(log, testScheduler, 2) })).subscribe();
+      });
+
+      expect(log.join(' | ')).toBe('start 1 | teardown 1 | start 2 | teardown 2');
+    });
+
+    it('should run the teardown of synchronous work before the next start (limit 1)', () => {
+      const log: string[] = [];
+      testScheduler.run(({ cold }) => {
+        cold('(12|)').pipe(serverSlots({ servers: ['s'], work: loggedWork(log, testScheduler, 0) })).subscribe();
+      });
+
+      expect(log.join(' | ')).toBe('start 1 | teardown 1 | start 2 | teardown 2');
+    });
+
+    it('should give the slot back only once the work has been torn down', () => {
+      const coordinator = localSlotCoordinator();
+      const inUseAtTeardown: number[] = [];
+      testScheduler.run(({ cold }) => {
+        const work = (): Observable<never> =>
+          new Observable<never>((subscriber) => {
+            const action = testScheduler.schedule(() => subscriber.complete(), 2);
+            return () => {
+              action.unsubscribe();
+              inUseAtTeardown.push(coordinator.budget('s').inUse);
+            };
+          });
+        cold('(ab|)').pipe(serverSlots({ servers: ['s'], coordinator, work })).subscribe();
+      });
+
+      expect(inUseAtTeardown).toEqual([1, 1]);
+      expect(coordinator.budget('s').inUse).toBe(0);
+    });
+    it('should unsubscribe the handle of a bare Subscribable before its slot starts the next item', () => {
+      const log: string[] = [];
+      const observers: Array<Partial<Observer<string>>> = [];
+      const work = (item: number): Subscribable<string> => ({
+        subscribe: (observer) => {
+          log.push(`start ${item}`);
+          observers.push(observer);
+          return { unsubscribe: () => log.push(`unsubscribe ${item}`) };
+        },
+      });
+      of(1, 2).pipe(serverSlots({ servers: ['s'], work })).subscribe();
+      observers[0]?.complete?.();
+
+      expect(log).toEqual(['start 1', 'unsubscribe 1', 'start 2']);
+    });
+  });
+
+  describe('errors and completion, as in mergeMap', () => {
+    it('should log the same starts, teardowns, values and completion as mergeMap (limit 2)', () => {
+      const [slotted, merged] = both(2, (op, log) => {
+        const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+        scheduler.run(({ cold }) => {
+          const durations: Record<string, number> = { a: 3, b: 1, c: 2, d: 1 };
+          cold('-a-bc-d|')
+            .pipe(op(loggedWork(log, scheduler, (item) => durations[item] as number)))
+            .subscribe({ next: (v) => log.push(`value ${v}@${scheduler.now()}`), complete: () => log.push(`complete@${scheduler.now()}`) });
+        });
+      });
+
+      expect(slotted).toEqual(merged);
+    });
+
+    it('should error at once when a work errors, tearing the others down, as mergeMap does', () => {
+      const [slotted, merged] = both(2, (op, log) => {
+        const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+        scheduler.run(({ cold }) => {
+          cold('-ab-c')
+            .pipe(op(loggedWork(log, scheduler, (item) => (item === 'b' ? 2 : 5), (item) => item === 'b')))
+            .subscribe({ error: (e: Error) => log.push(`error ${e.message}@${scheduler.now()}`) });
+        });
+      });
+
+      expect(slotted).toEqual(merged);
+      expect(slotted).toEqual(['start a', 'start b', 'error b failed@4', 'teardown a', 'teardown b']);
+    });
+
+    it('should error at once when a work errors synchronously, starting no waiting item', () => {
+      const [slotted, merged] = both(1, (op, log) => {
+        const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+        scheduler.run(({ cold }) => {
+          cold('(ab|)')
+            .pipe(op(loggedWork(log, scheduler, 0, (item) => item === 'a')))
+            .subscribe({ error: (e: Error) => log.push(`error ${e.message}`) });
+        });
+      });
+
+      expect(slotted).toEqual(merged);
+      expect(slotted).toEqual(['start a', 'error a failed', 'teardown a']);
+    });
+
+    it('should pass a source error through and tear the running work down, as mergeMap does', () => {
+      const [slotted, merged] = both(2, (op, log) => {
+        const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+        scheduler.run(({ cold }) => {
+          cold('-ab-#', undefined, new Error('source failed'))
+            .pipe(op(loggedWork(log, scheduler, 9)))
+            .subscribe({ error: (e: Error) => log.push(`error ${e.message}@${scheduler.now()}`) });
+        });
+      });
+
+      expect(slotted).toEqual(merged);
+    });
+
+    it('should tear the running work down when the output is unsubscribed, as mergeMap does', () => {
+      const [slotted, merged] = both(2, (op, log) => {
+        const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+        scheduler.run(({ cold }) => {
+          const subscription = cold('-abc').pipe(op(loggedWork(log, scheduler, 9))).subscribe();
+          scheduler.schedule(() => subscription.unsubscribe(), 5);
+        });
+      });
+
+      expect(slotted).toEqual(merged);
+      expect(slotted).toEqual(['start a', 'start b', 'teardown a', 'teardown b']);
+    });
   });
 });
