@@ -1,21 +1,25 @@
-import {
-  asyncScheduler,
-  identity,
-  Subject,
-  takeUntil,
-  type MonoTypeOperatorFunction,
-  type Observable,
-  type SchedulerLike,
-  type Subscriber,
-} from 'rxjs';
-import { check, checkOptional, expectPositiveOrInfinity, expectScheduler } from '../errors/checks.js';
-import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import { asyncScheduler, identity, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { check, checkOptional, expectFunction, expectNonNegativeOrInfinity, expectPositiveOrInfinity, expectScheduler } from '../errors/checks.js';
 import { operate } from './operate.js';
+import { runWithDeadline, type TimeoutSettings } from './deadlineRun.js';
 
 export interface AttemptTimeoutConfig {
   /** How long the source may take to complete, from subscription, in ms; > 0 or Infinity. */
   readonly timeoutMs: number;
-  /** Where the deadline is scheduled. @default asyncScheduler */
+  /**
+   * How long, after the deadline, the source is still waited for to settle (complete or error)
+   * before it is unsubscribed; >= 0 or Infinity. Until then the work behind it (a Promise that
+   * ignores its signal) may still be running, so an enclosing `serverSlots` keeps its slot.
+   * `0` unsubscribes at the deadline: right for Observable sources that stop when unsubscribed.
+   * @default timeoutMs
+   */
+  readonly graceMs?: number;
+  /**
+   * Called when the grace period ends with the source still running, just before it is
+   * unsubscribed (to log the abandoned work). A throw goes to rxjs's `config.onUnhandledError`.
+   */
+  readonly onAbandoned?: () => void;
+  /** Where the deadline and the grace period are scheduled. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
   /**
    * Aborted, with the `TaskTimeoutError` as its reason, when the deadline passes, so the work
@@ -29,29 +33,28 @@ export interface AttemptTimeoutConfig {
   readonly server?: string;
 }
 
-interface TimeoutSettings {
-  readonly timeoutMs: number;
-  readonly scheduler: SchedulerLike;
-  readonly controller: AbortController | undefined;
-  readonly taskId: string;
-  readonly server: string;
-}
-
 /**
  * Errors with a `TaskTimeoutError` if the source has not completed within `timeoutMs` of being
- * subscribed to.
+ * subscribed to, and keeps the source subscribed until the work behind it has settled.
  *
  * <span class="informal">A deadline for the whole attempt, not for the gap between values: the
- * source must finish in time.</span>
+ * source must finish in time. The attempt fails at the deadline, but it is over only when its
+ * work has stopped.</span>
  *
- * When the deadline passes, the source is unsubscribed first, then `controller` (if any) is
- * aborted with the error as its reason, then the output errors with
- * `new TaskTimeoutError(taskId ?? '', server ?? '', timeoutMs)`. Unsubscribing first means that a
- * source which reacts to the abort by erroring cannot replace the timeout error with its own.
- * Values emitted before the deadline pass through. The deadline is cancelled when the source
- * completes or errors, and when the output is unsubscribed, so no scheduled action outlives the
- * subscription. Each subscription has its own deadline, which makes the operator fit to sit
- * inside {@link retryWithBackoff}: every attempt gets the full time.
+ * When the deadline passes, `controller` (if any) is aborted with the error as its reason, and
+ * from then on the source's values are ignored. The source stays subscribed until it completes or
+ * errors (its work has settled) or `graceMs` has passed (then `onAbandoned` is called); only then
+ * is it unsubscribed and does the output error with `new TaskTimeoutError(taskId, server,
+ * timeoutMs)`, never with the source's own late error. So inside {@link serverSlots}, whose slot
+ * is held until the work's output ends, a Promise handler that ignores its signal keeps its slot
+ * for up to `graceMs` after the deadline, and the server never runs more than its limit meanwhile.
+ * With `graceMs: 0` the source is unsubscribed at the deadline, before the abort (a source that
+ * reacts to the abort is not heard any more), and the output errors at once.
+ *
+ * Values emitted before the deadline pass through. The deadline and the grace period are cancelled
+ * when the output is unsubscribed, so no scheduled action outlives the subscription. Each
+ * subscription has its own deadline, which makes the operator fit to sit inside
+ * {@link retryWithBackoff}: every attempt gets the full time.
  *
  * `timeoutMs: Infinity` returns `identity`. Options are checked when the operator is created: a
  * wrong one throws a `TypeError` naming the field.
@@ -73,41 +76,12 @@ interface TimeoutSettings {
  *
  * @param config `timeoutMs` alone, or an {@link AttemptTimeoutConfig}.
  * @returns A function that returns an Observable that mirrors the source until the deadline,
- * then errors with a `TaskTimeoutError`.
+ * then errors with a `TaskTimeoutError` once the source has settled or been abandoned.
  */
 export function attemptTimeout<T>(config: number | AttemptTimeoutConfig): MonoTypeOperatorFunction<T> {
   const settings = resolveSettings(config);
   if (settings.timeoutMs === Infinity) return identity;
   return operate<T, T>((source, subscriber) => runWithDeadline(source, subscriber, settings));
-}
-
-/** One subscription: the source, raced against its deadline. */
-function runWithDeadline<T>(source: Observable<T>, subscriber: Subscriber<T>, settings: TimeoutSettings): void {
-  // `takeUntil(stop)` links the source to this subscription while the source is still being
-  // subscribed to, so even a synchronous source stops the moment the output is unsubscribed.
-  const stop = new Subject<void>();
-  let timedOut = false;
-  subscriber.add(() => stop.next());
-  subscriber.add(
-    settings.scheduler.schedule(() => {
-      timedOut = true;
-      // Unsubscribe first: a source that reacts to the abort must not be heard any more.
-      stop.next();
-      const error = new TaskTimeoutError(settings.taskId, settings.server, settings.timeoutMs);
-      settings.controller?.abort(error);
-      subscriber.error(error);
-    }, settings.timeoutMs),
-  );
-  // A scheduler that ran the deadline synchronously has already failed the attempt.
-  if (subscriber.closed) return;
-  source.pipe(takeUntil(stop)).subscribe({
-    next: (value) => subscriber.next(value),
-    error: (error: unknown) => subscriber.error(error),
-    complete: () => {
-      // takeUntil completes when stopped at the deadline; the output errors instead.
-      if (!timedOut) subscriber.complete();
-    },
-  });
 }
 
 const expectConfig = (v: unknown): string | undefined =>
@@ -116,7 +90,6 @@ const expectConfig = (v: unknown): string | undefined =>
     : 'a number above 0, Infinity, or an object with `timeoutMs`';
 
 const expectString = (v: unknown): string | undefined => (typeof v === 'string' ? undefined : 'a string');
-
 
 // Duck-typed too: polyfilled and cross-realm controllers are not instances of this realm's class.
 const expectController = (v: unknown): string | undefined =>
@@ -131,12 +104,16 @@ function resolveSettings(config: number | AttemptTimeoutConfig): TimeoutSettings
   check('config', config, expectConfig);
   const options: AttemptTimeoutConfig = typeof config === 'number' ? { timeoutMs: config } : config;
   check('timeoutMs', options.timeoutMs, expectPositiveOrInfinity);
+  checkOptional('graceMs', options.graceMs, expectNonNegativeOrInfinity);
+  checkOptional('onAbandoned', options.onAbandoned, expectFunction);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('controller', options.controller, expectController);
   checkOptional('taskId', options.taskId, expectString);
   checkOptional('server', options.server, expectString);
   return {
     timeoutMs: options.timeoutMs,
+    graceMs: options.graceMs ?? options.timeoutMs,
+    onAbandoned: options.onAbandoned,
     scheduler: options.scheduler ?? asyncScheduler,
     controller: options.controller,
     taskId: options.taskId ?? '',
