@@ -1,6 +1,5 @@
 import {
   asyncScheduler,
-  config as rxjsConfig,
   defer,
   identity,
   retry,
@@ -14,6 +13,7 @@ import { check, checkOptional, expectFunction, expectNonNegativeInteger, expectS
 import { isNonRetryableError } from '../errors/guards.js';
 import type { BackoffOptions } from '../types.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
+import { reportHookError } from './reportHookError.js';
 
 /** What `onRetry` is told before each retry's wait starts. */
 export interface RetryInfo {
@@ -195,13 +195,6 @@ function notifyRetry(onRetry: ((info: RetryInfo) => void) | undefined, info: Ret
   }
 }
 
-function reportHookError(hookError: unknown): void {
-  try {
-    rxjsConfig.onUnhandledError?.(hookError);
-  } catch {
-    // The reporter itself failed; there is nowhere left to send it.
-  }
-}
 
 const expectConfig = (v: unknown): string | undefined =>
   (typeof v === 'object' && v !== null && !Array.isArray(v)) || typeof v === 'number'

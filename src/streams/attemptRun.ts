@@ -174,7 +174,13 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
 
   /** The handler's result is known (a value, a rejection, a throw): one whole transition. */
   finishEntry(ok: boolean, valueOrError: unknown): void {
-    this.#inTransition(() => this.#finish(ok, valueOrError));
+    // Written out: every attempt ends here, and a closure per attempt shows on the hot path.
+    this.host.enter();
+    try {
+      this.#finish(ok, valueOrError);
+    } finally {
+      this.host.exit();
+    }
   }
 
   /** Whether an Observable handler may still be subscribed (not if the task was cancelled meanwhile). */

@@ -91,7 +91,16 @@ class SmtTaskManager implements TaskManager {
   }
 
   submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>> {
-    return this.#handleOf(this.#transition(() => this.#admission.submit(input)));
+    // Written out rather than through #transition: a closure per submission shows on the hot path.
+    const core = this.#core;
+    let submitted: Either<SubmitRejected, TaskRecord>;
+    core.enter();
+    try {
+      submitted = this.#admission.submit(input);
+    } finally {
+      core.exit();
+    }
+    return this.#handleOf(submitted);
   }
 
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>> {

@@ -615,3 +615,12 @@ describe('attemptTimeout', () => {
     });
   });
 });
+
+describe('attemptTimeout error messages', () => {
+  it('should read well without a task or a server', () => {
+    expect(new TaskTimeoutError('', '', 20).message).toBe('Attempt timed out after 20 ms');
+    expect(new TaskTimeoutError('x', '', 20).message).toBe("Task 'x' timed out after 20 ms");
+    expect(new TaskTimeoutError('', 's', 20).message).toBe("Attempt timed out after 20 ms on server 's'");
+    expect(new TaskTimeoutError('x', 's', 20).message).toBe("Task 'x' timed out after 20 ms on server 's'");
+  });
+});
