@@ -6,8 +6,10 @@
 // <short hash>), symlinks this checkout's node_modules into it, runs its own build (`npx tsup` with
 // its tsup.config.ts) and prints <dir> on stdout; progress goes to stderr. A dir already built for
 // the same commit is reused (delete it to rebuild). Nothing is written inside the repo.
+// Several sessions may build the same default dir at once: each builds in its own sibling
+// "<dir>.partial-<pid>" and renames it into place, so <dir> is never seen half-built.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
@@ -42,13 +44,31 @@ function targetDir(dirArg, shortHash) {
   return dir;
 }
 
-/** Empties a dir made here before; refuses a non-empty dir that is not, rather than deleting it. */
-function prepareDir(dir) {
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    if (readBaselineInfo(dir) === undefined) throw new Error(`${dir} is not empty and was not made by bench/baseline.mjs; pick another dir`);
-    rmSync(dir, { recursive: true, force: true });
+/** A finished build of `commit` in dir (the info file gets `builtAt` only after the build). */
+function isBuilt(dir, commit) {
+  const info = readBaselineInfo(dir);
+  return info?.commit === commit && info.builtAt !== undefined && existsSync(path.join(dir, 'dist', 'index.js'));
+}
+
+/** Refuses a non-empty dir not made here, rather than deleting someone's files. */
+function checkReplaceable(dir) {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && readBaselineInfo(dir) === undefined) {
+    throw new Error(`${dir} is not empty and was not made by bench/baseline.mjs; pick another dir`);
   }
-  mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * Moves the finished build into place. If another session finished the same commit first, its dir
+ * is kept and ours dropped (same tree, same build); a stale build of another commit is replaced.
+ */
+function install(partial, dir, commit) {
+  if (isBuilt(dir, commit)) {
+    rmSync(partial, { recursive: true, force: true });
+    return;
+  }
+  checkReplaceable(dir);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
 }
 
 /** `git archive <commit> | tar -x -C <dir>`, without a shell. */
@@ -76,23 +96,35 @@ function build(dir) {
   if (!existsSync(path.join(dir, 'dist', 'index.js'))) throw new Error(`npx tsup in ${dir} left no dist/index.js`);
 }
 
+/** Export, node_modules link and build in `partial`; the info file marks it as ours from the start. */
+async function buildInto(partial, rev, commit) {
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  writeFileSync(path.join(partial, INFO_FILE), `${JSON.stringify({ rev, commit })}\n`);
+  await exportTree(commit, partial);
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(partial, 'node_modules'), 'dir');
+  build(partial);
+  writeFileSync(path.join(partial, INFO_FILE), `${JSON.stringify({ rev, commit, builtAt: new Date().toISOString() })}\n`);
+}
+
 async function main() {
   const [rev, dirArg, ...extra] = process.argv.slice(2);
   if (rev === undefined || rev.startsWith('-') || extra.length > 0) throw new Error(USAGE);
   const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
   const dir = targetDir(dirArg, git('rev-parse', '--short', commit));
-  const info = readBaselineInfo(dir);
-  if (info?.commit === commit && info.builtAt && existsSync(path.join(dir, 'dist', 'index.js'))) {
-    process.stderr.write(`${dir} already holds a build of ${commit.slice(0, 12)} (${info.builtAt}); reusing it\n`);
+  if (isBuilt(dir, commit)) {
+    process.stderr.write(`${dir} already holds a build of ${commit.slice(0, 12)}; reusing it\n`);
   } else {
-    prepareDir(dir);
-    // Written first, so a failed build still marks the dir as safe to wipe next time.
-    writeFileSync(path.join(dir, INFO_FILE), `${JSON.stringify({ rev, commit })}\n`);
-    process.stderr.write(`exporting ${rev} (${commit.slice(0, 12)}) to ${dir}\n`);
-    await exportTree(commit, dir);
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    build(dir);
-    writeFileSync(path.join(dir, INFO_FILE), `${JSON.stringify({ rev, commit, builtAt: new Date().toISOString() })}\n`);
+    checkReplaceable(dir); // before the build, not after a minute of it
+    const partial = `${dir}.partial-${process.pid}`;
+    process.stderr.write(`exporting ${rev} (${commit.slice(0, 12)}) to ${partial}\n`);
+    try {
+      await buildInto(partial, rev, commit);
+      install(partial, dir, commit);
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true });
+      throw error;
+    }
   }
   process.stdout.write(`${dir}\n`);
 }
