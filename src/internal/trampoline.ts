@@ -14,8 +14,11 @@
 export class Trampoline {
   #depth = 0;
   #draining = false;
+  // Written at #tail, read at #head; both go back to 0 when a drain ends. The array itself is
+  // kept (never truncated): truncating freed its backing store, and every drain grew a new one.
   #items: unknown[] = [];
   #head = 0;
+  #tail = 0;
 
   constructor(
     /** Runs one effect. */
@@ -41,7 +44,13 @@ export class Trampoline {
 
   /** Queues user code to run once no change is under way. */
   defer(kind: number, a: unknown, b?: unknown, c?: unknown): void {
-    this.#items.push(kind, a, b, c);
+    const items = this.#items;
+    const at = this.#tail;
+    items[at] = kind;
+    items[at + 1] = a;
+    items[at + 2] = b;
+    items[at + 3] = c;
+    this.#tail = at + 4;
     if (this.#depth === 0 && !this.#draining) this.#drain();
   }
 
@@ -49,7 +58,7 @@ export class Trampoline {
     this.#draining = true;
     const items = this.#items;
     try {
-      while (this.#head < items.length) {
+      while (this.#head < this.#tail) {
         const at = this.#head;
         const kind = items[at] as number;
         const a = items[at + 1];
@@ -64,16 +73,24 @@ export class Trampoline {
         } catch (error) {
           this.onError(error);
         }
-        // A long cascade keeps the array short: drop the consumed prefix now and then.
-        if (this.#head > 4096 && this.#head * 2 > items.length) {
-          items.splice(0, this.#head);
-          this.#head = 0;
-        }
+        // A long cascade keeps the array short: move what is left to the front now and then.
+        if (this.#head > 4096 && this.#head * 2 > this.#tail) this.#compact();
       }
     } finally {
-      items.length = 0;
       this.#head = 0;
+      this.#tail = 0;
       this.#draining = false;
+      // After a huge cascade (a shutdown cancelling a million tasks), let the array go.
+      if (items.length > 65_536) this.#items = [];
     }
+  }
+
+  #compact(): void {
+    const items = this.#items;
+    const live = this.#tail - this.#head;
+    items.copyWithin(0, this.#head, this.#tail);
+    items.fill(undefined, live, this.#tail);
+    this.#head = 0;
+    this.#tail = live;
   }
 }

@@ -177,20 +177,25 @@ export class SlotBroker<T> {
   }
 
   #enqueue(job: string | BrokerMember<T>): void {
-    this.#jobs.push(job);
-    if (this.#busy) return;
+    if (this.#busy) {
+      this.#jobs.push(job);
+      return;
+    }
     this.#busy = true;
     try {
-      while (this.#jobHead < this.#jobs.length) {
-        const next = this.#jobs[this.#jobHead++] as string | BrokerMember<T>;
-        if (typeof next === 'string') this.#fillBudget(next);
-        else this.#fillMember(next);
-      }
+      // The usual case, one job and nothing noted meanwhile, never touches the array.
+      this.#run(job);
+      while (this.#jobHead < this.#jobs.length) this.#run(this.#jobs[this.#jobHead++] as string | BrokerMember<T>);
     } finally {
-      this.#jobs.length = 0; // reused: a release must not allocate
+      if (this.#jobs.length > 0) this.#jobs.length = 0;
       this.#jobHead = 0;
       this.#busy = false;
     }
+  }
+
+  #run(job: string | BrokerMember<T>): void {
+    if (typeof job === 'string') this.#fillBudget(job);
+    else this.#fillMember(job);
   }
 
   /** Room may have appeared on a budget: give it to the best waiting items that can use it. */
