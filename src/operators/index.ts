@@ -1,6 +1,8 @@
 /* Queueing and slots */
 export { priorityBuffer } from './priorityBuffer.js';
-export type { PriorityBufferConfig, PriorityBufferQueueConfig } from './priorityBuffer.js';
+export type { PriorityBufferConfig } from './priorityBuffer.js';
+export { prioritySlots } from './prioritySlots.js';
+export type { PrioritySlotsConfig } from './prioritySlots.js';
 export { PullQueue } from '../queues/pullQueue.js';
 export { LevelQueue, compareRanked } from '../queues/levelQueue.js';
 export type { Ranked } from '../queues/levelQueue.js';

@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../errors/invalidOption.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
 import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
-import { type BufferQueue, isBufferQueue } from '../queues/slotQueue.js';
+import type { BufferQueue } from '../queues/slotQueue.js';
 
 /** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
 export interface PriorityBufferConfig<T> {
@@ -19,12 +19,6 @@ export interface PriorityBufferConfig<T> {
   readonly demand: Observable<number>;
 }
 
-/** Options of the shared-queue form: a consumer such as `serverSlots` pulls from `queue`. */
-export interface PriorityBufferQueueConfig<T> {
-  /** A {@link PullQueue} (any order) or a {@link LevelQueue} (items that carry their rank). */
-  readonly queue: BufferQueue<T>;
-}
-
 /**
  * Holds items in a heap and releases them only on demand, best first.
  *
@@ -35,11 +29,9 @@ export interface PriorityBufferQueueConfig<T> {
  * Nothing leaves without demand, so the queue lives in the heap and never in a downstream
  * operator's FIFO buffer (as it would behind `mergeMap(fn, n)`).
  *
- * Two forms:
- * - `priorityBuffer({ priority, isCommand, demand })`: `demand` emits credits; unused credits are
- *   kept, so an item arriving while credit is left is released at once.
- * - `priorityBuffer({ queue })`: the buffer fills a shared queue ({@link PullQueue} or {@link LevelQueue}); a consumer such as
- *   {@link serverSlots} calls `queue.pull()` when it has room, and the pulled item is emitted.
+ * `demand` emits credits; unused credits are kept, so an item arriving while credit is left is
+ * released at once. To release items as server slots free, use {@link prioritySlots}: the buffer
+ * and the slots in one operator.
  *
  * The output completes when the source has completed and every item has been released; source
  * errors pass through at once.
@@ -57,15 +49,21 @@ export interface PriorityBufferQueueConfig<T> {
  * @param config The ranking functions and the demand stream, or a shared queue.
  * @returns An operator that emits the source's items in priority order, on demand.
  */
-export function priorityBuffer<T>(config: PriorityBufferConfig<T> | PriorityBufferQueueConfig<T>): MonoTypeOperatorFunction<T> {
+export function priorityBuffer<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunction<T> {
   if (config === null || typeof config !== 'object') {
-    throw new InvalidOptionError('config', 'an object with `demand` or `queue`', config);
+    throw new InvalidOptionError('config', 'an object with `demand`', config);
   }
-  return 'queue' in config ? fromSharedQueue(config.queue) : fromDemand(config);
+  if ((config as { queue?: unknown }).queue !== undefined) {
+    throw new InvalidOptionError('queue', 'absent here: a buffer that slots pull from is prioritySlots({ queue })', (config as { queue?: unknown }).queue);
+  }
+  return fromDemand(config);
 }
 
-function fromSharedQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> {
-  if (!isBufferQueue(queue)) throw new InvalidOptionError('queue', 'a PullQueue or LevelQueue', queue);
+/**
+ * The buffer half of prioritySlots: fills `queue`, and emits what its consumer pulls. Completes
+ * once the source has completed and the queue is empty (pulled, removed or taken). @internal
+ */
+export function fillQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> {
   return operate<T, T>((source, subscriber) => {
     let sourceDone = false;
     const completeIfDrained = (): void => {

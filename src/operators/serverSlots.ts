@@ -5,7 +5,7 @@ import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
 import { SlotBroker, type SlotLease } from '../slots/slotBroker.js';
-import { type BufferQueue, FifoQueue, isBufferQueue, type SlotQueue } from '../queues/slotQueue.js';
+import { type BufferQueue, FifoQueue, type SlotQueue } from '../queues/slotQueue.js';
 import { type RunHost, RunList, SlotRun } from './slotRun.js';
 
 export interface ServerSlotsConfig<T, R> {
@@ -26,12 +26,6 @@ export interface ServerSlotsConfig<T, R> {
   readonly broker?: SlotBroker<T>;
   /** Where slots come from when no broker is given. @default localSlotCoordinator() */
   readonly coordinator?: SlotCoordinator;
-  /**
-   * The queue that `priorityBuffer({ queue })` fills upstream: items then wait there, in priority
-   * order, and are pulled one at a time when a slot frees. Without it, items that find no free
-   * slot wait in a FIFO inside this operator.
-   */
-  readonly queue?: BufferQueue<T>;
 }
 
 /**
@@ -55,8 +49,8 @@ export interface ServerSlotsConfig<T, R> {
  * set before the source is subscribed, so an item starts as it arrives when a slot is free (a
  * synchronous source is not drained into the wait FIFO first), and work started while the output
  * is still being subscribed stops as soon as the downstream unsubscribes (`take(n)` after a
- * synchronous inner; a generator's `finally` runs). With a shared `queue`, items wait in it and
- * the pool is set once the buffer upstream is connected.
+ * synchronous inner; a generator's `finally` runs). Items that wait, wait in arrival order: for
+ * priority order, use {@link prioritySlots}, which keeps them in a priority queue instead.
  *
  * ## Example
  * ```ts
@@ -73,18 +67,35 @@ export interface ServerSlotsConfig<T, R> {
  * ).subscribe(console.log);
  * ```
  *
- * @param config The pool, the work, and optionally a shared broker and queue.
+ * @see {@link prioritySlots}
+ *
+ * @param config The pool, the work, and optionally a shared broker.
  * @returns An operator that emits the values of each item's work.
  */
 export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunction<T, R> {
+  checkSlotsConfig(config);
+  if ((config as { queue?: unknown }).queue !== undefined) {
+    throw new InvalidOptionError('queue', 'absent here: items that wait in a priority queue go through prioritySlots({ queue })', (config as { queue?: unknown }).queue);
+  }
+  return slotsOver(config, undefined);
+}
+
+/** Checks what serverSlots and prioritySlots share. @internal */
+export function checkSlotsConfig<T, R>(config: ServerSlotsConfig<T, R>): void {
   if (config === null || typeof config !== 'object') {
     throw new InvalidOptionError('config', 'an object with `servers` and `work`', config);
   }
   check('work', config.work, expectFunction);
   checkServers(config.servers);
   checkOptional('broker', config.broker, (v) => (v instanceof SlotBroker ? undefined : 'a SlotBroker'));
-  checkOptional('queue', config.queue, (v) => (isBufferQueue(v) ? undefined : 'a PullQueue or LevelQueue'));
-  const { work, queue: sharedQueue } = config;
+}
+
+/**
+ * The operator itself: items wait in `sharedQueue` (filled upstream by prioritySlots' buffer),
+ * or in a FIFO of its own. @internal
+ */
+export function slotsOver<T, R>(config: ServerSlotsConfig<T, R>, sharedQueue: BufferQueue<T> | undefined): OperatorFunction<T, R> {
+  const { work } = config;
 
   return operate<T, R>((source, subscriber) => {
     const broker = config.broker ?? new SlotBroker<T>(config.coordinator ? { coordinator: config.coordinator } : {});
@@ -170,7 +181,7 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
           member.pending = undefined;
           if (lease === undefined) {
             subscriber.error(
-              new TypeError('serverSlots: an item arrived without a slot; feed it through priorityBuffer({ queue }) with the same queue'),
+              new TypeError('serverSlots: an item arrived without a slot; feed it through prioritySlots({ queue })'),
             );
             return;
           }

@@ -3,8 +3,7 @@ import { merge } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
-import { priorityBuffer } from '../operators/priorityBuffer.js';
-import { serverSlots } from '../operators/serverSlots.js';
+import { prioritySlots } from '../operators/prioritySlots.js';
 import type { SlotLease } from '../slots/brokerMember.js';
 import type { ConfigRejected, Provider } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
@@ -72,7 +71,8 @@ export class Configuration {
 
   /**
    * A provider's pipeline, the composition the design names: its task and command Subjects merged
-   * → a priority buffer → server slots over the shared broker → one attempt per slot.
+   * → the priority buffer and server slots (one operator, over the broker every provider shares)
+   * → one attempt per slot.
    */
   openLane(provider: Provider): void {
     const core = this.core;
@@ -87,10 +87,7 @@ export class Configuration {
       );
     }
     lane.subscription = merge(lane.tasks$, lane.commands$)
-      .pipe(
-        priorityBuffer({ queue: lane.queue }),
-        serverSlots({ broker: core.broker, queue: lane.queue, servers: lane.servers$, work: this.work }),
-      )
+      .pipe(prioritySlots({ queue: lane.queue, broker: core.broker, servers: lane.servers$, work: this.work }))
       .subscribe({
         error: (error: unknown) => core.log('error', { provider: lane.name, err: error }, 'provider pipeline failed'),
       });

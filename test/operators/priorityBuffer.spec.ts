@@ -2,7 +2,8 @@ import { BehaviorSubject, map, merge, Observable, Subject, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
-import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
+import { fillQueue, priorityBuffer } from '../../src/operators/priorityBuffer.js';
+import { prioritySlots } from '../../src/operators/prioritySlots.js';
 import { PullQueue } from '../../src/queues/pullQueue.js';
 import type { BufferQueue } from '../../src/queues/slotQueue.js';
 
@@ -356,7 +357,7 @@ describe('priorityBuffer', () => {
     });
   });
 
-  describe('with a shared queue', () => {
+  describe('fillQueue (the buffer half of prioritySlots)', () => {
     const byPriority = (x: string, y: string): number => priority(y) - priority(x);
 
     it('should emit an item only when queue.pull() is called, best first', () => {
@@ -366,7 +367,7 @@ describe('priorityBuffer', () => {
         const pulls = cold('------p---p-p');
         const expected = '  ------b---c-a';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
         pulls.subscribe(() => queue.pull());
       });
     });
@@ -377,7 +378,7 @@ describe('priorityBuffer', () => {
         const source = hot('-a-b-c-');
         const expected = '  -------';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
         hot('------s').subscribe(() => expect(queue.size).toBe(3));
       });
     });
@@ -389,7 +390,7 @@ describe('priorityBuffer', () => {
         const pulls = cold('-------p-p');
         const expected = '  -------x-(y|)';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
         pulls.subscribe(() => queue.pull());
       });
     });
@@ -404,7 +405,7 @@ describe('priorityBuffer', () => {
         const out = cold('  ------a-b');
         const expected = '  --------|';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
         out.subscribe((which) => takeOut(queue, which === 'a' ? 'x' : 'y'));
       });
     });
@@ -415,7 +416,7 @@ describe('priorityBuffer', () => {
         const source = hot('---|');
         const expected = '  ---|';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
       });
     });
 
@@ -426,7 +427,7 @@ describe('priorityBuffer', () => {
         const subs = '      ^----!';
         const expected = '  -----#';
 
-        expectObservable(source.pipe(priorityBuffer({ queue }))).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue))).toBe(expected);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
@@ -441,7 +442,7 @@ describe('priorityBuffer', () => {
         const subs = '      ^---!';
         const expected = '  ---------';
 
-        expectObservable(source.pipe(priorityBuffer({ queue })), unsub).toBe(expected);
+        expectObservable(source.pipe(fillQueue(queue)), unsub).toBe(expected);
         expectSubscriptions(source.subscriptions).toBe(subs);
         cold('------p').subscribe(() => pulled.push(queue.pull()));
       });
@@ -463,7 +464,8 @@ describe('priorityBuffer', () => {
     });
 
     it('should throw a TypeError at creation when queue is not a PullQueue or LevelQueue', () => {
-      expect(() => priorityBuffer({ queue: {} as never })).toThrow(new InvalidOptionError('queue', 'a PullQueue or LevelQueue', {}));
+      expect(() => prioritySlots({ queue: {} as never, servers: ['s'], work: () => [] })).toThrow(new InvalidOptionError('queue', 'a PullQueue or LevelQueue', {}));
+      expect(() => priorityBuffer({ queue: new PullQueue<string>(() => 0) } as never)).toThrow(/prioritySlots/);
     });
   });
 });

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { defer, map, merge, mergeMap, NEVER, Observable, type Observer, of, type OperatorFunction, Subject, type Subscribable, take, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { priorityBuffer } from '../../src/operators/priorityBuffer.js';
+import { prioritySlots } from '../../src/operators/prioritySlots.js';
 import { PullQueue } from '../../src/queues/pullQueue.js';
-import { serverSlots } from '../../src/operators/serverSlots.js';
+import { serverSlots, slotsOver } from '../../src/operators/serverSlots.js';
 import { SlotBroker, type SlotLease } from '../../src/slots/slotBroker.js';
 import { localSlotCoordinator } from '../../src/slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../../src/slots/slotCoordinator.js';
@@ -430,8 +430,8 @@ describe('serverSlots', () => {
         const queueA = new PullQueue<Job>(byPriority);
         const queueB = new PullQueue<Job>(byPriority);
 
-        hot('-xl---', jobs).pipe(priorityBuffer({ queue: queueA }), serverSlots({ servers: ['s'], broker, queue: queueA, work })).subscribe();
-        hot('---h--', jobs).pipe(priorityBuffer({ queue: queueB }), serverSlots({ servers: ['s'], broker, queue: queueB, work })).subscribe();
+        hot('-xl---', jobs).pipe(prioritySlots({ queue: queueA, servers: ['s'], broker, work })).subscribe();
+        hot('---h--', jobs).pipe(prioritySlots({ queue: queueB, servers: ['s'], broker, work })).subscribe();
       });
 
       expect(starts).toEqual(['x@1:s', 'h@4:s', 'l@7:s']);
@@ -447,8 +447,8 @@ describe('serverSlots', () => {
         const queueA = new PullQueue<Job>(byPriority);
         const queueB = new PullQueue<Job>(byPriority);
 
-        hot('-x-u--', jobs).pipe(priorityBuffer({ queue: queueA }), serverSlots({ servers: ['s'], broker, queue: queueA, work })).subscribe();
-        hot('--h---', jobs).pipe(priorityBuffer({ queue: queueB }), serverSlots({ servers: ['s'], broker, queue: queueB, work })).subscribe();
+        hot('-x-u--', jobs).pipe(prioritySlots({ queue: queueA, servers: ['s'], broker, work })).subscribe();
+        hot('--h---', jobs).pipe(prioritySlots({ queue: queueB, servers: ['s'], broker, work })).subscribe();
       });
 
       expect(starts).toEqual(['x@1:s', 'u@4:s', 'h@7:s']);
@@ -461,7 +461,7 @@ describe('serverSlots', () => {
         const jobs = { a: job('a', 1), b: job('b', 5), c: job('c', 3), d: job('d', 3) };
         const queue = new PullQueue<Job>(byPriority);
 
-        hot('-(abcd)', jobs).pipe(priorityBuffer({ queue }), serverSlots({ servers: ['s'], coordinator, queue, work: wrap(() => cold('---|')) })).subscribe();
+        hot('-(abcd)', jobs).pipe(prioritySlots({ queue, servers: ['s'], coordinator, work: wrap(() => cold('---|')) })).subscribe();
       });
 
       expect(starts).toEqual(['a@1:s', 'b@4:s', 'c@7:s', 'd@10:s']);
@@ -744,7 +744,7 @@ describe('serverSlots', () => {
       const queue = new PullQueue<Job>(byPriority);
       testScheduler.run(({ hot, expectObservable }) => {
         const jobs = { a: job('a', 1), b: job('b', 1), c: job('c', 1) };
-        const result = hot('-abc', jobs).pipe(priorityBuffer({ queue }), serverSlots({ servers: ['s'], coordinator, queue, work: () => NEVER }));
+        const result = hot('-abc', jobs).pipe(prioritySlots({ queue, servers: ['s'], coordinator, work: () => NEVER }));
         expectObservable(result, '-----!').toBe('-');
       });
 
@@ -760,7 +760,7 @@ describe('serverSlots', () => {
       queue.push(job('urgent', 9));
       const { starts, wrap } = bench<Job>(coordinator, testScheduler, (j) => j.id);
       testScheduler.run(({ cold, hot }) => {
-        hot<Job>('---').pipe(priorityBuffer({ queue }), serverSlots({ servers: ['s'], coordinator, queue, work: wrap(() => cold('--|')) })).subscribe();
+        hot<Job>('---').pipe(prioritySlots({ queue, servers: ['s'], coordinator, work: wrap(() => cold('--|')) })).subscribe();
       });
 
       expect(starts).toEqual(['urgent@0:s', 'early@2:s']);
@@ -775,7 +775,7 @@ describe('serverSlots', () => {
       const started: string[] = [];
       testScheduler.run(({ cold, hot }) => {
         // The buffer that should fill `queue` is missing: items are pushed into it from outside.
-        hot<Job>('-').pipe(serverSlots({ servers: ['s'], coordinator, queue, work: (j) => (started.push(j.id), NEVER) })).subscribe();
+        hot<Job>('-').pipe(slotsOver({ servers: ['s'], coordinator, work: (j: Job) => (started.push(j.id), NEVER) }, queue)).subscribe();
         cold('--p').subscribe(() => queue.push(job('stranded', 1)));
       });
 
@@ -815,12 +815,12 @@ describe('serverSlots', () => {
     it('should error when a shared queue gets an item that was not pulled by a slot', () => {
       testScheduler.run(({ hot, expectObservable }) => {
         const queue = new PullQueue<string>(() => 0);
-        const result = hot('-a').pipe(serverSlots({ servers: ['s'], queue, work: () => NEVER }));
+        const result = hot('-a').pipe(slotsOver({ servers: ['s'], work: () => NEVER }, queue));
 
         expectObservable(result).toBe(
           '-#',
           undefined,
-          new TypeError('serverSlots: an item arrived without a slot; feed it through priorityBuffer({ queue }) with the same queue'),
+          new TypeError('serverSlots: an item arrived without a slot; feed it through prioritySlots({ queue })'),
         );
       });
     });
@@ -829,7 +829,7 @@ describe('serverSlots', () => {
       expect(() => serverSlots({ servers: ['s', ''], work: () => NEVER })).toThrow(/servers\[1\]/);
       expect(() => serverSlots({ servers: 's' as never, work: () => NEVER })).toThrow(TypeError);
       expect(() => serverSlots({ servers: ['s'], work: 'run' as never })).toThrow(/`work`/);
-      expect(() => serverSlots({ servers: ['s'], queue: [] as never, work: () => NEVER })).toThrow(/`queue`/);
+      expect(() => serverSlots({ servers: ['s'], queue: [], work: () => NEVER } as never)).toThrow(/`queue`/);
     });
 
     it('should accept a Subject as the pool', () => {

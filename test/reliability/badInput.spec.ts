@@ -2,7 +2,7 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { finalize, lastValueFrom, NEVER, of, Subject, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTaskManager, localSlotCoordinator, type SlotCoordinator, type TaskEvent, type TaskManager, type TaskManagerOptions } from '../../src/index.js';
-import { attemptTimeout, backoffDelay, priorityBuffer, PullQueue, resolveBackoff, retryWithBackoff, serverSlots } from '../../src/operators/index.js';
+import { attemptTimeout, backoffDelay, priorityBuffer, prioritySlots, PullQueue, resolveBackoff, retryWithBackoff, serverSlots } from '../../src/operators/index.js';
 import { inVirtualTime, work } from '../helpers/virtual.js';
 
 // Every bad input is refused at the boundary with the typed rejection or the TypeError that API.md
@@ -272,7 +272,8 @@ describe('bad input: the operators throw a TypeError naming the option when crea
     ['priorityBuffer without demand', () => priorityBuffer({ demand: 5 } as never), 'demand'],
     ['priorityBuffer with a non-function priority', () => priorityBuffer({ priority: 5, demand } as never), 'priority'],
     ['priorityBuffer with a non-function isCommand', () => priorityBuffer({ isCommand: 'yes', demand } as never), 'isCommand'],
-    ['priorityBuffer with a queue that is not a PullQueue', () => priorityBuffer({ queue: {} } as never), 'queue'],
+    ['priorityBuffer with a queue (that is prioritySlots)', () => priorityBuffer({ queue: {} } as never), 'queue'],
+    ['prioritySlots with a queue that is not a PullQueue', () => prioritySlots({ queue: {}, servers: ['s'], work: () => of(1) } as never), 'queue'],
     ['serverSlots(null)', () => serverSlots(null as never), 'config'],
     ['serverSlots without work', () => serverSlots({ servers: ['s'] } as never), 'work'],
     ['serverSlots with servers a string', () => serverSlots({ servers: 's', work: () => of(1) } as never), 'servers'],
@@ -334,8 +335,8 @@ describe('bad input: the operators throw a TypeError naming the option when crea
     }
   });
 
-  it('should accept a real PullQueue as a priorityBuffer queue (the check is not over-eager)', () => {
-    expect(() => priorityBuffer({ queue: new PullQueue<number>((a, b) => a - b) })).not.toThrow();
+  it('should accept a real PullQueue as a prioritySlots queue (the check is not over-eager)', () => {
+    expect(() => prioritySlots({ queue: new PullQueue<number>((a, b) => a - b), servers: ['s'], work: () => of(1) })).not.toThrow();
   });
 });
 
