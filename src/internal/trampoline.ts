@@ -19,6 +19,8 @@ export class Trampoline {
   #items: unknown[] = [];
   #head = 0;
   #tail = 0;
+  /** Effects queued so far, ever: an effect's sequence number is this count when it was queued. */
+  #count = 0;
 
   constructor(
     /** Runs one effect. */
@@ -26,6 +28,16 @@ export class Trampoline {
     /** An effect threw although effects guard the user code they call: a bug of ours, reported. */
     readonly onError: (error: unknown) => void,
   ) {}
+
+  /** How many effects were ever queued: the sequence number the next one gets. */
+  get deferred(): number {
+    return this.#count;
+  }
+
+  /** The sequence number of the effect running now. */
+  get current(): number {
+    return this.#count - ((this.#tail - this.#head) >> 2) - 1;
+  }
 
   /** True while a change is under way: user code must not run now. */
   get busy(): boolean {
@@ -51,6 +63,7 @@ export class Trampoline {
     items[at + 2] = b;
     items[at + 3] = c;
     this.#tail = at + 4;
+    this.#count++;
     if (this.#depth === 0 && !this.#draining) this.#drain();
   }
 

@@ -53,7 +53,6 @@ export class Admission {
     const core = this.core;
     core.registry.add(record, generatedId);
     if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
-    else core.skip(record);
     enterQueue(core, lane, record);
   }
 
@@ -86,7 +85,6 @@ function noteWait(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   if (first) {
     record.waited = true;
     if (core.observed(record)) core.emit(record, { type: 'waiting-for-slot', id: record.id, provider: record.provider, at: now });
-    else core.skip(record);
     return;
   }
   // A retry that waits: rare, so the event is kept for the handle's replay.
@@ -94,5 +92,4 @@ function noteWait(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   const run = record.attempt as AttemptRun | undefined;
   if (run !== undefined) (run.later ??= []).push(event);
   if (core.observed(record)) core.emit(record, event);
-  else core.skip(record);
 }

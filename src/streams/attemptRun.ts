@@ -81,6 +81,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     this.server = lease.server;
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
+    // A retry's attempt links to the one before (the record keeps the last until it retires).
     this.previous = record.attempt as AttemptRun | undefined;
     this.ctx = new AttemptContextImpl(record.id, record.provider, lease.server, this.attempt, this);
   }

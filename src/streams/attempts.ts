@@ -91,7 +91,7 @@ export class Attempts implements AttemptHost {
     const core = this.core;
     if (core.observed(record)) {
       core.emit(record, { type: 'started', id: record.id, provider: record.provider, at: run.startedAt, attempt: run.attempt, server: run.server });
-    } else core.skip(record);
+    }
     core.statsChanged();
   }
 
@@ -192,7 +192,6 @@ export class Attempts implements AttemptHost {
     if (record.state !== TaskState.Done) (run.later ??= []).push(event);
     const core = this.core;
     if (core.observed(record)) core.emit(record, event);
-    else core.skip(record);
   }
 
   #judge(isRetryable: (error: unknown) => boolean, error: unknown, taskId: string): boolean {

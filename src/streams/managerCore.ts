@@ -105,7 +105,7 @@ export class ManagerCore {
   #runEffect(kind: number, a: unknown, b: unknown, c: unknown): void {
     switch (kind as Effect) {
       case Effect.Emit:
-        this.#deliver(a as TaskEvent, b as TaskRecord, c as number);
+        this.#deliver(a as TaskEvent, b as TaskRecord);
         break;
       case Effect.Log:
         this.#callLogger(a as LogLevel, b as [object, string]);
@@ -134,24 +134,25 @@ export class ManagerCore {
     return this.events.observed || record.observers !== undefined;
   }
 
-  /** An event happened to the task: counted always, delivered (after the transition) if heard. */
+  /** An event happened to the task: delivered once the transition is whole. */
   emit(record: TaskRecord, event: TaskEvent): void {
-    this.#trampoline.defer(Effect.Emit, event, record, record.events++);
+    this.#trampoline.defer(Effect.Emit, event, record);
   }
 
-  /** Counts an event nobody hears (so the handle's replay indexes stay right). */
-  skip(record: TaskRecord): void {
-    record.events++;
+  /** Effects queued so far: a handle subscriber registered now hears the events queued from here on. */
+  get deferredCount(): number {
+    return this.#trampoline.deferred;
   }
 
-  #deliver(event: TaskEvent, record: TaskRecord, index: number): void {
+  #deliver(event: TaskEvent, record: TaskRecord): void {
     this.events.next(event);
     const observers = record.observers;
     if (observers === undefined) return;
     const final = event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled';
     if (final) record.observers = undefined;
+    const index = this.#trampoline.current;
     for (const observer of observers) {
-      if (index < observer.from) continue; // replayed to it already
+      if (index < observer.from) continue; // queued before it subscribed: its replay had it
       observer.subscriber.next(event);
       if (final) observer.subscriber.complete();
     }

@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import { GuardedObservable } from '../internal/guardedObservable.js';
 import type { TaskEvent, TaskOutcome } from '../types.js';
-import type { AttemptRun } from './attemptRun.js';
 import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import { outcomeEvent } from './outcomeEvent.js';
@@ -29,7 +28,6 @@ export class Outcomes {
     else lane.cancelled++;
     const core = this.core;
     if (core.observed(record)) core.emit(record, outcomeEvent(record, outcome, now));
-    else core.skip(record);
     if (record.listeners !== undefined) core.defer(Effect.Outcome, record);
     const run = record.attempt;
     if (run === undefined || run.settled) this.forget(record);
@@ -44,6 +42,7 @@ export class Outcomes {
 
   /** The id is free again once the outcome is out and no attempt of it holds a slot. */
   forget(record: TaskRecord): void {
+    record.retire();
     this.core.registry.delete(record);
     if (this.core.registry.size === 0) this.whenIdle?.();
   }
@@ -96,9 +95,9 @@ export class Outcomes {
     return new GuardedObservable<TaskEvent>(
       (subscriber) => {
         const core = this.core;
-        const history = taskHistory(record, record.attempt as AttemptRun | undefined);
+        const history = taskHistory(record);
         const done = record.outcome !== undefined;
-        const observer: TaskObserver = { subscriber, from: record.events };
+        const observer: TaskObserver = { subscriber, from: core.deferredCount };
         // Registered first and replayed inside a transition: an event the replay's subscriber
         // causes (a cancel) is delivered after the replay, in order.
         core.enter();

@@ -47,9 +47,17 @@ export interface TaskObserver {
   readonly from: number;
 }
 
-/** The attempt as the record sees it (the AttemptRun). */
-export interface AttemptLink {
+/** An attempt as a task's history needs it (the AttemptRun). */
+export interface RunHistory {
+  readonly startedAt: number;
+  readonly attempt: number;
   readonly server: string;
+  readonly previous: RunHistory | undefined;
+  readonly later: readonly TaskEvent[] | undefined;
+}
+
+/** The attempt as the record sees it (the AttemptRun). */
+export interface AttemptLink extends RunHistory {
   readonly settled: boolean;
   requestAbort(reason: unknown): void;
 }
@@ -62,6 +70,8 @@ interface RareState {
   cancelResult: CancelResult | undefined;
   /** Subscribers of the task's handle `events$`. */
   observers: TaskObserver[] | undefined;
+  /** The last attempt of a finished task that had several or rare events: its replayable history. */
+  history: RunHistory | undefined;
 }
 
 /**
@@ -79,12 +89,13 @@ export class TaskRecord<P = unknown> implements Task<P> {
   attempts = 0;
   /** How many times it has entered the queue: tells the slot-wait watch which entry is current. */
   entries = 0;
-  /** The running attempt, or the last one (its history). */
+  /** The running attempt, or the last one until the task is retired. */
   attempt: AttemptLink | undefined = undefined;
-  /** Events that happened to it so far (observed or not): the index of the next one. */
-  events = 0;
   /** Its first entry into the queue could not start at once (a `waiting-for-slot` event). */
   waited = false;
+  /** Where its last attempt ran, kept when it is retired (for the handle's replay). */
+  lastServer: string | undefined = undefined;
+  #lastStartOffset = 0;
   outcome: TaskOutcome | undefined = undefined;
   #rare: RareState | undefined = undefined;
   #id: string | undefined;
@@ -165,6 +176,31 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (result !== undefined || this.#rare !== undefined) this.#rareState().cancelResult = result;
   }
 
+  /** When its last attempt started (the scheduler's clock), once retired. */
+  get lastStartedAt(): number {
+    return this.home.epoch + this.#lastStartOffset;
+  }
+
+  get history(): RunHistory | undefined {
+    return this.#rare?.history;
+  }
+
+  /**
+   * Finished and settled: the record lets go of its last attempt. A record is long-lived (old
+   * generation) and an attempt is young: kept, every attempt survived into the old generation
+   * through records waiting to be collected, which tripled the garbage collector's work. What the
+   * handle's replay needs stays: the last start as numbers, or the attempts themselves for a task
+   * with several attempts or rare events (few).
+   */
+  retire(): void {
+    const run = this.attempt;
+    if (run === undefined) return;
+    this.attempt = undefined;
+    this.lastServer = run.server;
+    this.#lastStartOffset = run.startedAt - this.home.epoch;
+    if (run.previous !== undefined || run.later !== undefined) this.#rareState().history = run;
+  }
+
   get observers(): TaskObserver[] | undefined {
     return this.#rare?.observers;
   }
@@ -174,7 +210,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */
