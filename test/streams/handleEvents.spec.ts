@@ -25,12 +25,13 @@ describe('handle.events$ replay', () => {
             {
               name: 'p',
               servers: ['a', 'b'],
-              handle: (task: { payload: number }, ctx) => {
-                const kind = (task.payload + ctx.attempt) % 5;
+              handle: (task, ctx) => {
+                const payload = task.payload as number;
+                const kind = (payload + ctx.attempt) % 5;
                 if (kind === 0) return throwError(() => new Error('fails'));
                 if (kind === 1) return virtualPromise(60, 'late', scheduler); // ignores its signal: times out, abandoned
                 if (kind === 2) return timer(100, scheduler); // times out, unsubscribed
-                return work(10 + (task.payload % 7), task.payload, scheduler);
+                return work(10 + (payload % 7), payload, scheduler);
               },
             },
           ],
