@@ -30,6 +30,20 @@ export class GuardedObservable<T> extends Observable<T> {
 }
 
 function guard<T>(observerOrNext: Partial<Observer<T>> | ((value: T) => void) | undefined, report: (error: unknown) => void): Partial<Observer<T>> {
+  if (typeof observerOrNext === 'function') {
+    // The common `subscribe(fn)`: called directly, per value.
+    const next = observerOrNext;
+    return {
+      next: (value) => {
+        try {
+          next(value);
+        } catch (thrown) {
+          report(thrown);
+        }
+      },
+      error: report,
+    };
+  }
   const observer: Partial<Observer<T>> = typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
   const { next, error, complete } = observer;
   return {

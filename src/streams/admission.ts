@@ -1,4 +1,4 @@
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { Left } from 'fp-ts/lib/Either.js';
 import type { ObservableInput } from 'rxjs';
 import type { AttemptContext, SubmitRejected, TaskInput } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
@@ -15,38 +15,39 @@ import { validateCommand, validateTaskInput } from './validateTaskInput.js';
 export class Admission {
   constructor(readonly core: ManagerCore) {}
 
-  submit(input: TaskInput): Either<SubmitRejected, TaskRecord> {
+  /** The accepted task's record, or why it was refused (a Left the caller hands back as it is). */
+  submit(input: TaskInput): TaskRecord | Left<SubmitRejected> {
     const core = this.core;
-    if (core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    if (core.phase !== 'running') return refused({ _tag: 'ShuttingDown' });
     const invalid = validateTaskInput(input);
-    if (invalid !== undefined) return left(invalid);
+    if (invalid !== undefined) return refused(invalid);
     const lane = core.lanes.get(input.provider);
-    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider: input.provider });
+    if (lane === undefined) return refused({ _tag: 'UnknownProvider', provider: input.provider });
     const seq = core.seq++;
     const id = this.#idFor(input.id, 1, seq);
-    if (id !== undefined && core.registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
     const { timeoutMs, callbackName, maxRetries } = input;
     const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined ? undefined : { timeoutMs, callbackName, maxRetries };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
     this.#accept(lane, record, id === undefined);
-    return right(record);
+    return record;
   }
 
-  command(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): Either<SubmitRejected, TaskRecord> {
+  command(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): TaskRecord | Left<SubmitRejected> {
     const core = this.core;
-    if (core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
+    if (core.phase !== 'running') return refused({ _tag: 'ShuttingDown' });
     const invalid = validateCommand(fn, options);
-    if (invalid !== undefined) return left(invalid);
+    if (invalid !== undefined) return refused(invalid);
     const lane = core.lanes.get(provider);
-    if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    if (lane === undefined) return refused({ _tag: 'UnknownProvider', provider });
     const seq = core.seq++;
     const id = this.#idFor(options.id, 0, seq);
-    if (id !== undefined && core.registry.has(id)) return left({ _tag: 'DuplicateId', id });
+    if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
     const command = fn as (ctx: AttemptContext) => ObservableInput<unknown>;
     const extras: TaskExtras = { timeoutMs: options.timeoutMs, callbackName: '', maxRetries: options.maxRetries ?? 0, command: command as CommandFn };
     const record = new TaskRecord(id, lane, undefined, 0, core.timeline.now(), seq, 0, extras);
     this.#accept(lane, record, id === undefined);
-    return right(record);
+    return record;
   }
 
   #accept(lane: Lane, record: TaskRecord, generatedId: boolean): void {
@@ -67,6 +68,10 @@ export class Admission {
     while (registry.has(id)) id += '~';
     return id;
   }
+}
+
+function refused(rejection: SubmitRejected): Left<SubmitRejected> {
+  return { _tag: 'Left', left: rejection };
 }
 
 /** Into the queue (first time or after a backoff); it may start at once. */

@@ -24,8 +24,8 @@ export interface AttemptHost {
   invoke(record: TaskRecord, ctx: AttemptContext): unknown;
   /** User code threw where nobody else hears it (a handler teardown, an abort listener). */
   reportThrow(source: string, error: unknown, taskId: string): void;
-  /** State changes: the attempt started, its result is known, it was abandoned, it settled. */
-  started(run: AttemptRun): void;
+  /** State changes: the attempt started (its `started` event, if heard), its result is known, it was abandoned, it settled. */
+  started(run: AttemptRun): TaskEvent | undefined;
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void;
   abandoned(run: AttemptRun): void;
   settled(run: AttemptRun): void;
@@ -97,8 +97,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
   /** serverSlots starts the attempt (inside a transition): the handler is called once it is whole. */
   subscribe(observer: Partial<Observer<never>>): Unsubscribable {
     this.#observer = observer;
-    this.host.started(this);
-    this.host.defer(Effect.Invoke, this);
+    this.host.defer(Effect.Invoke, this, this.host.started(this));
     return this;
   }
 
@@ -135,13 +134,9 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     followResult(result, this);
     // Booked only for work still under way, counted from the handler's call (user code that ran
     // between the slot and the call does not shorten it): a synchronous handler never costs a timer.
+    // (Not a transition of its own: booking a time runs no user code and changes nothing else.)
     if (!this.settled && !this.#decided && this.timeoutMs !== Infinity) {
-      this.host.enter();
-      try {
-        this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, calledAt);
-      } finally {
-        this.host.exit();
-      }
+      this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, calledAt);
     }
   }
 

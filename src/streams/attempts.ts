@@ -82,17 +82,17 @@ export class Attempts implements AttemptHost {
     return this.core.o.abandonAfterMs ?? (timeoutMs === Infinity ? DEFAULT_TIMEOUT_MS : timeoutMs);
   }
 
-  started(run: AttemptRun): void {
+  started(run: AttemptRun): TaskEvent | undefined {
     const record = run.record;
     record.state = TaskState.Running;
     record.attempts = run.attempt;
     record.attempt = run;
     record.home.running++;
     const core = this.core;
-    if (core.observed(record)) {
-      core.emit(record, { type: 'started', id: record.id, provider: record.provider, at: run.startedAt, attempt: run.attempt, server: run.server });
-    }
     core.statsChanged();
+    if (!core.observed(record)) return undefined;
+    // Delivered by the attempt's invoke effect, right before the handler call: one effect, not two.
+    return { type: 'started', id: record.id, provider: record.provider, at: run.startedAt, attempt: run.attempt, server: run.server };
   }
 
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {

@@ -105,7 +105,7 @@ export class ManagerCore {
   #runEffect(kind: number, a: unknown, b: unknown, c: unknown): void {
     switch (kind as Effect) {
       case Effect.Emit:
-        this.#deliver(a as TaskEvent, b as TaskRecord);
+        this.deliver(a as TaskEvent, b as TaskRecord);
         break;
       case Effect.Log:
         this.#callLogger(a as LogLevel, b as [object, string]);
@@ -144,7 +144,8 @@ export class ManagerCore {
     return this.#trampoline.deferred;
   }
 
-  #deliver(event: TaskEvent, record: TaskRecord): void {
+  /** Hands an event to `events$` and the task's handle subscribers (from an effect only). */
+  deliver(event: TaskEvent, record: TaskRecord): void {
     this.events.next(event);
     const observers = record.observers;
     if (observers === undefined) return;

@@ -1,4 +1,4 @@
-import type { Either } from 'fp-ts/lib/Either.js';
+import { right, type Either, type Left } from 'fp-ts/lib/Either.js';
 import type { Observable, ObservableInput } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
@@ -26,7 +26,7 @@ import { Outcomes } from './outcomes.js';
 import { Shutdown } from './shutdown.js';
 import { TaskHandleImpl, type TaskHandle } from './taskHandle.js';
 import type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
-import type { TaskRecord } from './taskRecord.js';
+import { TaskRecord } from './taskRecord.js';
 
 export type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
 
@@ -93,7 +93,7 @@ class SmtTaskManager implements TaskManager {
   submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>> {
     // Written out rather than through #transition: a closure per submission shows on the hot path.
     const core = this.#core;
-    let submitted: Either<SubmitRejected, TaskRecord>;
+    let submitted: TaskRecord | Left<SubmitRejected>;
     core.enter();
     try {
       submitted = this.#admission.submit(input);
@@ -105,8 +105,8 @@ class SmtTaskManager implements TaskManager {
 
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>> {
     const submitted = this.#transition(() => this.#admission.submit(input));
-    if (submitted._tag === 'Left') return Promise.reject(new SubmitRejectedError(submitted.left));
-    const record = submitted.right;
+    if (!(submitted instanceof TaskRecord)) return Promise.reject(new SubmitRejectedError(submitted.left));
+    const record = submitted;
     return new Promise((resolve) => this.#outcomes.onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<R>)));
   }
 
@@ -153,9 +153,9 @@ class SmtTaskManager implements TaskManager {
     }
   }
 
-  #handleOf<R>(submitted: Either<SubmitRejected, TaskRecord>): Either<SubmitRejected, TaskHandle<R>> {
-    if (submitted._tag === 'Left') return submitted;
-    return { _tag: 'Right', right: new TaskHandleImpl<R>(this.#handleHost, submitted.right) };
+  #handleOf<R>(submitted: TaskRecord | Left<SubmitRejected>): Either<SubmitRejected, TaskHandle<R>> {
+    if (submitted instanceof TaskRecord) return right(new TaskHandleImpl<R>(this.#handleHost, submitted));
+    return submitted;
   }
 
   readonly #handleHost = {
@@ -170,6 +170,8 @@ class SmtTaskManager implements TaskManager {
         this.#outcomes.runListeners(a as TaskRecord);
         break;
       case Effect.Invoke:
+        // b: its `started` event, when someone hears it (delivered first, in order).
+        if (b !== undefined) this.#core.deliver(b as TaskEvent, (a as AttemptRun).record);
         (a as AttemptRun).invoke();
         break;
       case Effect.Abort:
