@@ -22,9 +22,21 @@ export class GuardedObservable<T> extends Observable<T> {
     return observable;
   }
 
-  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null): Subscription {
+  override subscribe(
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+    error?: ((error: unknown) => void) | null,
+    complete?: (() => void) | null,
+  ): Subscription {
     // An operator's own subscriber is linked to its downstream: it must stay as it is.
     if (observerOrNext instanceof Subscriber) return super.subscribe(observerOrNext);
+    // rxjs's deprecated three-callback form, still common: the same observer as an object.
+    if (typeof observerOrNext !== 'object' && (typeof error === 'function' || typeof complete === 'function')) {
+      const observer: Partial<Observer<T>> = {};
+      if (typeof observerOrNext === 'function') observer.next = observerOrNext;
+      if (typeof error === 'function') observer.error = error;
+      if (typeof complete === 'function') observer.complete = complete;
+      return super.subscribe(guard(observer, this.report));
+    }
     return super.subscribe(guard(observerOrNext ?? undefined, this.report));
   }
 }
