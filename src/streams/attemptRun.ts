@@ -200,9 +200,13 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     else this.innerDone();
   }
 
-  /** Its teardown threw: reported, and the attempt goes on as if it had not. */
-  reportTeardownThrow(error: unknown): void {
-    this.host.reportThrow('handler teardown', error, this.record.id);
+  /** Effect: runs a handler's teardown; a throw is reported, and the attempt goes on as if it had not. */
+  tearDown(inner: Unsubscribable): void {
+    try {
+      inner.unsubscribe();
+    } catch (error) {
+      this.host.reportThrow('handler teardown', error, this.record.id);
+    }
   }
 
   // ------------------------------------------------------------ transitions (inside a change)
@@ -270,11 +274,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     const inner = this.#inner;
     if (inner === undefined) return;
     this.#inner = undefined;
-    try {
-      inner.unsubscribe();
-    } catch (error) {
-      this.reportTeardownThrow(error);
-    }
+    this.tearDown(inner);
   }
 
   #inTransition(change: () => void): void {

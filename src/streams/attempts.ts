@@ -8,7 +8,7 @@ import type { AttemptContext, TaskEvent } from '../types.js';
 import { enterQueue } from './admission.js';
 import { AttemptRun, type AttemptHost } from './attemptRun.js';
 import { Effect } from './effects.js';
-import type { LogLevel, ManagerCore } from './managerCore.js';
+import type { ManagerCore } from './managerCore.js';
 import { DEFAULT_TIMEOUT_MS } from './options.js';
 import type { Outcomes } from './outcomes.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
@@ -68,11 +68,11 @@ export class Attempts implements AttemptHost {
       value = timeout(record.callbackName ?? '', record.provider);
     } catch (error) {
       this.core.reportThrow('timeout function', error, record.id);
-      this.#log('warn', { taskId: record.id, err: error }, `timeout function threw; using ${DEFAULT_TIMEOUT_MS} ms`);
+      this.core.log('warn', { taskId: record.id, err: error }, `timeout function threw; using ${DEFAULT_TIMEOUT_MS} ms`);
       return DEFAULT_TIMEOUT_MS;
     }
     if (expectPositiveOrInfinity(value) !== undefined) {
-      this.#log('warn', { taskId: record.id, value }, `timeout function returned an invalid timeout; using ${DEFAULT_TIMEOUT_MS} ms`);
+      this.core.log('warn', { taskId: record.id, value }, `timeout function returned an invalid timeout; using ${DEFAULT_TIMEOUT_MS} ms`);
       return DEFAULT_TIMEOUT_MS;
     }
     return value as number;
@@ -114,7 +114,7 @@ export class Attempts implements AttemptHost {
     const record = run.record;
     if (record.attempt !== run || record.state !== TaskState.Running) return;
     const context = { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt, err: error, timedOut: run.timedOut };
-    this.#log('warn', context, run.timedOut ? 'attempt timed out' : 'attempt failed');
+    this.core.log('warn', context, run.timedOut ? 'attempt timed out' : 'attempt failed');
     const isRetryable = this.core.o.isRetryable;
     const judge = isRetryable === undefined ? undefined : (e: unknown) => this.#judge(isRetryable, e, record.id);
     const retry = shouldRetry(error, record.attempts, record.maxRetries, judge);
@@ -140,7 +140,7 @@ export class Attempts implements AttemptHost {
     const now = this.timeline.now();
     if (!retry) {
       const cause = isNonRetryableError(error) ? error.cause : error;
-      this.#log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
+      this.core.log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
       this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
       return;
     }
@@ -157,7 +157,7 @@ export class Attempts implements AttemptHost {
 
   abandoned(run: AttemptRun): void {
     const record = run.record;
-    this.#log('warn', { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt }, 'handler ignored its aborted signal; slot released');
+    this.core.log('warn', { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt }, 'handler ignored its aborted signal; slot released');
     this.#remember(run, { type: 'abandoned', id: record.id, provider: record.provider, at: this.timeline.now(), attempt: run.attempt, server: run.server });
   }
 
@@ -213,9 +213,5 @@ export class Attempts implements AttemptHost {
         return Number.NaN; // backoffDelay reads it as the middle of the range
       }
     };
-  }
-
-  #log(level: LogLevel, obj: object, msg: string): void {
-    this.core.log(level, obj, msg);
   }
 }

@@ -10,8 +10,6 @@ export interface Follower {
   following(inner: Unsubscribable, finished: { ok: boolean; value: unknown } | undefined): void;
   /** The Observable result completed or errored later. */
   innerFinished(result: { ok: boolean; value: unknown }): void;
-  /** A stream we had to let go of threw in its teardown. */
-  reportTeardownThrow(error: unknown): void;
 }
 
 /**

@@ -6,7 +6,6 @@ import { compareRanked } from '../queues/levelQueue.js';
 import { SlotBroker } from '../slots/slotBroker.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import type { TaskEvent } from '../types.js';
-import type { AttemptRun } from './attemptRun.js';
 import { Effect } from './effects.js';
 import { gatedCoordinator } from './gatedCoordinator.js';
 import type { ResolvedOptions } from './options.js';
@@ -112,13 +111,6 @@ export class ManagerCore {
         break;
       case Effect.Report:
         if (this.callbackErrors.observed) this.callbackErrors.next(a as CallbackError);
-        break;
-      case Effect.Teardown:
-        try {
-          (a as { unsubscribe(): void }).unsubscribe();
-        } catch (error) {
-          this.reportThrow('handler teardown', error, (b as AttemptRun).record.id);
-        }
         break;
       default:
         this.#runner?.run(kind as Effect, a, b, c);

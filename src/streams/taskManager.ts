@@ -1,5 +1,5 @@
 import { right, type Either, type Left } from 'fp-ts/lib/Either.js';
-import type { Observable, ObservableInput } from 'rxjs';
+import type { Observable, ObservableInput, Unsubscribable } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type {
@@ -182,6 +182,9 @@ class SmtTaskManager implements TaskManager {
         break;
       case Effect.DecideFailure:
         this.#attempts.decideFailure(a as AttemptRun, b, c as number);
+        break;
+      case Effect.Teardown:
+        (b as AttemptRun).tearDown(a as Unsubscribable);
         break;
       case Effect.InnerDone:
         (a as AttemptRun).innerDone();
