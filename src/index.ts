@@ -29,6 +29,7 @@ export type {
   ProviderStats,
   BudgetStats,
   StatsSnapshot,
+  ObservedManager,
 } from './types.js';
 
 /* Errors */
