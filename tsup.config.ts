@@ -6,6 +6,7 @@ export default defineConfig({
     'operators/index': 'src/operators/index.ts',
     'redis/index': 'src/redis/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'dashboard/index': 'src/dashboard/index.ts',
     'otel/index': 'src/otel/index.ts',
     'p-queue/index': 'src/p-queue/index.ts',
   },
