@@ -40,28 +40,29 @@ interface PageNumbers {
   failures: { task: string; error: string }[];
 }
 
-/** What the page shows now, read from its tables. */
+/**
+ * What the page shows now, read from its tables. The reader runs in the page, so it is written as
+ * browser JavaScript (this project's TypeScript has no DOM types).
+ */
 function readPage(page: Page): Promise<PageNumbers> {
-  return page.evaluate(() => {
-    const num = (text: string | null | undefined): number => Number((text ?? '').replace(/,/g, ''));
-    const providers: Record<string, Record<string, number>> = {};
-    for (const row of document.querySelectorAll<HTMLTableRowElement>('#providers tr[data-provider]')) {
-      const fields: Record<string, number> = {};
-      for (const cell of row.querySelectorAll<HTMLTableCellElement>('td[data-field]')) fields[cell.dataset.field ?? ''] = num(cell.textContent);
-      providers[row.dataset.provider ?? ''] = fields;
+  return page.evaluate<PageNumbers>(`(() => {
+    const num = (text) => Number((text ?? '').replace(/,/g, ''));
+    const rows = (selector) => [...document.querySelectorAll(selector)];
+    const providers = {};
+    for (const row of rows('#providers tr[data-provider]')) {
+      const fields = {};
+      for (const cell of row.querySelectorAll('td[data-field]')) fields[cell.dataset.field] = num(cell.textContent);
+      providers[row.dataset.provider] = fields;
     }
-    const budgets = [...document.querySelectorAll<HTMLTableRowElement>('#budgets tr[data-budget]')].map((row) => ({
-      key: row.dataset.budget ?? '',
-      limit: row.querySelector('[data-field="limit"]')?.textContent ?? '',
-      inUse: num(row.querySelector('[data-field="inUse"]')?.textContent),
-      waiters: num(row.querySelector('[data-field="waiters"]')?.textContent),
+    const budgets = rows('#budgets tr[data-budget]').map((row) => ({
+      key: row.dataset.budget,
+      limit: row.querySelector('[data-field="limit"]').textContent,
+      inUse: num(row.querySelector('[data-field="inUse"]').textContent),
+      waiters: num(row.querySelector('[data-field="waiters"]').textContent),
     }));
-    const failures = [...document.querySelectorAll<HTMLTableRowElement>('#failures tr[data-task]')].map((row) => ({
-      task: row.dataset.task ?? '',
-      error: row.querySelector('td.error')?.textContent ?? '',
-    }));
+    const failures = rows('#failures tr[data-task]').map((row) => ({ task: row.dataset.task, error: row.querySelector('td.error').textContent }));
     return { providers, budgets, failures };
-  });
+  })()`);
 }
 
 /** The counts of the page's provider table, as the manager's stats give them. */
