@@ -7,6 +7,9 @@ interface TaskTimes {
   startedAt: number | undefined;
 }
 
+/** Seconds: the SDK's default buckets (0 to 10,000) are made for milliseconds. */
+const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
 /** How an attempt ended, as the `outcome` attribute of the attempt duration. */
 const attemptEnds = { retrying: 'failed', failed: 'failed', succeeded: 'succeeded', cancelled: 'cancelled' } as const;
 
@@ -19,10 +22,12 @@ export function timingRecorder(meter: Meter, prefix: string): (event: TaskEvent)
   const queueWait: Histogram = meter.createHistogram(`${prefix}.task.queue_wait`, {
     description: 'Time from submission to the start of the first attempt',
     unit: 's',
+    advice: { explicitBucketBoundaries: secondsBuckets },
   });
   const attemptDuration: Histogram = meter.createHistogram(`${prefix}.attempt.duration`, {
     description: 'Time from the start of an attempt to its end, by how it ended (succeeded, failed, cancelled)',
     unit: 's',
+    advice: { explicitBucketBoundaries: secondsBuckets },
   });
   const live = new Map<string, TaskTimes>();
 

@@ -113,6 +113,9 @@ describe('instrument', () => {
     };
     expect(metrics.get('smt_rx.task.queue_wait')?.dataPointType).toBe(DataPointType.HISTOGRAM);
     expect(metrics.get('smt_rx.task.queue_wait')?.descriptor.unit).toBe('s');
+    // Buckets in seconds, not the SDK's millisecond defaults.
+    const buckets = metrics.get('smt_rx.attempt.duration')?.dataPoints[0]?.value as { buckets: { boundaries: number[] } };
+    expect(buckets.buckets.boundaries.slice(0, 3)).toEqual([0.005, 0.01, 0.025]);
     // A waited 0 ms, B 100 ms, C 101 ms (the retry's wait is not a queue wait).
     expect(histogram('smt_rx.task.queue_wait', { provider: 'gpu' })).toEqual({ count: 3, sum: 201 });
     expect(histogram('smt_rx.attempt.duration', { provider: 'gpu', outcome: 'succeeded' })).toEqual({ count: 3, sum: 180 });
