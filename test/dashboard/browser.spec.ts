@@ -1,7 +1,10 @@
 // The dashboard in a real browser: Debian's chromium, driven by playwright-core, against a running
 // manager whose tasks the test starts and ends by hand. Real time and real HTTP (the page, the
 // event stream); every number is awaited until the page shows it, never slept for.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
@@ -11,7 +14,9 @@ import { createTaskManager, defineProvider, NonRetryableError, type StatsSnapsho
 import { dashboard, type DashboardHandler } from '../../src/dashboard/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = new URL('../../docs/dashboard.png', import.meta.url);
+// The README's screenshot: rewritten with UPDATE_SCREENSHOT=1 (its rates differ from run to run,
+// so an ordinary run writes to the temp dir and leaves the work tree clean).
+const SCREENSHOT = process.env['UPDATE_SCREENSHOT'] === '1' ? new URL('../../docs/dashboard.png', import.meta.url) : pathToFileURL(join(tmpdir(), 'smt-rx-dashboard.png'));
 
 /** Tasks that run until the test ends them: `finish(id)` resolves one, `fail(id, error)` rejects it. */
 function heldTasks() {
@@ -169,7 +174,7 @@ describe('dashboard in headless Chromium', () => {
     expect(Number(shown.providers['ai']?.['succeededPerSec'])).toBeGreaterThan(0);
 
     await page.screenshot({ path: SCREENSHOT.pathname, fullPage: false });
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   });
 
   it('should tell the page when the manager has shut down', async () => {
