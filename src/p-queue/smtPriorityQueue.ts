@@ -25,7 +25,8 @@ const LANE = 0;
  * O(log priorities) when a priority gets its first function) however many functions wait, where
  * p-queue's own queue inserts into a sorted array. Same order as p-queue's: higher priority first,
  * first added first among equals; `setPriority` moves a function behind those already at its new
- * priority.
+ * priority. `setPriority`, `remove` and `filter` scan the waiting functions, as p-queue's own
+ * queue does: they are the rare calls, and an index by id would cost every `add`.
  *
  * @example
  * import PQueue from 'p-queue';
@@ -37,10 +38,6 @@ const LANE = 0;
  */
 export class SmtPriorityQueue {
   readonly #queue = new LevelQueue<Entry>();
-  /** Queued entries by id, in the order they were added (p-queue ids are unique, but a caller's may repeat). */
-  readonly #byId = new Map<string, Entry[]>();
-  /** Entries added without an id: only `filter` needs to find them. */
-  readonly #anonymous = new Set<Entry>();
   #seq = 0;
 
   /** How many functions wait. */
@@ -54,19 +51,13 @@ export class SmtPriorityQueue {
 
   /** Takes out the function to run next: the highest priority's oldest. */
   dequeue(): RunFunction | undefined {
-    const entry = this.#queue.take();
-    if (entry === undefined) return undefined;
-    this.#forget(entry);
-    return entry.run;
+    return this.#queue.take()?.run;
   }
 
   /** The waiting functions of exactly `options.priority`, in the order they will run (p-queue's `sizeBy`). */
   filter(options: Readonly<Partial<PQueueEnqueueOptions>>): RunFunction[] {
     const matching: Entry[] = [];
-    for (const entries of this.#byId.values()) {
-      for (const entry of entries) if (entry.priority === options.priority) matching.push(entry);
-    }
-    for (const entry of this.#anonymous) if (entry.priority === options.priority) matching.push(entry);
+    for (const entry of this.#queue.items()) if (entry.priority === options.priority) matching.push(entry);
     return matching.sort(compareRanked).map((entry) => entry.run);
   }
 
@@ -77,48 +68,26 @@ export class SmtPriorityQueue {
   setPriority(id: string, priority: number): void {
     const entry = this.#first(id);
     if (entry === undefined) throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`);
-    this.#drop(entry);
+    this.#queue.remove(entry);
     this.#add(entry.run, priority, id);
   }
 
   /** Drops the waiting function `id` (p-queue calls it when a queued function's signal aborts); no-op when none. */
   remove(id: string): void {
     const entry = this.#first(id);
-    if (entry !== undefined) this.#drop(entry);
+    if (entry !== undefined) this.#queue.remove(entry);
   }
 
   #add(run: RunFunction, priority: number, id: string | undefined): void {
-    const entry: Entry = { lane: LANE, priority, seq: this.#seq++, run, id };
-    if (id === undefined) {
-      this.#anonymous.add(entry);
-    } else {
-      const entries = this.#byId.get(id);
-      if (entries === undefined) this.#byId.set(id, [entry]);
-      else entries.push(entry);
-    }
-    this.#queue.push(entry);
+    this.#queue.push({ lane: LANE, priority, seq: this.#seq++, run, id });
   }
 
-  /** Of the entries with this id, the one that runs first. */
+  /** Of the waiting entries with this id (p-queue's ids are unique, a caller's may repeat), the one that runs first. */
   #first(id: string): Entry | undefined {
-    const entries = this.#byId.get(id);
-    if (entries === undefined) return undefined;
-    return entries.reduce((best, entry) => (compareRanked(entry, best) < 0 ? entry : best));
-  }
-
-  #drop(entry: Entry): void {
-    this.#queue.remove(entry);
-    this.#forget(entry);
-  }
-
-  #forget(entry: Entry): void {
-    if (entry.id === undefined) {
-      this.#anonymous.delete(entry);
-      return;
+    let first: Entry | undefined;
+    for (const entry of this.#queue.items()) {
+      if (entry.id === id && (first === undefined || compareRanked(entry, first) < 0)) first = entry;
     }
-    const entries = this.#byId.get(entry.id);
-    if (entries === undefined) return;
-    if (entries.length === 1) this.#byId.delete(entry.id);
-    else entries.splice(entries.indexOf(entry), 1);
+    return first;
   }
 }
