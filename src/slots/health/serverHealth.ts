@@ -53,6 +53,11 @@ export class ServerHealth {
     return state.tag === 'healthy' || (state.tag === 'half-open' && state.probeAt === undefined);
   }
 
+  /** Healthy (not ejected, not half-open). */
+  get healthy(): boolean {
+    return this.state.tag === 'healthy';
+  }
+
   /** An attempt started at `at`; in half-open it is the probe. */
   started(at: number): void {
     const state = this.state;
