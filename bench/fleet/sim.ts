@@ -1,17 +1,9 @@
 // The simulated fleet of `npm run bench:fleet`: servers with hidden capacities, in virtual time.
 import { Observable, type SchedulerLike } from 'rxjs';
+import { seededRandom } from '../lib.mjs';
 
-/** mulberry32: a small seeded generator, so every run of the bench is the same. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every run of the bench is the same. */
+export const seeded = seededRandom;
 
 export interface SimServerSpec {
   readonly url: string;
