@@ -102,7 +102,7 @@ export abstract class DeadlineGrace<H> implements ClockTarget {
   }
 
   /** Ends the attempt without a word (let go from outside); false if it was over already. */
-  protected release(): boolean {
+  release(): boolean {
     if (this.settled) return false;
     this.settled = true;
     this.#cancelDeadline();
