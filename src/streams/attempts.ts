@@ -96,6 +96,7 @@ export class Attempts implements AttemptHost {
 
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.result(run.server, run.startedAt, ok);
     if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
     if (!ok) {
       this.core.defer(Effect.DecideFailure, run, valueOrError, this.timeline.now());
@@ -161,6 +162,7 @@ export class Attempts implements AttemptHost {
 
   settled(run: AttemptRun): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.lost(run.server, run.startedAt);
     if (record.attempt !== run) return;
     const retry = record.retry;
     if (record.state === TaskState.Waiting && retry !== undefined && retry.backoff === undefined) retry.book(this.timeline);
