@@ -1,10 +1,13 @@
+import { withoutCredentials } from '../internal/credentials.js';
+
 /**
  * Builds the one message format used for every refused option or argument:
  * Expected `field` to be <expectation>, got `value` (type).
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    const safe = withoutCredentials(value);
+    const shown = safe.length > 60 ? `${safe.slice(0, 57)}...` : safe;
     return `\`${JSON.stringify(shown)}\` (string)`;
   }
   if (typeof value === 'function') return '`[function]` (function)';

@@ -1,3 +1,5 @@
+import { withoutCredentials } from '../internal/credentials.js';
+
 /**
  * The one normaliser used for pools, limits, stats and the Redis coordinator: a server's key is
  * its URL with query and fragment removed; a string that is not a URL is its own key. Credentials
@@ -16,7 +18,8 @@ export function normalizeServerKey(server: string): string {
   try {
     url = new URL(server);
   } catch {
-    return server;
+    // Not a URL for WHATWG, but it may still carry `user:password@`: it must not reach a key.
+    return withoutCredentials(server);
   }
   url.search = '';
   url.hash = '';

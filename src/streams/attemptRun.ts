@@ -1,4 +1,5 @@
 import type { Observer, Subscribable, Unsubscribable } from 'rxjs';
+import { withoutCredentials } from '../internal/credentials.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import type { Timeline, TimelineEntry, TimelineTarget } from '../internal/timeline.js';
 import type { SlotLease } from '../slots/brokerMember.js';
@@ -78,7 +79,8 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     readonly record: TaskRecord,
     lease: SlotLease,
   ) {
-    this.server = lease.server;
+    // Events, errors and logs show the server without its credentials; only ctx.server keeps them.
+    this.server = withoutCredentials(lease.server);
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
     // A retry's attempt links to the one before (the record keeps the last until it retires).

@@ -3,6 +3,7 @@ import { merge } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
+import { withoutCredentials } from '../internal/credentials.js';
 import { prioritySlots } from '../operators/prioritySlots.js';
 import type { SlotLease } from '../slots/brokerMember.js';
 import type { ConfigRejected, Provider } from '../types.js';
@@ -95,7 +96,7 @@ export class Configuration {
 
   #slotWaitExpired(lane: Lane, record: TaskRecord, waitedMs: number): void {
     lane.queue.remove(record);
-    const budgets = [...new Set(lane.servers$.value)].join(', ');
+    const budgets = [...new Set(lane.servers$.value.map(withoutCredentials))].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.core.log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
     const now = this.core.timeline.now();
