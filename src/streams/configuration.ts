@@ -6,6 +6,7 @@ import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
 import { withoutCredentials } from '../internal/credentials.js';
 import { prioritySlots } from '../operators/prioritySlots.js';
 import type { SlotLease } from '../slots/brokerMember.js';
+import { coversNormalKey, normalizeLimitKey, normalizeServerKey } from '../slots/serverKey.js';
 import type { ConfigRejected, Provider } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
@@ -21,6 +22,9 @@ import type { Lane, TaskRecord } from './taskRecord.js';
  * @internal
  */
 export class Configuration {
+  // Limit keys already reported as covering no pool server (each is reported once).
+  readonly #uncoveredReported = new Set<string>();
+
   constructor(
     readonly core: ManagerCore,
     readonly outcomes: Outcomes,
@@ -32,6 +36,20 @@ export class Configuration {
     check('limit', limit, expectLimit);
     this.core.coordinator.setLimit(serverOrPrefix, limit);
     this.core.statsChanged();
+    this.warnIfUncovered([normalizeLimitKey(serverOrPrefix)]);
+  }
+
+  /**
+   * A limit key that covers no server of any pool is almost always a typo (`https://gpu.exmple.com`):
+   * say so once per key through the logger. Checked when a limit is set, not when pools change.
+   */
+  warnIfUncovered(limitKeys: Iterable<string>): void {
+    const serverKeys = [...this.core.lanes.values()].flatMap((lane) => lane.servers$.value.map(normalizeServerKey));
+    for (const key of limitKeys) {
+      if (this.#uncoveredReported.has(key) || serverKeys.some((server) => coversNormalKey(key, server))) continue;
+      this.#uncoveredReported.add(key);
+      this.core.log('warn', { limitKey: key }, 'this limit key covers no server of any pool (a typo?)');
+    }
   }
 
   removeServerLimit(serverOrPrefix: string): void {

@@ -9,7 +9,7 @@ import { Emitted } from './emitted.js';
 
 const SECRET = 's3cret';
 
-describe.runIf(redisTestsEnabled())('credentials with the Redis coordinator', () => {
+describe.runIf(redisTestsEnabled())('the Redis coordinator at the edges', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -49,5 +49,20 @@ describe.runIf(redisTestsEnabled())('credentials with the Redis coordinator', ()
     expect(keys.some((k) => k.includes('h.example.com'))).toBe(true);
     expect(out.text().includes('exa mple.com')).toBe(true);
     expect(out.text().includes(SECRET)).toBe(false);
+  });
+
+  it('should cover every port of a host with a host limit, and read keys as written', async () => {
+    const coordinator = await redisSlotCoordinator({
+      redis: redis.url, instanceName: 'b', keyPrefix: 'ports', limits: { 'https://gpu.example.com': 3, 'https://gpu.example.com:9443': 1 },
+    });
+    try {
+      expect(coordinator.budgetOf('https://gpu.example.com:8443/v1')).toBe('https://gpu.example.com/');
+      expect(coordinator.budgetOf('https://gpu.example.com:9443/v1')).toBe('https://gpu.example.com:9443/');
+      expect(coordinator.budget('https://gpu.example.com')).toEqual({ limit: 3, inUse: 0 });
+      expect(await coordinator.clusterBudget('https://gpu.example.com')).toEqual({ limit: 3, inUse: 0, waiters: 0 });
+      expect(await coordinator.clusterBudget('HTTPS://gpu.example.com:9443')).toEqual({ limit: 1, inUse: 0, waiters: 0 });
+    } finally {
+      await coordinator.close();
+    }
   });
 });
