@@ -12,8 +12,17 @@ export function describeValue(value: unknown): string {
   }
   if (typeof value === 'function') return '`[function]` (function)';
   if (value === null) return '`null` (null)';
-  if (typeof value === 'object') return `\`${Array.isArray(value) ? '[array]' : '[object]'}\` (object)`;
+  if (typeof value === 'object') return `\`${isArray(value) ? '[array]' : '[object]'}\` (object)`;
   return `\`${String(value)}\` (${typeof value})`;
+}
+
+/** Array.isArray throws for a revoked Proxy: describing a value must never throw. */
+function isArray(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 export function invalidMessage(field: string, expectation: string, value: unknown): string {

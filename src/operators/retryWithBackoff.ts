@@ -199,7 +199,7 @@ function notifyRetry(onRetry: ((info: RetryInfo) => void) | undefined, info: Ret
 const expectConfig = (v: unknown): string | undefined =>
   (typeof v === 'object' && v !== null && !Array.isArray(v)) || typeof v === 'number'
     ? undefined
-    : 'an integer from 0 and up, or an object with `maxRetries`';
+    : 'an integer from 0 to 2^53 - 1, or an object with `maxRetries`';
 
 const expectBoolean = (v: unknown): string | undefined => (typeof v === 'boolean' ? undefined : 'a boolean');
 

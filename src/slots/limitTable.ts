@@ -20,7 +20,7 @@ export class LimitTable {
   set(keyOrPrefix: string, limit: number): void {
     const key = normalizeLimitKey(keyOrPrefix);
     const isNew = !this.#limits.has(key);
-    this.#limits.set(key, limit);
+    this.#limits.set(key, limit + 0); // -0 is stored (and shown) as 0
     if (isNew) this.#sortKeys();
   }
 

@@ -90,7 +90,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
     }
     // A limit key is its own budget; a raised limit may give that budget room.
     const budget = this.#budgetCount(normalizeLimitKey(keyOrPrefix));
-    budget.limit = limit;
+    budget.limit = limit + 0;
     this.#changes.next(budget.room);
   }
 

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors/invalidOption.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import type { CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
@@ -17,6 +18,8 @@ export class Cancellation {
   ) {}
 
   cancel(id: string): CancelResult {
+    // Checked before anything touches it: a Symbol or an object whose toString throws gets a TypeError naming `id`.
+    if (typeof id !== 'string') throw new InvalidOptionError('id', 'a string', id);
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const record = this.core.registry.get(id);
     return record === undefined ? { _tag: 'NotFound' } : this.cancelRecord(record);

@@ -1,5 +1,6 @@
 import { invalidMessage } from '../errors/invalidOption.js';
 import { expectNonNegativeOrInfinity } from '../errors/checks.js';
+import { readFields } from '../errors/readOnce.js';
 import type { ShutdownReport, TaskInput } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { Cancellation } from './cancellation.js';
@@ -37,8 +38,15 @@ export class Shutdown {
     };
   }
 
-  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+  shutdown(given: ShutdownOptions = {}): Promise<ShutdownReport> {
     if (this.#promise !== undefined) return this.#promise;
+    if (given === null || typeof given !== 'object') return Promise.reject(new TypeError(invalidMessage('options', 'an object', given)));
+    let options: ShutdownOptions;
+    try {
+      options = readFields(given, ['mode', 'graceMs'], '') as ShutdownOptions;
+    } catch (error) {
+      return Promise.reject(error as TypeError);
+    }
     const mode = options.mode ?? 'drain';
     if (mode !== 'drain' && mode !== 'cancel') return Promise.reject(new TypeError(invalidMessage('mode', "'drain' or 'cancel'", mode)));
     const graceMs = options.graceMs ?? (mode === 'cancel' ? 10_000 : Infinity);
