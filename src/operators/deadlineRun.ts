@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { reportHookError } from './reportHookError.js';
+import { scheduleAfter } from '../internal/longDelay.js';
 import { subscribeToSource } from './sourceObserver.js';
 
 /** The checked options of `attemptTimeout`. @internal */
@@ -51,10 +52,10 @@ export function runWithDeadline<T>(source: Observable<T>, subscriber: Subscriber
     // A source that settled on the abort has ended the output already; Infinity waits for it.
     if (subscriber.closed || settings.graceMs === Infinity) return;
     // Added to the output: unsubscribing during the grace period cancels it.
-    subscriber.add(settings.scheduler.schedule(abandon, settings.graceMs));
+    subscriber.add(scheduleAfter(settings.scheduler, settings.graceMs, abandon));
   };
 
-  subscriber.add(settings.scheduler.schedule(onDeadline, settings.timeoutMs));
+  subscriber.add(scheduleAfter(settings.scheduler, settings.timeoutMs, onDeadline));
   // A scheduler that ran the deadline synchronously has already failed the attempt.
   if (subscriber.closed) return;
   subscribed = true;

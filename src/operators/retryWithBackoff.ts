@@ -4,13 +4,13 @@ import {
   identity,
   retry,
   throwError,
-  timer,
   type MonoTypeOperatorFunction,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { check, checkOptional, expectFunction, expectNonNegativeInteger, expectScheduler } from '../errors/checks.js';
 import { isNonRetryableError } from '../errors/guards.js';
+import { longTimer } from '../internal/longDelay.js';
 import type { BackoffOptions } from '../types.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { reportHookError } from './reportHookError.js';
@@ -181,7 +181,7 @@ function createRetryPlan(settings: RetrySettings): (error: unknown, retryCount: 
     const delayMs = backoffDelay(retryCount, previousDelayMs, settings.backoff, settings.random);
     previousDelayMs = delayMs;
     notifyRetry(settings.onRetry, { retry: retryCount, error, delayMs });
-    return timer(delayMs, settings.scheduler);
+    return longTimer(delayMs, settings.scheduler);
   };
 }
 
