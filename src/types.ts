@@ -72,6 +72,7 @@ export type CancelResult =
 
 export type ConfigRejected =
   | { readonly _tag: 'UnknownProvider'; readonly provider: string }
+  | { readonly _tag: 'ShuttingDown' }
   | { readonly _tag: 'InvalidConfig'; readonly field: string; readonly message: string };
 
 export interface ShutdownReport {

@@ -133,11 +133,12 @@ export class Attempts implements AttemptHost {
     const core = this.core;
     const lane = record.home;
     lane.running--;
-    if (core.phase === 'stopping' && core.cancelsRunning) {
+    const now = this.timeline.now();
+    // A final failure is the task's outcome, shutdown or not; only a retry it would get is cancelled.
+    if (retry && core.phase === 'stopping' && core.cancelsRunning) {
       this.outcomes.finishCancelled(lane, record, 'shutdown');
       return;
     }
-    const now = this.timeline.now();
     if (!retry) {
       const cause = isNonRetryableError(error) ? error.cause : error;
       this.core.log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');

@@ -61,6 +61,8 @@ export class Configuration {
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void> {
     const lane = typeof provider === 'string' ? this.core.lanes.get(provider) : undefined;
     if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    // While a drain runs, a pool may still change (the queues need servers); once stopped, no.
+    if (this.core.phase === 'stopped') return left({ _tag: 'ShuttingDown' });
     try {
       checkServerList(servers, 'servers');
     } catch (error) {
@@ -80,9 +82,7 @@ export class Configuration {
     if (this.core.lanes.has(provider.name)) {
       return left({ _tag: 'InvalidConfig', field: 'provider.name', message: invalidMessage('provider.name', 'a name no other provider has', provider.name) });
     }
-    if (this.core.phase !== 'running') {
-      return left({ _tag: 'InvalidConfig', field: 'provider', message: 'the manager is shutting down' });
-    }
+    if (this.core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
     this.openLane(provider);
     this.core.statsChanged();
     return right(undefined);
