@@ -12,6 +12,7 @@ import type { ManagerCore } from './managerCore.js';
 import { DEFAULT_TIMEOUT_MS } from './options.js';
 import type { Outcomes } from './outcomes.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
+import { taskView } from './taskView.js';
 
 /**
  * The manager's side of each attempt: what happens when one starts, when its result is known
@@ -52,7 +53,7 @@ export class Attempts implements AttemptHost {
 
   invoke(record: TaskRecord, ctx: AttemptContext): unknown {
     const command = record.command;
-    return command !== undefined ? command(ctx) : record.home.provider.handle(record, ctx);
+    return command !== undefined ? command(ctx) : record.home.provider.handle(taskView(record), ctx);
   }
 
   reportThrow(source: 'handler teardown' | 'abort listener', error: unknown, taskId: string): void {
