@@ -73,14 +73,14 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
   #observer: Partial<Observer<never>> | undefined = undefined;
   #deadline: TimelineEntry | undefined = undefined;
   #grace: TimelineEntry | undefined = undefined;
+  #hold: 'none' | 'holding' | 'over' = 'none'; // an aborted attempt that settled keeps its slot a while
 
   constructor(
     readonly host: AttemptHost,
     readonly record: TaskRecord,
     lease: SlotLease,
   ) {
-    // Events, errors and logs show the server without its credentials; only ctx.server keeps them.
-    this.server = withoutCredentials(lease.server);
+    this.server = withoutCredentials(lease.server); // for events, errors, logs: ctx.server keeps them
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
     // A retry's attempt links to the one before (the record keeps the last until it retires).
@@ -157,7 +157,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     }
     if (this.settled || !this.#invoked || this.graceMs === Infinity) return;
     this.#inTransition(() => {
-      if (!this.settled) this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
+      if (!this.settled && this.#hold === 'none') this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
     });
   }
 
@@ -227,13 +227,14 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
   /** Gives the slot back now, whether or not the handler has settled (grace over, forced shutdown). */
   abandon(): void {
     if (this.settled) return;
-    this.host.abandoned(this);
+    if (this.#hold === 'none') this.host.abandoned(this); // a held attempt had settled: no event
+    this.#hold = 'over';
     this.#settle();
   }
 
   onTime(entry: TimelineEntry): void {
     if (entry.kind === GRACE) {
-      this.abandon();
+      this.abandon(); // the grace period, or the hold after an abort, is over
       return;
     }
     this.timedOut = true;
@@ -256,13 +257,22 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
   }
 
   #settle(): void {
-    if (this.settled) return;
+    if (this.settled || this.#holdsSlot()) return;
     this.settled = true;
     this.#cancelTimers();
     // Slot first (completing releases it), then the host: what it does next sees the slot free.
     this.#observer?.complete?.();
     this.#observer = undefined;
     this.host.settled(this);
+  }
+
+  #holdsSlot(): boolean {
+    const holdMs = this.#hold === 'none' && this.#abortRequested && this.#invoked ? (this.record.home.provider.holdAfterAbortMs ?? 0) : 0;
+    if (holdMs <= 0) return this.#hold === 'holding';
+    this.#hold = 'holding';
+    this.host.timeline.cancel(this.#grace);
+    this.#grace = this.host.timeline.after(holdMs, this, GRACE);
+    return true;
   }
 
   #cancelTimers(): void {

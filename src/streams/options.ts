@@ -128,6 +128,9 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   };
 }
 
+const expectFiniteNonNegative = (v: unknown): string | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
+
 const expectPlainObject = (v: unknown): string | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object';
 
@@ -170,6 +173,7 @@ export function checkProvider(provider: unknown, field: string): void {
   check(`${field}.name`, readField(provider, 'name', `${field}.name`), (v) => expectNonEmptyString(v, 256));
   check(`${field}.handle`, readField(provider, 'handle', `${field}.handle`), expectFunction);
   checkServerList(readField(provider, 'servers', `${field}.servers`), `${field}.servers`);
+  checkOptional(`${field}.holdAfterAbortMs`, readField(provider, 'holdAfterAbortMs', `${field}.holdAfterAbortMs`), expectFiniteNonNegative);
 }
 
 export function checkServerList(given: unknown, field: string): void {

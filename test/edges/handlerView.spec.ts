@@ -42,7 +42,7 @@ describe('what a handler sees', () => {
           name: 'p',
           servers: ['s'],
           handle: (task, ctx) => {
-            for (const target of [task, ctx] as Array<Record<string, unknown>>) {
+            for (const target of [task, ctx] as unknown as Array<Record<string, unknown>>) {
               for (const key of ['state', 'id', 'attempt', 'attempts', 'outcome', 'home', 'provider']) {
                 try {
                   target[key] = 'processing';
