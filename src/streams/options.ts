@@ -13,10 +13,11 @@ import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /** Options of {@link createTaskManager}. */
-export interface TaskManagerOptions {
+export interface TaskManagerOptions extends FleetOptions {
   /** The work pools. Names must be unique and non-empty. */
   /** Providers of any payload and result types (a typed provider is a `Provider`: `handle` is a method). */
   readonly providers: readonly Provider[];
@@ -68,12 +69,15 @@ export interface ResolvedOptions {
   readonly coordinator: SlotCoordinator;
   readonly ownsCoordinator: boolean;
   readonly logger: Logger | undefined;
+  /** Adaptive limits, health, load-aware choice: undefined when none is on. */
+  readonly fleet: FleetSettings | undefined;
 }
 
 type RetryOptions = NonNullable<TaskManagerOptions['retry']>;
 
 const OPTION_KEYS = [
   'providers', 'serverLimits', 'defaultServerLimit', 'retry', 'timeout', 'abandonAfterMs', 'slotWait', 'scheduler', 'random', 'coordinator', 'logger',
+  'adaptiveLimits', 'health', 'serverChoice',
 ] as const satisfies ReadonlyArray<keyof TaskManagerOptions>;
 const RETRY_KEYS = ['maxRetries', 'backoff', 'isRetryable'] as const satisfies ReadonlyArray<keyof RetryOptions>;
 
@@ -106,10 +110,11 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
   checkOptional('logger', options.logger, expectLogger);
+  const fleet = resolveFleet(options);
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({
-      ...(serverLimits !== undefined ? { limits: serverLimits } : {}),
+      ...(serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
   return {
@@ -125,11 +130,18 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     coordinator,
     ownsCoordinator: options.coordinator === undefined,
     logger: options.logger,
+    fleet,
   };
 }
 
 const expectFiniteNonNegative = (v: unknown): string | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
+
+/** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
+function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
+  const caps = Object.fromEntries([...(fleet?.adaptive ?? [])].map(([key, { bounds }]) => [key, bounds.max]));
+  return { ...caps, ...limits };
+}
 
 const expectPlainObject = (v: unknown): string | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object';
