@@ -38,6 +38,7 @@ export type {
   ProviderStats,
   BudgetStats,
   StatsSnapshot,
+  ObservedManager,
 } from './types.js';
 
 /* Errors */
