@@ -46,7 +46,6 @@ export { TaskTimeoutError } from './errors/TaskTimeoutError.js';
 export { SlotWaitTimeoutError } from './errors/SlotWaitTimeoutError.js';
 export { NonRetryableError } from './errors/NonRetryableError.js';
 export { TaskCancelledError } from './errors/TaskCancelledError.js';
-export { ShutdownError } from './errors/ShutdownError.js';
 export { SubmitRejectedError } from './errors/SubmitRejectedError.js';
 export { CallbackError } from './errors/CallbackError.js';
 export type { CallbackSource } from './errors/CallbackError.js';
@@ -55,6 +54,5 @@ export {
   isSlotWaitTimeoutError,
   isNonRetryableError,
   isTaskCancelledError,
-  isShutdownError,
   isCallbackError,
 } from './errors/guards.js';

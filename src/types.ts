@@ -11,6 +11,12 @@ export interface Provider<P = unknown, R = unknown> {
   readonly servers: readonly string[];
   /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
   handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
+  /**
+   * How long an attempt whose signal was aborted (timeout, cancel, shutdown) keeps its slot after
+   * its handler settled: the time the server may go on with a request whose client went away.
+   * Finite, >= 0. @default 0
+   */
+  readonly holdAfterAbortMs?: number;
 }
 
 /** What a handler is told about the attempt it runs. */
@@ -72,6 +78,7 @@ export type CancelResult =
 
 export type ConfigRejected =
   | { readonly _tag: 'UnknownProvider'; readonly provider: string }
+  | { readonly _tag: 'ShuttingDown' }
   | { readonly _tag: 'InvalidConfig'; readonly field: string; readonly message: string };
 
 export interface ShutdownReport {

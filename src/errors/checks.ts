@@ -6,8 +6,9 @@ import { InvalidOptionError } from './invalidOption.js';
 
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** Safe integers only: `1e308` is an integer, but counting to it is not a plan (and `Infinity` is refused). */
 export function expectNonNegativeInteger(v: unknown): string | undefined {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'an integer from 0 and up';
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? undefined : 'an integer from 0 to 2^53 - 1';
 }
 
 export function expectPositiveOrInfinity(v: unknown): string | undefined {

@@ -1,6 +1,5 @@
 import type { CallbackError } from './CallbackError.js';
 import type { NonRetryableError } from './NonRetryableError.js';
-import type { ShutdownError } from './ShutdownError.js';
 import type { SlotWaitTimeoutError } from './SlotWaitTimeoutError.js';
 import type { TaskCancelledError } from './TaskCancelledError.js';
 import type { TaskTimeoutError } from './TaskTimeoutError.js';
@@ -15,5 +14,4 @@ export const isSlotWaitTimeoutError = (e: unknown): e is SlotWaitTimeoutError =>
   hasBrand(e, 'isSlotWaitTimeoutError');
 export const isNonRetryableError = (e: unknown): e is NonRetryableError => hasBrand(e, 'isNonRetryableError');
 export const isTaskCancelledError = (e: unknown): e is TaskCancelledError => hasBrand(e, 'isTaskCancelledError');
-export const isShutdownError = (e: unknown): e is ShutdownError => hasBrand(e, 'isShutdownError');
 export const isCallbackError = (e: unknown): e is CallbackError => hasBrand(e, 'isCallbackError');

@@ -1,16 +1,28 @@
+import { withoutCredentials } from '../internal/credentials.js';
+
 /**
  * Builds the one message format used for every refused option or argument:
  * Expected `field` to be <expectation>, got `value` (type).
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    const safe = withoutCredentials(value);
+    const shown = safe.length > 60 ? `${safe.slice(0, 57)}...` : safe;
     return `\`${JSON.stringify(shown)}\` (string)`;
   }
   if (typeof value === 'function') return '`[function]` (function)';
   if (value === null) return '`null` (null)';
-  if (typeof value === 'object') return `\`${Array.isArray(value) ? '[array]' : '[object]'}\` (object)`;
+  if (typeof value === 'object') return `\`${isArray(value) ? '[array]' : '[object]'}\` (object)`;
   return `\`${String(value)}\` (${typeof value})`;
+}
+
+/** Array.isArray throws for a revoked Proxy: describing a value must never throw. */
+function isArray(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 export function invalidMessage(field: string, expectation: string, value: unknown): string {

@@ -1,4 +1,5 @@
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { MAX_TIMER_MS, scheduleAfter } from './longDelay.js';
 
 /** What a booked time tells its target: which of the target's times came (a target may book several). */
 export interface ClockTick {
@@ -48,6 +49,8 @@ class SchedulerClock implements Clock<Subscription> {
 
   after(delayMs: number, target: ClockTarget, kind: number, from?: number): Subscription {
     const delay = from === undefined ? delayMs : Math.max(0, from + delayMs - this.scheduler.now());
+    // Past what a timer keeps (about 24.8 days), the wait is chained in steps.
+    if (delay > MAX_TIMER_MS) return scheduleAfter(this.scheduler, delay, () => target.onTime({ kind }));
     return this.scheduler.schedule(fire, delay, { target, kind });
   }
 

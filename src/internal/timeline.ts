@@ -1,6 +1,7 @@
 import { Heap } from 'heap-js';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Clock } from './clock.js';
+import { MAX_TIMER_MS } from './longDelay.js';
 
 /** Something the timeline calls back when its time comes. */
 export interface TimelineTarget {
@@ -125,7 +126,8 @@ export class Timeline implements Clock<TimelineEntry> {
   #arm(at: number): void {
     this.#action?.unsubscribe();
     this.#armedAt = at;
-    this.#action = this.scheduler.schedule(() => this.#fire(), Math.max(0, at - this.now()));
+    // Capped: a longer timer would fire at once. Firing early finds nothing due and arms again.
+    this.#action = this.scheduler.schedule(() => this.#fire(), Math.min(MAX_TIMER_MS, Math.max(0, at - this.now())));
   }
 
   #disarm(): void {

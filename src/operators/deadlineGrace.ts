@@ -4,6 +4,11 @@ import type { Clock, ClockTarget, ClockTick } from '../internal/clock.js';
 const DEADLINE = 0;
 const GRACE = 1;
 
+// An aborted attempt whose work has settled may keep its slot a while longer (see holdAfterAbortMs).
+const NOT_HELD = 0;
+const HOLDING = 1;
+const HELD = 2;
+
 /**
  * One attempt raced against its deadline, then held until its work has really stopped: the state
  * machine behind `attemptTimeout` (one per subscription) and the task manager's attempts (one per
@@ -38,6 +43,7 @@ export abstract class DeadlineGrace<H> implements ClockTarget {
   settled = false;
   #deadline: H | undefined = undefined;
   #grace: H | undefined = undefined;
+  #hold = NOT_HELD;
 
   /** Where the deadline and the grace are booked. */
   protected abstract get clock(): Clock<H>;
@@ -53,6 +59,14 @@ export abstract class DeadlineGrace<H> implements ClockTarget {
   protected abstract onAbandoned(): void;
   /** The attempt is over (once): give back what it held. */
   protected abstract onSettled(): void;
+
+  /**
+   * How long an aborted attempt keeps its slot after its work has settled: the client has let go,
+   * but the server may still be working on the request. 0 (the default): not at all.
+   */
+  protected get holdAfterAbortMs(): number {
+    return 0;
+  }
 
   /** Books the deadline, counted from `from` (default: now); none for `Infinity` or a known result. */
   protected startDeadline(from?: number): void {
@@ -86,19 +100,33 @@ export abstract class DeadlineGrace<H> implements ClockTarget {
 
   /** The work was told to stop: wait up to `graceMs` for it to settle. */
   protected holdUntilSettled(): void {
-    if (this.settled || this.graceMs === Infinity) return;
+    if (this.settled || this.graceMs === Infinity || this.#hold !== NOT_HELD) return;
     this.#grace = this.clock.after(this.graceMs, this, GRACE);
   }
 
   /** Gives up on the work now, whether or not it has settled (grace over, forced shutdown). */
   abandon(): void {
     if (this.settled) return;
-    this.onAbandoned();
+    if (this.#hold === NOT_HELD) this.onAbandoned(); // a held attempt's work had settled: nothing abandoned
+    this.#hold = HELD;
     this.settle();
   }
 
   protected settle(): void {
+    if (this.settled || this.#holdsAfterAbort()) return;
     if (this.release()) this.onSettled();
+  }
+
+  /** An aborted attempt that settles starts its hold (once); true while it holds. */
+  #holdsAfterAbort(): boolean {
+    if (this.#hold !== NOT_HELD) return this.#hold === HOLDING;
+    if (!this.abortRequested) return false;
+    const holdMs = this.holdAfterAbortMs;
+    if (!(holdMs > 0)) return false;
+    this.#hold = HOLDING;
+    if (this.#grace !== undefined) this.clock.cancel(this.#grace);
+    this.#grace = this.clock.after(holdMs, this, GRACE); // its end settles the attempt, like a grace's
+    return true;
   }
 
   /** Ends the attempt without a word (let go from outside); false if it was over already. */

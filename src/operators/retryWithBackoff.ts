@@ -1,4 +1,5 @@
-import { defer, identity, retry, throwError, timer, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { defer, identity, retry, throwError, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { longTimer } from '../internal/longDelay.js';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { finalError, notifyRetry, resolveRetryOptions, retryDelay, type ResolvedRetryOptions, type RetryOptions } from './retryPolicy.js';
 
@@ -103,14 +104,14 @@ function createRetryPlan(settings: RetrySettings): (error: unknown, retryCount: 
     if (delayMs === undefined) return throwError(() => finalError(error));
     previousDelayMs = delayMs;
     notifyRetry(settings.onRetry, { retry: retryCount, error, delayMs });
-    return timer(delayMs, settings.scheduler);
+    return longTimer(delayMs, settings.scheduler);
   };
 }
 
 const expectConfig = (v: unknown): string | undefined =>
   (typeof v === 'object' && v !== null && !Array.isArray(v)) || typeof v === 'number'
     ? undefined
-    : 'an integer from 0 and up, or an object with `maxRetries`';
+    : 'an integer from 0 to 2^53 - 1, or an object with `maxRetries`';
 
 const expectBoolean = (v: unknown): string | undefined => (typeof v === 'boolean' ? undefined : 'a boolean');
 

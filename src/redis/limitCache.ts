@@ -1,5 +1,5 @@
 import { LimitTable } from '../slots/limitTable.js';
-import { normalizeServerKey } from '../slots/serverKey.js';
+import { normalizeLimitKey } from '../slots/serverKey.js';
 
 /** What a limit change means for the broker. */
 export interface LimitDelta {
@@ -27,6 +27,10 @@ export class LimitCache {
     return this.#table.budgetOf(serverKey);
   }
 
+  budgetKey(written: string): string {
+    return this.#table.budgetKey(written);
+  }
+
   limitOf(budget: string): number {
     return this.#table.limitOf(budget);
   }
@@ -41,7 +45,7 @@ export class LimitCache {
   }
 
   set(keyOrPrefix: string, limit: number): LimitDelta {
-    const key = normalizeServerKey(keyOrPrefix);
+    const key = normalizeLimitKey(keyOrPrefix);
     const before = this.#table.entries().get(key);
     if (before === limit) return NO_CHANGE;
     this.#table.set(key, limit);

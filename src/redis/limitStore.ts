@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeServerKey } from '../slots/serverKey.js';
+import { normalizeLimitKey } from '../slots/serverKey.js';
 import type { RedisContext } from './context.js';
 import { budgetKeys, clusterKey, limitsKey } from './keys.js';
 import { decodeLimit, encodeLimit, limitMessage } from './wire.js';
@@ -23,7 +23,7 @@ export class LimitStore {
 
   /** Stores a limit (or removes it with `undefined`) and announces it. */
   async write(keyOrPrefix: string, limit: number | undefined): Promise<void> {
-    const key = normalizeServerKey(keyOrPrefix);
+    const key = normalizeLimitKey(keyOrPrefix);
     this.#unsynced.set(key, limit);
     const { client, prefix, channel, instanceName } = this.#ctx;
     const text = limit === undefined ? null : encodeLimit(limit);

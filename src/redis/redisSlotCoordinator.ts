@@ -135,7 +135,8 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   /** The limit is cluster-wide; `inUse` counts the slots this process holds. */
-  budget(budgetKey: string): BudgetState {
+  budget(written: string): BudgetState {
+    const budgetKey = this.#limits.cache.budgetKey(written);
     return { limit: this.#limits.cache.limitOf(budgetKey), inUse: this.#book.count(budgetKey) };
   }
 
@@ -174,8 +175,8 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#limits.cache.entries();
   }
 
-  async clusterBudget(budgetKey: string): Promise<ClusterBudgetState> {
-    const keys = keysOf(this.#ctx, this.#keys, budgetKey);
+  async clusterBudget(written: string): Promise<ClusterBudgetState> {
+    const keys = keysOf(this.#ctx, this.#keys, this.#limits.cache.budgetKey(written));
     const reply = (await runScript(this.#ctx.client, INSPECT, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [this.#ctx.defaultLimitText])) as [string, number, number];
     return { limit: decodeLimit(reply[0]) ?? this.#o.defaultLimit, inUse: reply[1], waiters: reply[2] };
   }

@@ -1,4 +1,4 @@
-import { coversKey, normalizeServerKey } from './serverKey.js';
+import { coversNormalKey, normalizeLimitKey, normalizeServerKey } from './serverKey.js';
 
 /**
  * Limits by exact server key or URL prefix, and the rule that maps a server to its budget: the
@@ -12,31 +12,49 @@ export class LimitTable {
   #keysByLength: string[] = [];
   // Memo of budgetOf (it runs for every slot taken); cleared whenever the set of keys changes.
   readonly #budgetOfServer = new Map<string, string>();
+  // Memo of budgetKey: a budget key as written -> the key; cleared with the one above.
+  readonly #budgetKeys = new Map<string, string>();
 
   constructor(readonly defaultLimit: number) {}
 
   set(keyOrPrefix: string, limit: number): void {
-    const key = normalizeServerKey(keyOrPrefix);
+    const key = normalizeLimitKey(keyOrPrefix);
     const isNew = !this.#limits.has(key);
-    this.#limits.set(key, limit);
+    this.#limits.set(key, limit + 0); // -0 is stored (and shown) as 0
     if (isNew) this.#sortKeys();
   }
 
   /** Returns true when a limit was removed. */
   remove(keyOrPrefix: string): boolean {
-    const removed = this.#limits.delete(normalizeServerKey(keyOrPrefix));
+    const removed = this.#limits.delete(normalizeLimitKey(keyOrPrefix));
     if (removed) this.#sortKeys();
     return removed;
   }
 
-  /** The budget key of a (normalised) server key. */
-  budgetOf(serverKey: string): string {
-    let budget = this.#budgetOfServer.get(serverKey);
+  /** The budget key of a server, as written or already normalised (memoised per spelling). */
+  budgetOf(server: string): string {
+    let budget = this.#budgetOfServer.get(server);
     if (budget === undefined) {
-      budget = this.#longestCovering(serverKey);
-      this.#budgetOfServer.set(serverKey, budget);
+      budget = this.#longestCovering(normalizeServerKey(server));
+      this.#budgetOfServer.set(server, budget);
     }
     return budget;
+  }
+
+  /**
+   * A budget key as a user may write it (`https://gpu.example.com`) -> the key the budget has
+   * (`https://gpu.example.com/`): a limit key when one is set under that spelling, else a server's
+   * own key.
+   */
+  budgetKey(written: string): string {
+    if (this.#limits.has(written)) return written;
+    let key = this.#budgetKeys.get(written);
+    if (key === undefined) {
+      const asLimit = normalizeLimitKey(written);
+      key = this.#limits.has(asLimit) ? asLimit : normalizeServerKey(written);
+      this.#budgetKeys.set(written, key);
+    }
+    return key;
   }
 
   /** Every budget a server was resolved to since the set of keys last changed. */
@@ -46,7 +64,7 @@ export class LimitTable {
 
   #longestCovering(serverKey: string): string {
     for (const key of this.#keysByLength) {
-      if (key.length <= serverKey.length && coversKey(key, serverKey)) return key;
+      if (coversNormalKey(key, serverKey)) return key;
     }
     return serverKey;
   }
@@ -62,6 +80,7 @@ export class LimitTable {
 
   #sortKeys(): void {
     this.#budgetOfServer.clear();
+    this.#budgetKeys.clear();
     this.#keysByLength = [...this.#limits.keys()].sort((a, b) => b.length - a.length);
   }
 }

@@ -1,7 +1,7 @@
 import { Multicast } from '../internal/multicast.js';
 import { check, expectLimit } from '../errors/checks.js';
 import { LimitTable } from './limitTable.js';
-import { normalizeServerKey } from './serverKey.js';
+import { normalizeLimitKey } from './serverKey.js';
 import type { BudgetState, SlotChange, SlotCoordinator } from './slotCoordinator.js';
 
 export interface LocalSlotCoordinatorOptions {
@@ -57,7 +57,10 @@ class LocalSlotCoordinator implements SlotCoordinator {
   }
 
   budget(budgetKey: string): BudgetState {
-    return { limit: this.#table.limitOf(budgetKey), inUse: this.#budgets.get(budgetKey)?.inUse ?? 0 };
+    // A key the budgets already know (the broker's, on every start) needs no normalising.
+    const count = this.#budgets.get(budgetKey) ?? this.#budgets.get(this.#table.budgetKey(budgetKey));
+    if (count !== undefined) return { limit: count.limit, inUse: count.inUse };
+    return { limit: this.#table.limitOf(this.#table.budgetKey(budgetKey)), inUse: 0 };
   }
 
   tryAcquire(serverKey: string): boolean {
@@ -86,8 +89,8 @@ class LocalSlotCoordinator implements SlotCoordinator {
       return;
     }
     // A limit key is its own budget; a raised limit may give that budget room.
-    const budget = this.#budgetCount(normalizeServerKey(keyOrPrefix));
-    budget.limit = limit;
+    const budget = this.#budgetCount(normalizeLimitKey(keyOrPrefix));
+    budget.limit = limit + 0;
     this.#changes.next(budget.room);
   }
 

@@ -5,7 +5,7 @@ import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
 import type { CommandOptions } from './taskManagerApi.js';
 import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } from './taskRecord.js';
-import { validateCommand, validateTaskInput } from './validateTaskInput.js';
+import { isInvalid, validateCommand, validateTaskInput } from './validateTaskInput.js';
 
 /**
  * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
@@ -16,11 +16,12 @@ export class Admission {
   constructor(readonly core: ManagerCore) {}
 
   /** The accepted task's record, or why it was refused (a Left the caller hands back as it is). */
-  submit(input: TaskInput): TaskRecord | Left<SubmitRejected> {
+  submit(given: TaskInput): TaskRecord | Left<SubmitRejected> {
     const core = this.core;
     if (core.phase !== 'running') return refused({ _tag: 'ShuttingDown' });
-    const invalid = validateTaskInput(input);
-    if (invalid !== undefined) return refused(invalid);
+    // Read once: the checked copy is what is used.
+    const input = validateTaskInput(given);
+    if (isInvalid(input)) return refused(input);
     const lane = core.lanes.get(input.provider);
     if (lane === undefined) return refused({ _tag: 'UnknownProvider', provider: input.provider });
     const seq = core.seq++;
@@ -33,11 +34,11 @@ export class Admission {
     return record;
   }
 
-  command(provider: string, fn: (ctx: AttemptContext) => unknown, options: CommandOptions = {}): TaskRecord | Left<SubmitRejected> {
+  command(provider: string, fn: (ctx: AttemptContext) => unknown, given: CommandOptions = {}): TaskRecord | Left<SubmitRejected> {
     const core = this.core;
     if (core.phase !== 'running') return refused({ _tag: 'ShuttingDown' });
-    const invalid = validateCommand(fn, options);
-    if (invalid !== undefined) return refused(invalid);
+    const options = validateCommand(fn, given);
+    if (isInvalid(options)) return refused(options);
     const lane = core.lanes.get(provider);
     if (lane === undefined) return refused({ _tag: 'UnknownProvider', provider });
     const seq = core.seq++;

@@ -1,4 +1,5 @@
 import type { Observer, Subscribable, Unsubscribable } from 'rxjs';
+import { withoutCredentials } from '../internal/credentials.js';
 import type { Timeline, TimelineEntry } from '../internal/timeline.js';
 import { DeadlineGrace } from '../operators/deadlineGrace.js';
 import type { SlotLease } from '../slots/brokerMember.js';
@@ -69,7 +70,7 @@ export class AttemptRun extends DeadlineGrace<TimelineEntry> implements Subscrib
     lease: SlotLease,
   ) {
     super();
-    this.server = lease.server;
+    this.server = withoutCredentials(lease.server); // for events, errors, logs: ctx.server keeps them
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
     // A retry's attempt links to the one before (the record keeps the last until it retires).
@@ -83,6 +84,11 @@ export class AttemptRun extends DeadlineGrace<TimelineEntry> implements Subscrib
 
   protected get taskId(): string {
     return this.record.id;
+  }
+
+  /** The provider's `holdAfterAbortMs`, for an attempt whose handler was called. */
+  protected override get holdAfterAbortMs(): number {
+    return this.#invoked ? (this.record.home.provider.holdAfterAbortMs ?? 0) : 0;
   }
 
   get signal(): AbortSignal {

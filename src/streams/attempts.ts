@@ -11,6 +11,7 @@ import type { ManagerCore } from './managerCore.js';
 import { DEFAULT_TIMEOUT_MS } from './options.js';
 import type { Outcomes } from './outcomes.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
+import { taskView } from './taskView.js';
 
 /**
  * The manager's side of each attempt: what happens when one starts, when its result is known
@@ -51,7 +52,7 @@ export class Attempts implements AttemptHost {
 
   invoke(record: TaskRecord, ctx: AttemptContext): unknown {
     const command = record.command;
-    return command !== undefined ? command(ctx) : record.home.provider.handle(record, ctx);
+    return command !== undefined ? command(ctx) : record.home.provider.handle(taskView(record), ctx);
   }
 
   reportThrow(source: 'handler teardown' | 'abort listener', error: unknown, taskId: string): void {
@@ -132,11 +133,12 @@ export class Attempts implements AttemptHost {
     const core = this.core;
     const lane = record.home;
     lane.running--;
-    if (core.phase === 'stopping' && core.cancelsRunning) {
+    const now = this.timeline.now();
+    // A final failure is the task's outcome, shutdown or not; only a retry it would get is cancelled.
+    if (delayMs !== undefined && core.phase === 'stopping' && core.cancelsRunning) {
       this.outcomes.finishCancelled(lane, record, 'shutdown');
       return;
     }
-    const now = this.timeline.now();
     if (delayMs === undefined) {
       const cause = finalError(error);
       this.core.log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors/invalidOption.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import type { CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
@@ -17,6 +18,8 @@ export class Cancellation {
   ) {}
 
   cancel(id: string): CancelResult {
+    // Checked before anything touches it: a Symbol or an object whose toString throws gets a TypeError naming `id`.
+    if (typeof id !== 'string') throw new InvalidOptionError('id', 'a string', id);
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const record = this.core.registry.get(id);
     return record === undefined ? { _tag: 'NotFound' } : this.cancelRecord(record);
@@ -27,7 +30,9 @@ export class Cancellation {
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const result = this.#leave(record);
     if (result === undefined) return { _tag: 'NotFound' };
-    record.cancelResult = result;
+    // Kept for a second cancel of the same task by its owner; a task the shutdown cancelled is
+    // finished, and a later cancel() says so (NotFound), not what the shutdown's cancel found.
+    if (reason === 'cancel') record.cancelResult = result;
     // Aborted before the outcome is announced: a handler that settles on abort frees its id (and
     // slot) before the outcome's listeners run.
     if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(new TaskCancelledError(record.id, reason));

@@ -3,8 +3,10 @@ import { merge } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
+import { withoutCredentials } from '../internal/credentials.js';
 import { prioritySlots } from '../operators/prioritySlots.js';
 import type { SlotLease } from '../slots/brokerMember.js';
+import { coversNormalKey, normalizeLimitKey, normalizeServerKey } from '../slots/serverKey.js';
 import type { ConfigRejected, Provider } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
@@ -20,6 +22,9 @@ import type { Lane, TaskRecord } from './taskRecord.js';
  * @internal
  */
 export class Configuration {
+  // Limit keys already reported as covering no pool server (each is reported once).
+  readonly #uncoveredReported = new Set<string>();
+
   constructor(
     readonly core: ManagerCore,
     readonly outcomes: Outcomes,
@@ -31,6 +36,20 @@ export class Configuration {
     check('limit', limit, expectLimit);
     this.core.coordinator.setLimit(serverOrPrefix, limit);
     this.core.statsChanged();
+    this.warnIfUncovered([normalizeLimitKey(serverOrPrefix)]);
+  }
+
+  /**
+   * A limit key that covers no server of any pool is almost always a typo (`https://gpu.exmple.com`):
+   * say so once per key through the logger. Checked when a limit is set, not when pools change.
+   */
+  warnIfUncovered(limitKeys: Iterable<string>): void {
+    const serverKeys = [...this.core.lanes.values()].flatMap((lane) => lane.servers$.value.map(normalizeServerKey));
+    for (const key of limitKeys) {
+      if (this.#uncoveredReported.has(key) || serverKeys.some((server) => coversNormalKey(key, server))) continue;
+      this.#uncoveredReported.add(key);
+      this.core.log('warn', { limitKey: key }, 'this limit key covers no server of any pool (a typo?)');
+    }
   }
 
   removeServerLimit(serverOrPrefix: string): void {
@@ -42,6 +61,8 @@ export class Configuration {
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void> {
     const lane = typeof provider === 'string' ? this.core.lanes.get(provider) : undefined;
     if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
+    // While a drain runs, a pool may still change (the queues need servers); once stopped, no.
+    if (this.core.phase === 'stopped') return left({ _tag: 'ShuttingDown' });
     try {
       checkServerList(servers, 'servers');
     } catch (error) {
@@ -61,9 +82,7 @@ export class Configuration {
     if (this.core.lanes.has(provider.name)) {
       return left({ _tag: 'InvalidConfig', field: 'provider.name', message: invalidMessage('provider.name', 'a name no other provider has', provider.name) });
     }
-    if (this.core.phase !== 'running') {
-      return left({ _tag: 'InvalidConfig', field: 'provider', message: 'the manager is shutting down' });
-    }
+    if (this.core.phase !== 'running') return left({ _tag: 'ShuttingDown' });
     this.openLane(provider);
     this.core.statsChanged();
     return right(undefined);
@@ -95,7 +114,7 @@ export class Configuration {
 
   #slotWaitExpired(lane: Lane, record: TaskRecord, waitedMs: number): void {
     lane.queue.remove(record);
-    const budgets = [...new Set(lane.servers$.value)].join(', ');
+    const budgets = [...new Set(lane.servers$.value.map(withoutCredentials))].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.core.log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
     const now = this.core.timeline.now();

@@ -9,6 +9,7 @@ import {
   expectNonNegativeOrInfinity,
   expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
+import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
@@ -72,27 +73,40 @@ export interface ResolvedOptions {
   readonly fleet: FleetSettings | undefined;
 }
 
-/** Validates every option at the boundary; a wrong one throws a TypeError naming it. */
-export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError('options', 'an object', options);
+type RetryOptions = NonNullable<TaskManagerOptions['retry']>;
+
+const OPTION_KEYS = [
+  'providers', 'serverLimits', 'defaultServerLimit', 'retry', 'timeout', 'abandonAfterMs', 'slotWait', 'scheduler', 'random', 'coordinator', 'logger',
+  'adaptiveLimits', 'health', 'serverChoice',
+] as const satisfies ReadonlyArray<keyof TaskManagerOptions>;
+const RETRY_KEYS = ['maxRetries', 'backoff', 'isRetryable'] as const satisfies ReadonlyArray<keyof RetryOptions>;
+
+/**
+ * Validates every option at the boundary; a wrong one throws a TypeError naming it. Each field is
+ * read once (see readOnce.ts), and the copy is what is checked and used.
+ */
+export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
+  if (given === null || typeof given !== 'object') {
+    throw new InvalidOptionError('options', 'an object', given);
   }
+  const options = readFields(given, OPTION_KEYS, '') as TaskManagerOptions;
   checkProviders(options.providers);
   checkOptional('defaultServerLimit', options.defaultServerLimit, expectLimit);
   if (options.coordinator !== undefined && (options.serverLimits !== undefined || options.defaultServerLimit !== undefined)) {
     throw new TypeError('Give `serverLimits` and `defaultServerLimit` to the coordinator, not beside `coordinator`');
   }
-  if (options.serverLimits !== undefined) checkServerLimits(options.serverLimits);
+  const serverLimits = options.serverLimits === undefined ? undefined : readServerLimits(options.serverLimits);
   checkOptional('retry', options.retry, expectPlainObject);
   checkOptional('slotWait', options.slotWait, expectPlainObject);
   checkOptional('coordinator', options.coordinator, expectCoordinator);
-  const retry = options.retry ?? {};
+  const retry: RetryOptions = options.retry === undefined ? {} : (readFields(options.retry, RETRY_KEYS, 'retry.') as RetryOptions);
+  const slotWait = options.slotWait === undefined ? {} : readFields(options.slotWait, ['maxWaitMs'], 'slotWait.');
   checkOptional('retry.maxRetries', retry.maxRetries, expectNonNegativeInteger);
   checkOptional('retry.isRetryable', retry.isRetryable, expectFunction);
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
-  checkOptional('slotWait.maxWaitMs', options.slotWait?.maxWaitMs, expectPositiveOrInfinity);
+  checkOptional('slotWait.maxWaitMs', slotWait.maxWaitMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
   checkOptional('logger', options.logger, expectLogger);
@@ -100,7 +114,7 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({
-      ...(options.serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(options.serverLimits, fleet) } : {}),
+      ...(serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
   return {
@@ -110,7 +124,7 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     isRetryable: retry.isRetryable,
     timeout,
     abandonAfterMs: options.abandonAfterMs,
-    maxSlotWaitMs: options.slotWait?.maxWaitMs ?? Infinity,
+    maxSlotWaitMs: (slotWait.maxWaitMs as number | undefined) ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
     coordinator,
@@ -119,6 +133,9 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     fleet,
   };
 }
+
+const expectFiniteNonNegative = (v: unknown): string | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
 
 /** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
 function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
@@ -141,34 +158,45 @@ const expectCoordinator = (v: unknown): string | undefined => {
     : `a SlotCoordinator (${COORDINATOR_METHODS.join(', ')} and changes$)`;
 };
 
-/** The object itself and its keys; the limits are checked by the coordinator that takes them. */
-function checkServerLimits(limits: unknown): void {
+/** The object itself and its keys, copied; the limits are checked by the coordinator that takes them. */
+function readServerLimits(limits: unknown): Record<string, number> {
   if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
     throw new InvalidOptionError('serverLimits', 'an object of server key -> limit', limits);
   }
-  for (const key of Object.keys(limits)) {
+  let keys: string[];
+  try {
+    keys = Object.keys(limits);
+  } catch (thrown) {
+    throw new InvalidOptionError('serverLimits', UNREADABLE, thrown);
+  }
+  const copy = Object.create(null) as Record<string, number>; // keys such as __proto__ stay keys
+  for (const key of keys) {
     if (expectNonEmptyString(key, 2048) !== undefined) {
       throw new InvalidOptionError('serverLimits', 'an object whose keys are servers or URL prefixes of 1 to 2048 characters', key);
     }
+    copy[key] = readField(limits, key, `serverLimits[${JSON.stringify(key)}]`) as number;
   }
+  return copy;
 }
 
 /** A provider is checked the same way at creation and when added live. */
 export function checkProvider(provider: unknown, field: string): void {
   if (provider === null || typeof provider !== 'object') throw new InvalidOptionError(field, 'a provider object', provider);
-  const p = provider as Record<string, unknown>;
-  check(`${field}.name`, p['name'], (v) => expectNonEmptyString(v, 256));
-  check(`${field}.handle`, p['handle'], expectFunction);
-  checkServerList(p['servers'], `${field}.servers`);
+  check(`${field}.name`, readField(provider, 'name', `${field}.name`), (v) => expectNonEmptyString(v, 256));
+  check(`${field}.handle`, readField(provider, 'handle', `${field}.handle`), expectFunction);
+  checkServerList(readField(provider, 'servers', `${field}.servers`), `${field}.servers`);
+  checkOptional(`${field}.holdAfterAbortMs`, readField(provider, 'holdAfterAbortMs', `${field}.holdAfterAbortMs`), expectFiniteNonNegative);
 }
 
-export function checkServerList(servers: unknown, field: string): void {
-  if (!Array.isArray(servers)) throw new InvalidOptionError(field, 'an array of server strings', servers);
+export function checkServerList(given: unknown, field: string): void {
+  const servers = readArray(given, field);
+  if (servers === undefined) throw new InvalidOptionError(field, 'an array of server strings', given);
   servers.forEach((server, i) => check(`${field}[${i}]`, server, (v) => expectNonEmptyString(v, 2048)));
 }
 
-function checkProviders(providers: unknown): void {
-  if (!Array.isArray(providers)) throw new InvalidOptionError('providers', 'an array of providers', providers);
+function checkProviders(given: unknown): void {
+  const providers = readArray(given, 'providers');
+  if (providers === undefined) throw new InvalidOptionError('providers', 'an array of providers', given);
   const names = new Set<string>();
   providers.forEach((provider, i) => {
     checkProvider(provider, `providers[${i}]`);

@@ -1,5 +1,6 @@
 import { invalidMessage } from '../errors/invalidOption.js';
 import { expectNonNegativeOrInfinity } from '../errors/checks.js';
+import { readFields } from '../errors/readOnce.js';
 import type { ShutdownReport, TaskInput } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { Cancellation } from './cancellation.js';
@@ -7,6 +8,7 @@ import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Outcomes } from './outcomes.js';
 import type { ShutdownOptions } from './taskManagerApi.js';
+import type { TimelineEntry } from '../internal/timeline.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
 
 /**
@@ -21,6 +23,7 @@ export class Shutdown {
   #report: ShutdownReport | undefined = undefined;
   readonly #unfinished: TaskInput[] = [];
   readonly #unfinishedCommands: string[] = [];
+  #grace: TimelineEntry | undefined = undefined;
 
   constructor(
     readonly core: ManagerCore,
@@ -37,13 +40,21 @@ export class Shutdown {
     };
   }
 
-  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
-    if (this.#promise !== undefined) return this.#promise;
+  shutdown(given: ShutdownOptions = {}): Promise<ShutdownReport> {
+    if (this.#promise !== undefined && this.core.phase === 'stopped') return this.#promise;
+    if (given === null || typeof given !== 'object') return Promise.reject(new TypeError(invalidMessage('options', 'an object', given)));
+    let options: ShutdownOptions;
+    try {
+      options = readFields(given, ['mode', 'graceMs'], '') as ShutdownOptions;
+    } catch (error) {
+      return Promise.reject(error as TypeError);
+    }
     const mode = options.mode ?? 'drain';
     if (mode !== 'drain' && mode !== 'cancel') return Promise.reject(new TypeError(invalidMessage('mode', "'drain' or 'cancel'", mode)));
     const graceMs = options.graceMs ?? (mode === 'cancel' ? 10_000 : Infinity);
     const graceProblem = expectNonNegativeOrInfinity(graceMs);
     if (graceProblem !== undefined) return Promise.reject(new TypeError(invalidMessage('graceMs', graceProblem, graceMs)));
+    if (this.#promise !== undefined) return this.#escalate(mode, graceMs, this.#promise);
     const core = this.core;
     core.shutdownMode = mode;
     core.phase = 'stopping';
@@ -53,8 +64,32 @@ export class Shutdown {
     if (mode === 'cancel') this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting);
     // Cancelling may have ended the last task already; a grace timer then would outlive the stop.
     if (core.registry.size === 0) this.#stop();
-    else if (graceMs !== Infinity) core.timeline.after(graceMs, { onTime: () => this.#forceStop() });
+    else this.#graceFor(graceMs);
     return this.#promise;
+  }
+
+  /**
+   * A second call while stopping ("press Ctrl-C again"): a cancel after a drain cancels what waits,
+   * and a grace period that ends sooner than the one running takes over. Same promise, one report.
+   */
+  #escalate(mode: 'drain' | 'cancel', graceMs: number, promise: Promise<ShutdownReport>): Promise<ShutdownReport> {
+    const core = this.core;
+    if (mode === 'cancel' && core.shutdownMode === 'drain') {
+      core.shutdownMode = 'cancel';
+      this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting);
+    }
+    if (core.registry.size === 0) this.#stop();
+    else this.#graceFor(graceMs);
+    return promise;
+  }
+
+  /** Books the end of the grace period, unless one already booked ends sooner. */
+  #graceFor(graceMs: number): void {
+    if (graceMs === Infinity) return;
+    const at = this.core.timeline.now() + graceMs;
+    if (this.#grace !== undefined && this.#grace.at <= at) return;
+    this.core.timeline.cancel(this.#grace);
+    this.#grace = this.core.timeline.after(graceMs, { onTime: () => this.#forceStop() });
   }
 
   /** The grace period is over: cancel what is left and give every slot back now. */

@@ -88,6 +88,8 @@ class SmtTaskManager implements TaskManager {
     core.enter();
     try {
       for (const provider of core.o.providers) this.#configuration.openLane(provider);
+      // A coordinator passed in may be shared: its limits may be other managers' business.
+      if (core.o.ownsCoordinator) this.#configuration.warnIfUncovered(core.coordinator.limits().keys());
     } finally {
       core.exit();
     }

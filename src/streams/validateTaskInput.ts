@@ -5,6 +5,7 @@ import {
   expectPositiveOrInfinity,
 } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
+import { UNREADABLE } from '../errors/readOnce.js';
 import type { SubmitRejected, TaskInput } from '../types.js';
 import type { CommandOptions } from './taskManagerApi.js';
 
@@ -16,10 +17,40 @@ const invalid = (field: string, expectation: string, value: unknown): Invalid =>
   message: invalidMessage(field, expectation, value),
 });
 
+export const isInvalid = (checked: object): checked is Invalid => (checked as Partial<Invalid>)._tag === 'InvalidTask';
+
+/**
+ * A submission read once, field by field, into a plain copy, which is then checked and used: a
+ * getter that answers differently the second time, or throws, cannot get past the checks.
+ */
+function readTaskInput(input: object): TaskInput | Invalid {
+  let field = 'provider';
+  try {
+    const given = input as TaskInput;
+    const provider = given.provider;
+    field = 'payload';
+    const payload: unknown = given.payload;
+    field = 'id';
+    const id = given.id;
+    field = 'priority';
+    const priority = given.priority;
+    field = 'maxRetries';
+    const maxRetries = given.maxRetries;
+    field = 'timeoutMs';
+    const timeoutMs = given.timeoutMs;
+    field = 'callbackName';
+    const callbackName = given.callbackName;
+    return { provider, payload, id, priority, maxRetries, timeoutMs, callbackName };
+  } catch (thrown) {
+    return invalid(field, UNREADABLE, thrown);
+  }
+}
+
 /** The task-manager's view of what a submission must look like; the first wrong field wins. */
-export function validateTaskInput(input: unknown): Invalid | undefined {
+export function validateTaskInput(input: unknown): TaskInput | Invalid {
   if (input === null || typeof input !== 'object') return invalid('input', 'an object', input);
-  const task = input as TaskInput;
+  const task = readTaskInput(input);
+  if (isInvalid(task)) return task;
   const provider = expectNonEmptyString(task.provider, 256);
   if (provider !== undefined) return invalid('provider', provider, task.provider);
   // Absent fields take defaults: the common submission pays only for the checks above.
@@ -39,19 +70,21 @@ export function validateTaskInput(input: unknown): Invalid | undefined {
     const timeoutMs = expectPositiveOrInfinity(task.timeoutMs);
     if (timeoutMs !== undefined) return invalid('timeoutMs', timeoutMs, task.timeoutMs);
   }
-  if (task.callbackName !== undefined && typeof task.callbackName !== 'string') {
-    return invalid('callbackName', 'a string', task.callbackName);
+  if (task.callbackName !== undefined && (typeof task.callbackName !== 'string' || task.callbackName.length > 1024)) {
+    return invalid('callbackName', 'a string of at most 1024 characters', task.callbackName);
   }
-  return undefined;
+  return task;
 }
 
-/** A command's function and options, checked the same way. */
-export function validateCommand(fn: unknown, options: CommandOptions): Invalid | undefined {
+/** A command's function and options (read once, like a task's), checked the same way. */
+export function validateCommand(fn: unknown, given: CommandOptions): CommandOptions | Invalid {
   const fields: Array<[string, unknown, (v: unknown) => string | undefined]> = [
     ['fn', fn, (v) => (typeof v === 'function' ? undefined : 'a function')],
-    ['options', options, (v) => (v !== null && typeof v === 'object' ? undefined : 'an object')],
+    ['options', given, (v) => (v !== null && typeof v === 'object' ? undefined : 'an object')],
   ];
+  const options = given !== null && typeof given === 'object' ? readCommandOptions(given) : given;
   if (options !== null && typeof options === 'object') {
+    if (isInvalid(options)) return options;
     if (options.id !== undefined) fields.push(['id', options.id, (v) => expectNonEmptyString(v, 1024)]);
     if (options.timeoutMs !== undefined) fields.push(['timeoutMs', options.timeoutMs, expectPositiveOrInfinity]);
     if (options.maxRetries !== undefined) fields.push(['maxRetries', options.maxRetries, expectNonNegativeInteger]);
@@ -60,5 +93,19 @@ export function validateCommand(fn: unknown, options: CommandOptions): Invalid |
     const expected = expectation(value);
     if (expected !== undefined) return invalid(field, expected, value);
   }
-  return undefined;
+  return options;
+}
+
+function readCommandOptions(options: CommandOptions): CommandOptions | Invalid {
+  let field = 'id';
+  try {
+    const id = options.id;
+    field = 'timeoutMs';
+    const timeoutMs = options.timeoutMs;
+    field = 'maxRetries';
+    const maxRetries = options.maxRetries;
+    return { id, timeoutMs, maxRetries };
+  } catch (thrown) {
+    return invalid(field, UNREADABLE, thrown);
+  }
 }

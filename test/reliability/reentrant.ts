@@ -110,6 +110,8 @@ export interface Model {
   readonly maxRetries: number;
   readonly backoff: { readonly initialDelayMs: number; readonly jitter: 'none' | 'full' };
   readonly timeout: number | 'fn';
+  /** Every provider's holdAfterAbortMs (0: none). */
+  readonly holdAfterAbortMs: number;
   readonly tasks: readonly TaskSpec[];
   readonly shutdown: { readonly at: number; readonly mode: 'drain' | 'cancel'; readonly graceMs: number } | undefined;
   /** Chance that a callback invocation reacts (calls the manager), and that it throws afterwards. */
@@ -246,6 +248,7 @@ export function generateModel(seed: number): Model {
     maxRetries: int(rng, 0, 2),
     backoff: { initialDelayMs: int(rng, 0, 20), jitter: chance(rng, 0.7) ? 'none' : 'full' },
     timeout: chance(rng, 0.5) ? pick(rng, [50, 100]) : 'fn',
+    holdAfterAbortMs: pick(rng, [0, 0, 5, 30]),
     tasks,
     shutdown: chance(rng, 0.6)
       ? { at: int(rng, 0, 300), mode: chance(rng, 0.5) ? 'drain' : 'cancel', graceMs: pick(rng, [0, 10, 100, Infinity]) }
@@ -410,6 +413,8 @@ interface Sub {
   starts: number;
   calls: number[];
   holding: number;
+  /** Until when the manager may keep its last aborted attempt's slot (holdAfterAbortMs). */
+  heldUntil: number;
 }
 
 interface ProviderCounts {
@@ -558,10 +563,12 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     const { inUse } = slots.budget(budgetKey);
     if (running > inUse) fail(`budget ${budgetKey}: ${running} attempts really running but ${inUse} slot(s) taken, at the start of ${sub.id}#${attempt}`);
   };
-  const slotEnd = (sub: Sub, attempt: number): void => {
+  const slotEnd = (sub: Sub, attempt: number, ctx?: AttemptContext): void => {
     const holder = `${sub.key}#${attempt}`;
     const held = holders.get(holder);
     if (held === undefined) return;
+    // An aborted attempt's slot (and id) may be kept holdAfterAbortMs longer by the manager.
+    if (ctx?.signal.aborted === true) sub.heldUntil = scheduler.now() + model.holdAfterAbortMs;
     holders.delete(holder);
     sub.holding--;
     watch.end(held.server);
@@ -643,7 +650,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       const name = `x${addedProviders++}`;
       const pool = randomPool();
       const undo = notePool(name, pool);
-      const result = call(`addProvider(${name}, ${JSON.stringify(pool)})`, () => m.addProvider({ name, servers: pool, handle }));
+      const result = call(`addProvider(${name}, ${JSON.stringify(pool)})`, () => m.addProvider({ name, servers: pool, handle, holdAfterAbortMs: model.holdAfterAbortMs }));
       if (result === undefined || !isRight(result)) {
         undo();
         if (result !== undefined && !shutdownCalled) fail(`addProvider(${name}) refused before any shutdown: ${JSON.stringify(result)}`);
@@ -705,7 +712,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
           const inner = work$.subscribe(subscriber);
           return () => {
             inner.unsubscribe();
-            slotEnd(sub, n);
+            slotEnd(sub, n, ctx);
           };
         });
       switch (kind) {
@@ -725,13 +732,13 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         case 'promise': {
           // Ignores its signal: it settles at its own time, and holds the slot until then.
           const promise = virtualPromise(duration, `${sub.id}@${n}`, scheduler);
-          promise.then(() => slotEnd(sub, n));
+          promise.then(() => slotEnd(sub, n, ctx));
           handedOff = true;
           return promise;
         }
       }
     } finally {
-      if (!handedOff) slotEnd(sub, n);
+      if (!handedOff) slotEnd(sub, n, ctx);
     }
   };
   const handle = (task: Task, ctx: AttemptContext): unknown => attempt(byKey.get((task.payload as { key: number } | undefined)?.key ?? -1), ctx);
@@ -748,7 +755,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     warn: () => react('logger.warn'),
     error: () => react('logger.error'),
   };
-  const providers: Provider[] = names.map((name) => ({ name, servers: pools.get(name) as string[], handle }));
+  const providers: Provider[] = names.map((name) => ({ name, servers: pools.get(name) as string[], handle, holdAfterAbortMs: model.holdAfterAbortMs }));
   const m: TaskManager = createTaskManager({
     providers,
     coordinator,
@@ -922,6 +929,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       starts: 0,
       calls: [],
       holding: 0,
+      heldUntil: -1,
     };
     subs.push(sub);
     byKey.set(sub.key, sub);
@@ -964,7 +972,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       if (!afterShutdown) {
         if (provider === 'nope' && tag !== 'UnknownProvider' && tag !== 'ShuttingDown') fail(`${id} to an unknown provider refused with ${tag}`);
         if (provider !== 'nope' && tag === 'UnknownProvider') fail(`${id} to the known provider ${provider} refused as UnknownProvider`);
-        if (tag === 'DuplicateId' && !earlier.some((s) => !s.done || s.holding > 0)) fail(`${id} refused as DuplicateId though every earlier task with that id had its outcome and settled`);
+        if (tag === 'DuplicateId' && !earlier.some((s) => !s.done || s.holding > 0 || s.heldUntil >= scheduler.now())) fail(`${id} refused as DuplicateId though every earlier task with that id had its outcome and settled`);
         if (tag === 'InvalidTask') fail(`${id} refused as InvalidTask: ${JSON.stringify(result.left)}`);
         if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${id} refused as ShuttingDown before any shutdown() call`);
       }

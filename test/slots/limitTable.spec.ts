@@ -69,7 +69,7 @@ describe('LimitTable', () => {
     it('should normalise limit keys on set, so spellings of one key share one entry', () => {
       const table = new LimitTable(1);
       table.set('https://h/api?token=1#frag', 3);
-      table.set('HTTPS://H:443/api', 4);
+      table.set('HTTPS://bot@H/api#x', 4);
 
       expect([...table.entries()]).toEqual([['https://h/api', 4]]);
       expect(table.budgetOf('https://h/api/v1')).toBe('https://h/api');

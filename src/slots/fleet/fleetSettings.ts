@@ -3,7 +3,7 @@ import type { AdaptiveBounds } from '../adaptive/adaptiveLimit.js';
 import { resolveAdaptive, type AdaptiveLimitOptions } from '../adaptive/adaptiveOptions.js';
 import type { LimitAlgorithm } from '../adaptive/limitAlgorithm.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealthOptions } from '../health/serverHealth.js';
-import { normalizeServerKey } from '../serverKey.js';
+import { normalizeLimitKey } from '../serverKey.js';
 
 /** The manager's options for adaptive limits, health and the choice of server. */
 export interface FleetOptions {
@@ -39,7 +39,7 @@ export function resolveFleet(options: FleetOptions): FleetSettings | undefined {
     if (given === null || typeof given !== 'object' || Array.isArray(given)) {
       throw new InvalidOptionError('adaptiveLimits', 'an object of server key -> { min?, max, initial?, algorithm? }', given);
     }
-    for (const [key, value] of Object.entries(given)) adaptive.set(normalizeServerKey(key), resolveAdaptive(`adaptiveLimits[${JSON.stringify(key)}]`, value));
+    for (const [key, value] of Object.entries(given)) adaptive.set(normalizeLimitKey(key), resolveAdaptive(`adaptiveLimits[${JSON.stringify(key)}]`, value));
   }
   const health = options.health === undefined ? undefined : resolveHealth(checkHealth(options.health));
   const choice = options.serverChoice ?? 'slots';
