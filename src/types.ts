@@ -38,6 +38,12 @@ export interface TaskInput<P = unknown> {
   readonly timeoutMs?: number;
   /** Passed to the manager's timeout function. */
   readonly callbackName?: string;
+  /**
+   * Cancels the task when aborted, in every state (like `cancel(id)`); one signal may cancel many
+   * tasks. Already aborted: refused with `Aborted`. Its `reason` is the handler's `ctx.signal.reason`
+   * and the outcome's `abortReason`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The task as a handler sees it. */
@@ -51,17 +57,26 @@ export interface Task<P = unknown> {
   readonly submittedAt: number;
 }
 
+/**
+ * Why a task was cancelled: `cancel` (`cancel(id)`), `shutdown`, `abort` (its `signal`), `clear`
+ * (`clear(provider)`).
+ */
+export type CancelReason = 'cancel' | 'shutdown' | 'abort' | 'clear';
+
 /** The one outcome of an accepted task. */
 export type TaskOutcome<R = unknown> =
   | { readonly _tag: 'Succeeded'; readonly id: string; readonly value: R; readonly attempts: number; readonly server: string; readonly elapsedMs: number }
   | { readonly _tag: 'Failed'; readonly id: string; readonly error: unknown; readonly attempts: number; readonly elapsedMs: number }
-  | { readonly _tag: 'Cancelled'; readonly id: string; readonly reason: 'cancel' | 'shutdown'; readonly attempts: number; readonly elapsedMs: number };
+  | { readonly _tag: 'Cancelled'; readonly id: string; readonly reason: CancelReason; readonly attempts: number; readonly elapsedMs: number; readonly abortReason?: unknown };
 
 export type SubmitRejected =
   | { readonly _tag: 'DuplicateId'; readonly id: string }
   | { readonly _tag: 'UnknownProvider'; readonly provider: string }
   | { readonly _tag: 'ShuttingDown' }
-  | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string };
+  | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string }
+  | { readonly _tag: 'Aborted'; readonly reason: unknown }
+  /** The provider's queue holds `maxQueued` tasks and its overflow policy refused this one. */
+  | { readonly _tag: 'QueueFull'; readonly provider: string; readonly maxQueued: number };
 
 export type CancelResult =
   | { readonly _tag: 'RemovedFromQueue' }
@@ -121,7 +136,7 @@ export type TaskEvent =
   | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
   | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
   | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: 'cancel' | 'shutdown'; readonly elapsedMs: number });
+  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: CancelReason; readonly elapsedMs: number });
 
 export type TaskEventType = TaskEvent['type'];
 

@@ -6,6 +6,7 @@ import type { ManagerCore } from './managerCore.js';
 import type { CommandOptions } from './taskManagerApi.js';
 import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } from './taskRecord.js';
 import { validateCommand, validateTaskInput } from './validateTaskInput.js';
+import { watchSignal } from './taskSignal.js';
 
 /**
  * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
@@ -13,6 +14,9 @@ import { validateCommand, validateTaskInput } from './validateTaskInput.js';
  * @internal
  */
 export class Admission {
+  /** Cancels a task whose submission's signal aborted (a transition; set by the manager). */
+  abortTask: (record: TaskRecord, reason: unknown) => void = () => undefined;
+
   constructor(readonly core: ManagerCore) {}
 
   /** The accepted task's record, or why it was refused (a Left the caller hands back as it is). */
@@ -26,9 +30,11 @@ export class Admission {
     const seq = core.seq++;
     const id = this.#idFor(input.id, 1, seq);
     if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
-    const { timeoutMs, callbackName, maxRetries } = input;
-    const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined ? undefined : { timeoutMs, callbackName, maxRetries };
+    const { timeoutMs, callbackName, maxRetries, signal } = input;
+    if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
+    const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined ? undefined : { timeoutMs, callbackName, maxRetries, signal };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
+    if (signal !== undefined) watchSignal(record, signal, this.abortTask);
     this.#accept(lane, record, id === undefined);
     return record;
   }

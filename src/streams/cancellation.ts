@@ -1,5 +1,5 @@
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
-import type { CancelResult } from '../types.js';
+import type { CancelReason, CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Outcomes } from './outcomes.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
@@ -22,7 +22,8 @@ export class Cancellation {
     return record === undefined ? { _tag: 'NotFound' } : this.cancelRecord(record);
   }
 
-  cancelRecord(record: TaskRecord, reason: 'cancel' | 'shutdown' = 'cancel'): CancelResult {
+  /** `abortReason`: the reason of the submission's signal, for `abort` (the handler's signal gets it as it is). */
+  cancelRecord(record: TaskRecord, reason: CancelReason = 'cancel', abortReason?: unknown): CancelResult {
     if (record.cancelResult !== undefined) return record.cancelResult;
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const result = this.#leave(record);
@@ -30,8 +31,8 @@ export class Cancellation {
     record.cancelResult = result;
     // Aborted before the outcome is announced: a handler that settles on abort frees its id (and
     // slot) before the outcome's listeners run.
-    if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(new TaskCancelledError(record.id, reason));
-    this.outcomes.finishCancelled(record.home, record, reason);
+    if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(reason === 'abort' ? abortReason : new TaskCancelledError(record.id, reason));
+    this.outcomes.finishCancelled(record.home, record, reason, abortReason);
     return result;
   }
 

@@ -79,6 +79,7 @@ class SmtTaskManager implements TaskManager {
     this.#configuration = new Configuration(core, this.#outcomes, this.#attempts.work);
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
+    this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;
     this.stats$ = core.stats.observable;
     this.callbackErrors$ = core.callbackErrors.observable;

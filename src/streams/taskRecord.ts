@@ -29,6 +29,8 @@ export interface TaskExtras {
   readonly maxRetries?: number | undefined;
   /** A command's function; tasks use their provider's handler. */
   readonly command?: CommandFn | undefined;
+  /** The submission's AbortSignal (see taskSignal.ts). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A task's state between attempts; created at its first retry. */
@@ -72,6 +74,8 @@ interface RareState {
   observers: TaskObserver[] | undefined;
   /** The last attempt of a finished task that had several or rare events: its replayable history. */
   history: RunHistory | undefined;
+  /** Stops listening to the submission's AbortSignal. */
+  unwatch: (() => void) | undefined;
 }
 
 /**
@@ -209,8 +213,16 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (observers !== undefined || this.#rare !== undefined) this.#rareState().observers = observers;
   }
 
+  get unwatch(): (() => void) | undefined {
+    return this.#rare?.unwatch;
+  }
+
+  set unwatch(unwatch: (() => void) | undefined) {
+    if (unwatch !== undefined || this.#rare !== undefined) this.#rareState().unwatch = unwatch;
+  }
+
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */

@@ -7,6 +7,7 @@ import {
 import { invalidMessage } from '../errors/invalidOption.js';
 import type { SubmitRejected, TaskInput } from '../types.js';
 import type { CommandOptions } from './taskManagerApi.js';
+import { isAbortSignal } from './taskSignal.js';
 
 type Invalid = Extract<SubmitRejected, { _tag: 'InvalidTask' }>;
 
@@ -42,6 +43,7 @@ export function validateTaskInput(input: unknown): Invalid | undefined {
   if (task.callbackName !== undefined && typeof task.callbackName !== 'string') {
     return invalid('callbackName', 'a string', task.callbackName);
   }
+  if (task.signal !== undefined && !isAbortSignal(task.signal)) return invalid('signal', 'an AbortSignal', task.signal);
   return undefined;
 }
 
