@@ -85,6 +85,23 @@ export type CancelResult =
   | { readonly _tag: 'NotFound' }
   | { readonly _tag: 'ShutDown' };
 
+/** Why `pause`, `resume` or `clear` was refused. */
+export type FlowRejected = { readonly _tag: 'UnknownProvider'; readonly provider: string } | { readonly _tag: 'ShuttingDown' };
+
+/** What `clear(provider)` cancelled: the ids of the tasks and commands it took out of the queue, best first. */
+export interface ClearReport {
+  readonly provider: string;
+  readonly cancelled: readonly string[];
+}
+
+/** Why `setPriority` was refused. */
+export type SetPriorityRejected =
+  | { readonly _tag: 'NotFound'; readonly id: string }
+  /** It is running or waiting out a retry's backoff: only a queued task can move. */
+  | { readonly _tag: 'NotQueued'; readonly id: string }
+  | { readonly _tag: 'InvalidPriority'; readonly message: string }
+  | { readonly _tag: 'ShutDown' };
+
 export type ConfigRejected =
   | { readonly _tag: 'UnknownProvider'; readonly provider: string }
   | { readonly _tag: 'InvalidConfig'; readonly field: string; readonly message: string };
@@ -151,6 +168,8 @@ export interface ProviderStats {
   readonly cancelled: number;
   /** Retries scheduled so far. */
   readonly retries: number;
+  /** `pause(provider)` holds its queue (nothing of it starts) until `resume(provider)`. */
+  readonly paused: boolean;
 }
 
 export interface BudgetStats {

@@ -55,6 +55,7 @@ export class ProviderLane<T extends Ranked> {
       failed: this.failed,
       cancelled: this.cancelled,
       retries: this.retries,
+      paused: this.queue.paused,
     };
   }
 

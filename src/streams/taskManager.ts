@@ -5,7 +5,10 @@ import type { CallbackError } from '../errors/CallbackError.js';
 import type {
   AttemptContext,
   CancelResult,
+  ClearReport,
   ConfigRejected,
+  FlowRejected,
+  SetPriorityRejected,
   Provider,
   ShutdownReport,
   StatsSnapshot,
@@ -20,6 +23,7 @@ import { Attempts } from './attempts.js';
 import { Cancellation } from './cancellation.js';
 import { Configuration } from './configuration.js';
 import { Effect } from './effects.js';
+import { FlowControl } from './flowControl.js';
 import { ManagerCore } from './managerCore.js';
 import { resolveOptions, type TaskManagerOptions } from './options.js';
 import { Outcomes } from './outcomes.js';
@@ -69,6 +73,7 @@ class SmtTaskManager implements TaskManager {
   readonly #cancellation: Cancellation;
   readonly #configuration: Configuration;
   readonly #shutdown: Shutdown;
+  readonly #flow: FlowControl;
 
   constructor(core: ManagerCore) {
     this.#core = core;
@@ -78,6 +83,7 @@ class SmtTaskManager implements TaskManager {
     this.#cancellation = new Cancellation(core, this.#outcomes);
     this.#configuration = new Configuration(core, this.#outcomes, this.#attempts.work);
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
+    this.#flow = new FlowControl(core, this.#cancellation);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;
@@ -119,6 +125,22 @@ class SmtTaskManager implements TaskManager {
     return this.#transition(() => this.#cancellation.cancel(id));
   }
 
+  setPriority(id: string, priority: number): Either<SetPriorityRejected, void> {
+    return this.#transition(() => this.#flow.setPriority(id, priority));
+  }
+
+  pause(provider: string): Either<FlowRejected, void> {
+    return this.#transition(() => this.#flow.pause(provider));
+  }
+
+  resume(provider: string): Either<FlowRejected, void> {
+    return this.#transition(() => this.#flow.resume(provider));
+  }
+
+  clear(provider: string): Either<FlowRejected, ClearReport> {
+    return this.#transition(() => this.#flow.clear(provider));
+  }
+
   setServerLimit(serverOrPrefix: string, limit: number): void {
     this.#transition(() => this.#configuration.setServerLimit(serverOrPrefix, limit));
   }
@@ -140,7 +162,10 @@ class SmtTaskManager implements TaskManager {
   }
 
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport> {
-    return this.#transition(() => this.#shutdown.shutdown(options));
+    return this.#transition(() => {
+      if (this.#core.phase === 'running' && (options?.mode ?? 'drain') === 'drain') this.#flow.resumeAll();
+      return this.#shutdown.shutdown(options);
+    });
   }
 
   /** One whole transition; the user code it deferred runs before the call returns. */

@@ -3,6 +3,9 @@ import type { Observable, ObservableInput } from 'rxjs';
 import type {
   AttemptContext,
   CancelResult,
+  ClearReport,
+  FlowRejected,
+  SetPriorityRejected,
   ConfigRejected,
   Provider,
   ShutdownReport,
@@ -40,6 +43,13 @@ export interface TaskManager {
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
   command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
   cancel(id: string): CancelResult;
+  /** Moves a queued task to `priority`, at the end of that level; refused for a task that is not queued. */
+  setPriority(id: string, priority: number): Either<SetPriorityRejected, void>;
+  /** Nothing new of this provider starts until `resume`; running work goes on, submissions queue. */
+  pause(provider: string): Either<FlowRejected, void>;
+  resume(provider: string): Either<FlowRejected, void>;
+  /** Cancels everything queued of this provider (reason `clear`); it stays usable. */
+  clear(provider: string): Either<FlowRejected, ClearReport>;
   setServerLimit(serverOrPrefix: string, limit: number): void;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;

@@ -111,9 +111,11 @@ export class TaskRecord<P = unknown> implements Task<P> {
     /** The provider's lane in the manager. */
     readonly home: Lane,
     readonly payload: P,
-    readonly priority: number,
+    /** Changed only by `setPriority`, while the task is out of its queue. */
+    public priority: number,
     submittedAt: number,
-    readonly seq: number,
+    /** The submission order, until `setPriority` gives the task a fresh one (the end of its new level). */
+    public seq: number,
     /** 0 for commands (they go first), 1 for tasks. */
     readonly lane: 0 | 1,
     readonly extras: TaskExtras | undefined,
