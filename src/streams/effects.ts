@@ -26,4 +26,6 @@ export const enum Effect {
   Stop = 9,
   /** a: a CallbackError for `callbackErrors$`. */
   Report = 10,
+  /** Sizes changed: `onIdle`, `onEmpty` and `onSizeLessThan` waiters whose condition holds are done. */
+  CheckSizes = 11,
 }

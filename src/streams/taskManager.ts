@@ -24,6 +24,9 @@ import { Cancellation } from './cancellation.js';
 import { Configuration } from './configuration.js';
 import { Effect } from './effects.js';
 import { FlowControl } from './flowControl.js';
+import { SizeSignals, whenEmpty, whenIdle, whenSizeBelow } from './sizeSignals.js';
+import { expectPositiveOrInfinity } from '../errors/checks.js';
+import { invalidMessage } from '../errors/invalidOption.js';
 import { ManagerCore } from './managerCore.js';
 import { resolveOptions, type TaskManagerOptions } from './options.js';
 import { Outcomes } from './outcomes.js';
@@ -74,6 +77,7 @@ class SmtTaskManager implements TaskManager {
   readonly #configuration: Configuration;
   readonly #shutdown: Shutdown;
   readonly #flow: FlowControl;
+  readonly #sizes: SizeSignals;
 
   constructor(core: ManagerCore) {
     this.#core = core;
@@ -84,6 +88,7 @@ class SmtTaskManager implements TaskManager {
     this.#configuration = new Configuration(core, this.#outcomes, this.#attempts.work);
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
     this.#flow = new FlowControl(core, this.#cancellation);
+    this.#sizes = new SizeSignals(core);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;
@@ -139,6 +144,34 @@ class SmtTaskManager implements TaskManager {
 
   clear(provider: string): Either<FlowRejected, ClearReport> {
     return this.#transition(() => this.#flow.clear(provider));
+  }
+
+  onIdle(provider?: string): Promise<void> {
+    return this.#sizes.promise(provider, whenIdle);
+  }
+
+  onEmpty(provider?: string): Promise<void> {
+    return this.#sizes.promise(provider, whenEmpty);
+  }
+
+  onSizeLessThan(n: number, provider?: string): Promise<void> {
+    const problem = expectPositiveOrInfinity(n);
+    if (problem !== undefined) return Promise.reject(new TypeError(invalidMessage('n', problem, n)));
+    return this.#sizes.promise(provider, whenSizeBelow(n));
+  }
+
+  idle$(provider?: string): Observable<void> {
+    return this.#sizes.observable(provider, whenIdle);
+  }
+
+  empty$(provider?: string): Observable<void> {
+    return this.#sizes.observable(provider, whenEmpty);
+  }
+
+  sizeLessThan$(n: number, provider?: string): Observable<void> {
+    const problem = expectPositiveOrInfinity(n);
+    if (problem !== undefined) throw new TypeError(invalidMessage('n', problem, n));
+    return this.#sizes.observable(provider, whenSizeBelow(n));
   }
 
   setServerLimit(serverOrPrefix: string, limit: number): void {
@@ -217,6 +250,9 @@ class SmtTaskManager implements TaskManager {
         break;
       case Effect.Stop:
         this.#shutdown.finish();
+        break;
+      case Effect.CheckSizes:
+        this.#sizes.check();
         break;
       default:
         break;

@@ -50,6 +50,16 @@ export interface TaskManager {
   resume(provider: string): Either<FlowRejected, void>;
   /** Cancels everything queued of this provider (reason `clear`); it stays usable. */
   clear(provider: string): Either<FlowRejected, ClearReport>;
+  /** Resolves once no task (of `provider`, or of any provider) is queued, waiting or running. */
+  onIdle(provider?: string): Promise<void>;
+  /** Resolves once nothing (of `provider`, or at all) is queued. */
+  onEmpty(provider?: string): Promise<void>;
+  /** Resolves once fewer than `n` tasks (of `provider`, or in all) are queued. */
+  onSizeLessThan(n: number, provider?: string): Promise<void>;
+  /** `onIdle` as an Observable: emits once and completes when idle; unsubscribing stops waiting. */
+  idle$(provider?: string): Observable<void>;
+  empty$(provider?: string): Observable<void>;
+  sizeLessThan$(n: number, provider?: string): Observable<void>;
   setServerLimit(serverOrPrefix: string, limit: number): void;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
