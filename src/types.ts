@@ -9,6 +9,18 @@ export interface Provider<P = unknown, R = unknown> {
   readonly name: string;
   /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
   readonly servers: readonly string[];
+  /**
+   * Most tasks that may wait in its queue (commands included, running ones not); an integer >= 1
+   * or Infinity. Checked when a task arrives, before it could start. @default Infinity
+   */
+  readonly maxQueued?: number;
+  /**
+   * What a submission to a full queue does: `reject` refuses it (`QueueFull`); `drop-oldest` cancels
+   * the oldest queued task of the lowest priority (reason `overflow`) to make room, unless the new
+   * task's priority is lower than that one's (then it is refused). Commands are never dropped.
+   * @default 'reject'
+   */
+  readonly overflow?: 'reject' | 'drop-oldest';
   /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
   handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
 }
@@ -59,9 +71,9 @@ export interface Task<P = unknown> {
 
 /**
  * Why a task was cancelled: `cancel` (`cancel(id)`), `shutdown`, `abort` (its `signal`), `clear`
- * (`clear(provider)`).
+ * (`clear(provider)`), `overflow` (dropped from a full queue by `overflow: 'drop-oldest'`).
  */
-export type CancelReason = 'cancel' | 'shutdown' | 'abort' | 'clear';
+export type CancelReason = 'cancel' | 'shutdown' | 'abort' | 'clear' | 'overflow';
 
 /** The one outcome of an accepted task. */
 export type TaskOutcome<R = unknown> =

@@ -71,6 +71,20 @@ class Level<T extends Ranked> {
     return this.late?.remove(item) ?? false;
   }
 
+  /** Its oldest item not in `removed` (what is held is in seq order, but for the late heap's). */
+  oldestLive(removed: Set<T>): T | undefined {
+    let oldest: T | undefined;
+    for (let i = 0; i < this.items.size; i++) {
+      const item = this.items.at(i) as T;
+      if (!removed.has(item)) {
+        oldest = item;
+        break;
+      }
+    }
+    for (const item of this.late?.toArray() ?? []) if (!removed.has(item) && (oldest === undefined || item.seq < oldest.seq)) oldest = item;
+    return oldest;
+  }
+
   /** Drops the removed items it holds (a level whose front does not move would keep them all). */
   purge(removed: Set<T>): void {
     const keep = (item: T): boolean => !removed.delete(item);
@@ -152,6 +166,19 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
     // It left the head for a place further back: the broker must hear of the new head.
     if (wasHead && this.peek() !== item) this.headLeft();
     return true;
+  }
+
+  /**
+   * The oldest waiting item of the lowest priority in `lane`: what an overflow policy that drops the
+   * oldest lowest-priority item takes. O(levels of the lane) plus the removed items it skips.
+   */
+  oldestLowest(lane: number): T | undefined {
+    const levels = [...(this.#lanes.get(lane)?.values() ?? [])].sort((a, b) => a.priority - b.priority);
+    for (const level of levels) {
+      const item = level.oldestLive(this.#removed);
+      if (item !== undefined) return item;
+    }
+    return undefined;
   }
 
   pull(): boolean {

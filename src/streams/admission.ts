@@ -16,6 +16,8 @@ import { watchSignal } from './taskSignal.js';
 export class Admission {
   /** Cancels a task whose submission's signal aborted (a transition; set by the manager). */
   abortTask: (record: TaskRecord, reason: unknown) => void = () => undefined;
+  /** A full queue (`maxQueued`): makes room by its overflow policy, or says why not (set by the manager). */
+  makeRoom: (lane: Lane, priority: number) => SubmitRejected | undefined = () => undefined;
 
   constructor(readonly core: ManagerCore) {}
 
@@ -32,6 +34,10 @@ export class Admission {
     if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
     const { timeoutMs, callbackName, maxRetries, signal } = input;
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
+    if (lane.queue.size >= lane.maxQueued) {
+      const full = this.makeRoom(lane, input.priority ?? 0);
+      if (full !== undefined) return refused(full);
+    }
     const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined ? undefined : { timeoutMs, callbackName, maxRetries, signal };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
     if (signal !== undefined) watchSignal(record, signal, this.abortTask);

@@ -2,7 +2,7 @@ import { left, right, type Either, type Left } from 'fp-ts/lib/Either.js';
 import { expectFiniteNumber } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { compareRanked } from '../queues/levelQueue.js';
-import type { ClearReport, FlowRejected, SetPriorityRejected } from '../types.js';
+import type { ClearReport, FlowRejected, SetPriorityRejected, SubmitRejected } from '../types.js';
 import type { Cancellation } from './cancellation.js';
 import type { ManagerCore } from './managerCore.js';
 import { ProviderLane } from './providerLane.js';
@@ -51,6 +51,20 @@ export class FlowControl {
     queued.sort(compareRanked);
     for (const record of queued) this.cancellation.cancelRecord(record, 'clear');
     return right({ provider, cancelled: queued.map((record) => record.id) });
+  }
+
+  /**
+   * A task of `priority` arrives at a full queue: under `drop-oldest`, the oldest queued task of the
+   * lowest priority is cancelled (reason `overflow`) if the newcomer's priority is not lower;
+   * otherwise (and under `reject`) the newcomer is refused.
+   */
+  makeRoom(lane: Lane, priority: number): SubmitRejected | undefined {
+    const full: SubmitRejected = { _tag: 'QueueFull', provider: lane.name, maxQueued: lane.maxQueued };
+    if (lane.provider.overflow !== 'drop-oldest') return full;
+    const victim = lane.queue.oldestLowest(1);
+    if (victim === undefined || victim.priority > priority) return full;
+    this.cancellation.cancelRecord(victim, 'overflow');
+    return undefined;
   }
 
   /**

@@ -149,6 +149,8 @@ export function checkProvider(provider: unknown, field: string): void {
   check(`${field}.name`, p['name'], (v) => expectNonEmptyString(v, 256));
   check(`${field}.handle`, p['handle'], expectFunction);
   checkServerList(p['servers'], `${field}.servers`);
+  checkOptional(`${field}.maxQueued`, p['maxQueued'], (v) => (v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity'));
+  checkOptional(`${field}.overflow`, p['overflow'], (v) => (v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'"));
 }
 
 export function checkServerList(servers: unknown, field: string): void {

@@ -20,6 +20,8 @@ export class ProviderLane<T extends Ranked> {
   readonly servers$: BehaviorSubject<readonly string[]>;
   subscription: Subscription | undefined = undefined;
   slotWait: SlotWaitBound<T> | undefined = undefined;
+  /** The provider's `maxQueued` (Infinity when absent: one comparison per submission). */
+  readonly maxQueued: number;
   waiting = 0;
   running = 0;
   succeeded = 0;
@@ -35,6 +37,7 @@ export class ProviderLane<T extends Ranked> {
     readonly defaultMaxRetries: number,
   ) {
     this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
+    this.maxQueued = provider.maxQueued ?? Infinity;
   }
 
   get name(): string {

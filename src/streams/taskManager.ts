@@ -89,6 +89,7 @@ class SmtTaskManager implements TaskManager {
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
     this.#flow = new FlowControl(core, this.#cancellation);
     this.#sizes = new SizeSignals(core);
+    this.#admission.makeRoom = (lane, priority) => this.#flow.makeRoom(lane, priority);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;
