@@ -35,6 +35,12 @@ export interface AttemptContext {
   readonly attempt: number;
   /** Aborted on timeout, cancel and forced shutdown. */
   readonly signal: AbortSignal;
+  /**
+   * Reports progress: a `progress` event on `events$` and the handle's `events$`, at most one per
+   * `progressIntervalMs` per attempt (later calls within the gap are coalesced into the latest
+   * value, emitted when it ends). Ignored once the attempt has its result.
+   */
+  progress(value: unknown): void;
 }
 
 export interface TaskInput<P = unknown> {
@@ -163,6 +169,7 @@ export type TaskEvent =
   | (EventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
   | (EventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
   | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
+  | (EventBase & { readonly type: 'progress'; readonly attempt: number; readonly value: unknown })
   | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
   | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
   | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: CancelReason; readonly elapsedMs: number });

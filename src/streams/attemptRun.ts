@@ -29,6 +29,8 @@ export interface AttemptHost {
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void;
   abandoned(run: AttemptRun): void;
   settled(run: AttemptRun): void;
+  /** `ctx.progress(value)` (see ProgressThrottle). */
+  progress(run: AttemptRun, value: unknown): void;
 }
 
 const DEADLINE = 0;
@@ -84,6 +86,10 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     // A retry's attempt links to the one before (the record keeps the last until it retires).
     this.previous = record.attempt as AttemptRun | undefined;
     this.ctx = new AttemptContextImpl(record.id, record.provider, lease.server, this.attempt, this);
+  }
+
+  progress(value: unknown): void {
+    this.host.progress(this, value);
   }
 
   get signal(): AbortSignal {

@@ -37,6 +37,11 @@ export interface TaskManagerOptions {
    * before it is abandoned, in ms. @default the attempt's timeout (60 s when that is Infinity)
    */
   readonly abandonAfterMs?: number;
+  /**
+   * The smallest gap between two `progress` events of one attempt, in ms (> 0): `ctx.progress` calls
+   * in between are coalesced, and the latest value is emitted when the gap ends. @default 100
+   */
+  readonly progressIntervalMs?: number;
   readonly slotWait?: {
     /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
     readonly maxWaitMs?: number;
@@ -61,6 +66,7 @@ export interface ResolvedOptions {
   readonly isRetryable: ((error: unknown) => boolean) | undefined;
   readonly timeout: number | ((callbackName: string, provider: string) => number);
   readonly abandonAfterMs: number | undefined;
+  readonly progressIntervalMs: number;
   readonly maxSlotWaitMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
@@ -89,6 +95,7 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
+  checkOptional('progressIntervalMs', options.progressIntervalMs, expectPositiveOrInfinity);
   checkOptional('slotWait.maxWaitMs', options.slotWait?.maxWaitMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -106,6 +113,7 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     isRetryable: retry.isRetryable,
     timeout,
     abandonAfterMs: options.abandonAfterMs,
+    progressIntervalMs: options.progressIntervalMs ?? 100,
     maxSlotWaitMs: options.slotWait?.maxWaitMs ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
