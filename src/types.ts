@@ -62,6 +62,14 @@ export interface TaskInput<P = unknown> {
    * and the outcome's `abortReason`.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Not before this many ms (>= 0, finite): the task waits off its queue, holding no slot and no
+   * timer of its own, then enters its queue like a new one. Cancellable and re-prioritisable
+   * meanwhile; `stats().providers[p].delayed` counts it; a drain shutdown waits for it.
+   */
+  readonly delayMs?: number;
+  /** Not before this time on the manager's scheduler (`scheduler.now()`); a time past is now. */
+  readonly runAt?: number;
 }
 
 /** The task as a handler sees it. */
@@ -187,6 +195,8 @@ export interface ProviderStats {
   readonly cancelled: number;
   /** Retries scheduled so far. */
   readonly retries: number;
+  /** Submitted with `delayMs`/`runAt` and not due yet. */
+  readonly delayed: number;
   /** `pause(provider)` holds its queue (nothing of it starts) until `resume(provider)`. */
   readonly paused: boolean;
 }

@@ -2,6 +2,7 @@ import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import type { CancelReason, CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Outcomes } from './outcomes.js';
+import { leaveDelay } from './delayedTasks.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
 
 /**
@@ -48,6 +49,9 @@ export class Cancellation {
         if (record.retry !== undefined) record.retry.backoff = undefined;
         lane.waiting--;
         return { _tag: 'CancelledWhileWaiting' };
+      case TaskState.Delayed:
+        leaveDelay(this.core, record);
+        return { _tag: 'RemovedFromQueue' };
       case TaskState.Running:
         lane.running--;
         return { _tag: 'InterruptedRunning', server: record.attempt?.server ?? '' };

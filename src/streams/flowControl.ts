@@ -47,7 +47,7 @@ export class FlowControl {
     const lane = this.#lane(provider);
     if (!(lane instanceof ProviderLane)) return lane;
     const queued: TaskRecord[] = [];
-    for (const record of this.core.registry.values()) if (record.home === lane && record.state === TaskState.Queued) queued.push(record);
+    for (const record of this.core.registry.values()) if (record.home === lane && (record.state === TaskState.Queued || record.state === TaskState.Delayed)) queued.push(record);
     queued.sort(compareRanked);
     for (const record of queued) this.cancellation.cancelRecord(record, 'clear');
     return right({ provider, cancelled: queued.map((record) => record.id) });
@@ -78,12 +78,14 @@ export class FlowControl {
     if (problem !== undefined) return left({ _tag: 'InvalidPriority', message: invalidMessage('priority', problem, priority) });
     const record = core.registry.get(id);
     if (record === undefined || record.state === TaskState.Done) return left({ _tag: 'NotFound', id });
-    if (record.state !== TaskState.Queued) return left({ _tag: 'NotQueued', id });
+    if (record.state !== TaskState.Queued && record.state !== TaskState.Delayed) return left({ _tag: 'NotQueued', id });
     core.registry.rekey(record);
-    const moved = record.home.queue.requeue(record, () => {
+    const change = (): void => {
       record.priority = priority;
       record.seq = core.seq++;
-    });
+    };
+    // A delayed task is not in its queue yet: it enters at its new rank when due.
+    const moved = record.state === TaskState.Delayed ? (change(), true) : record.home.queue.requeue(record, change);
     if (!moved) return left({ _tag: 'NotQueued', id });
     core.statsChanged();
     return right(undefined);

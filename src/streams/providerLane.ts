@@ -23,6 +23,8 @@ export class ProviderLane<T extends Ranked> {
   /** The provider's `maxQueued` (Infinity when absent: one comparison per submission). */
   readonly maxQueued: number;
   waiting = 0;
+  /** Delayed tasks not due yet (`delayMs`/`runAt`). */
+  delayed = 0;
   running = 0;
   succeeded = 0;
   failed = 0;
@@ -58,6 +60,7 @@ export class ProviderLane<T extends Ranked> {
       failed: this.failed,
       cancelled: this.cancelled,
       retries: this.retries,
+      delayed: this.delayed,
       paused: this.queue.paused,
     };
   }

@@ -5,7 +5,7 @@ import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Lane } from './taskRecord.js';
 
-/** What a waiter looks at: tasks queued (waiting for a slot, or paused) and tasks not finished. */
+/** What a waiter looks at: tasks queued (waiting for a slot, paused, or delayed) and tasks not finished. */
 export interface Sizes {
   readonly queued: number;
   readonly pending: number;
@@ -106,7 +106,7 @@ function sizesOf(lanes: Iterable<Lane>): Sizes {
   let queued = 0;
   let pending = 0;
   for (const lane of lanes) {
-    const size = lane.queue.size;
+    const size = lane.queue.size + lane.delayed;
     queued += size;
     pending += size + lane.waiting + lane.running;
   }

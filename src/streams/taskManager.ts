@@ -24,6 +24,7 @@ import { Cancellation } from './cancellation.js';
 import { Configuration } from './configuration.js';
 import { Effect } from './effects.js';
 import { FlowControl } from './flowControl.js';
+import { DelayedTasks } from './delayedTasks.js';
 import { SizeSignals, whenEmpty, whenIdle, whenSizeBelow } from './sizeSignals.js';
 import { expectPositiveOrInfinity } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
@@ -90,6 +91,8 @@ class SmtTaskManager implements TaskManager {
     this.#flow = new FlowControl(core, this.#cancellation);
     this.#sizes = new SizeSignals(core);
     this.#admission.makeRoom = (lane, priority) => this.#flow.makeRoom(lane, priority);
+    const delayed = new DelayedTasks(core);
+    this.#admission.hold = (lane, record, dueAt) => delayed.hold(lane, record, dueAt);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;

@@ -15,6 +15,8 @@ export const enum TaskState {
   Running = 2,
   /** Its one outcome has been emitted. */
   Done = 3,
+  /** Submitted with `delayMs`/`runAt`: not in its queue yet (see DelayedTasks). */
+  Delayed = 4,
 }
 
 
@@ -31,6 +33,8 @@ export interface TaskExtras {
   readonly command?: CommandFn | undefined;
   /** The submission's AbortSignal (see taskSignal.ts). */
   readonly signal?: AbortSignal | undefined;
+  /** A delayed task's due time (the scheduler's clock); absent for a task queued at submission. */
+  readonly dueAt?: number | undefined;
 }
 
 /** A task's state between attempts; created at its first retry. */
@@ -238,6 +242,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
     };
     if (this.timeoutMs !== undefined) input.timeoutMs = this.timeoutMs;
     if (this.callbackName !== undefined) input.callbackName = this.callbackName;
+    if (this.extras?.dueAt !== undefined) input.runAt = this.extras.dueAt;
     return input;
   }
 }

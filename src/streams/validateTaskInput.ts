@@ -44,6 +44,14 @@ export function validateTaskInput(input: unknown): Invalid | undefined {
     return invalid('callbackName', 'a string', task.callbackName);
   }
   if (task.signal !== undefined && !isAbortSignal(task.signal)) return invalid('signal', 'an AbortSignal', task.signal);
+  if (task.delayMs !== undefined && (typeof task.delayMs !== 'number' || !Number.isFinite(task.delayMs) || task.delayMs < 0)) {
+    return invalid('delayMs', 'a finite number from 0 and up', task.delayMs);
+  }
+  if (task.runAt !== undefined) {
+    const runAt = expectFiniteNumber(task.runAt);
+    if (runAt !== undefined) return invalid('runAt', runAt, task.runAt);
+    if (task.delayMs !== undefined) return invalid('runAt', 'absent when delayMs is given', task.runAt);
+  }
   return undefined;
 }
 
