@@ -27,9 +27,12 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // subscribers, isRetryable, the timeout function, the logger methods and the random source - now
 // and then runs a "reaction" (one or two of submit (new, duplicate id or unknown provider), cancel
 // (known or unknown id), setServerLimit, removeServerLimit, updateProviderServers (random subset,
-// maybe empty), addProvider, shutdown (random mode and grace)), and now and then throws after it
+// maybe empty), addProvider, shutdown (random mode and grace), pause, resume, clear, setPriority,
+// or an abort of the AbortSignal some submissions share), and now and then throws after it
 // (an Error or not). At END_AT reactions stop, limits and pools are restored and a drain is asked
 // for, so every run ends. A run lists every broken promise; an empty list is a pass:
+//
+// Tasks may be delayed (delayMs) or carry the shared signal; handlers report ctx.progress now and then.
 //
 // - every accepted task has exactly one outcome on its handle's outcome$ and exactly one outcome
 //   event; a refused submission has no event and no outcome; the outcome's attempts equal the
@@ -93,6 +96,10 @@ export interface TaskSpec {
   readonly maxRetries: number | undefined;
   readonly timeoutMs: number | undefined;
   readonly callbackName: 'fast' | 'slow' | undefined;
+  /** Submitted with this `delayMs` (tasks only). */
+  readonly delayMs: number | undefined;
+  /** Submitted with the run's current shared AbortSignal (tasks only). */
+  readonly signal: boolean;
 }
 
 export interface Model {
@@ -185,6 +192,8 @@ function taskSpec(rng: () => number, at: number, providers: number): TaskSpec {
     maxRetries: chance(rng, 0.5) ? int(rng, 0, 2) : undefined,
     timeoutMs: chance(rng, 0.3) ? pick(rng, [20, 45, 120]) : undefined,
     callbackName: chance(rng, 0.5) ? pick(rng, ['fast', 'slow'] as const) : undefined,
+    delayMs: chance(rng, 0.15) ? int(rng, 0, 40) : undefined,
+    signal: chance(rng, 0.3),
   };
 }
 
@@ -356,9 +365,9 @@ interface Sub {
   readonly provider: string;
   readonly spec: TaskSpec;
   readonly lane: 0 | 1;
-  /** As the manager ranks it: a command's is 0. */
-  readonly priority: number;
-  readonly seq: number;
+  /** As the manager ranks it: a command's is 0 (setPriority changes both). */
+  priority: number;
+  seq: number;
   accepted: boolean;
   refused: boolean;
   queuedSeen: boolean;
@@ -371,6 +380,12 @@ interface Sub {
   starts: number;
   calls: number[];
   holding: number;
+  /** When setPriority last moved it (its rank in the checker changed then). */
+  rankChangedAt: number | undefined;
+  /** Moved by setPriority before its 'queued' event came (that event carries the first priority). */
+  moveAfterQueued: { priority: number; seq: number } | undefined;
+  /** Submitted with the shared signal: which controller, and whether it was already aborted. */
+  signal: AbortSignal | undefined;
 }
 
 interface ProviderCounts {
@@ -494,6 +509,18 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   let stopped = false;
   const userThrown = new Set<unknown>();
   let addedProviders = 0;
+  /** The signal submissions with `spec.signal` get; an abort reaction aborts it and makes a new one. */
+  let abortController = new AbortController();
+  /** Providers paused now, and when each was last paused or resumed (a start at that time may predate it). */
+  const paused = new Set<string>();
+  const pauseChangedAt = new Map<string, number>();
+  const notePause = (name: string): void => {
+    const stats = name === 'nope' || stopped ? undefined : m.stats().providers[name];
+    if (stats === undefined) return;
+    if (stats.paused) paused.add(name);
+    else paused.delete(name);
+    pauseChangedAt.set(name, scheduler.now());
+  };
 
   const step = (): void => {
     if (++steps > MAX_STEPS && !runaway) {
@@ -573,6 +600,10 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         return undefined;
       }
     };
+    if (chance(rng, 0.3)) {
+      flowAct(site, call);
+      return;
+    }
     if (r < 0.3) {
       const spec = taskSpec(rng, scheduler.now(), 1);
       const v = rng();
@@ -614,6 +645,55 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       const graceMs = pick(rng, [0, 10, 100, Infinity]);
       askShutdown(mode, graceMs, site);
     }
+  };
+
+  /** pause, resume, clear, setPriority, or an abort of the shared signal (then a fresh one). */
+  const flowAct = (site: string, call: <T>(what: string, fn: () => T) => T | undefined): void => {
+    const r = rng();
+    const name = chance(rng, 0.9) ? pick(rng, providerNames()) : 'nope';
+    const flowRefusal = (what: string, result: { _tag: string; left?: { _tag: string } } | undefined): void => {
+      if (result === undefined || result._tag === 'Right') return;
+      const tag = result.left?._tag;
+      if (tag === 'UnknownProvider' && name !== 'nope') fail(`${what} refused ${name} as unknown`);
+      if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${what} refused as ShuttingDown before any shutdown() call`);
+    };
+    if (r < 0.3) {
+      flowRefusal('pause', call(`pause(${name})`, () => m.pause(name)));
+      notePause(name);
+    } else if (r < 0.55) {
+      flowRefusal('resume', call(`resume(${name})`, () => m.resume(name)));
+      notePause(name);
+    } else if (r < 0.65) {
+      flowRefusal('clear', call(`clear(${name})`, () => m.clear(name)));
+    } else if (r < 0.85) {
+      const sub = subs.length > 0 && chance(rng, 0.9) ? pick(rng, subs) : undefined;
+      const id = sub?.id ?? 'ghost';
+      const priority = int(rng, 0, 4);
+      const result = call(`setPriority(${id}, ${priority})`, () => m.setPriority(id, priority));
+      if (result === undefined || !isRight(result)) return;
+      // The task the id names now: live, or accepted with its 'queued' event still on its way.
+      const pending = inFlight.get(id)?.[0];
+      const target = live.get(id) !== undefined && live.get(id)?.done !== true ? live.get(id) : pending;
+      if (target === undefined) {
+        fail(`setPriority(${id}) accepted for a task that is not live`);
+        return;
+      }
+      const moved = { priority: target.lane === 0 ? priority : priority, seq: seq++ };
+      if (target.queuedSeen) applyMove(target, moved);
+      else target.moveAfterQueued = moved;
+    } else {
+      if (trace !== undefined) note(`${site} aborts the shared signal`);
+      const controller = abortController;
+      abortController = new AbortController();
+      controller.abort(`abort #${reactions}`);
+    }
+  };
+
+  const applyMove = (sub: Sub, moved: { priority: number; seq: number }): void => {
+    sub.priority = moved.priority;
+    sub.seq = moved.seq;
+    sub.rankChangedAt = scheduler.now();
+    sub.moveAfterQueued = undefined;
   };
 
   const askShutdown = (mode: 'drain' | 'cancel', graceMs: number, site: string): void => {
@@ -659,6 +739,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     let handedOff = false;
     try {
       react('handler');
+      if (chance(rng, 0.2)) ctx.progress(n);
       const { kind, duration } = sub.spec;
       const tracked = <T>(work$: Observable<T>): Observable<T> =>
         new Observable<T>((subscriber) => {
@@ -750,6 +831,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   /** Commands first (FIFO among them: a command's priority is 0), then priority, then submission order. */
   const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)));
   const canUse = (provider: string, budgetKey: string): boolean => {
+    if (paused.has(provider) || pauseChangedAt.get(provider) === scheduler.now()) return false;
     const uses = (pool: readonly string[]): boolean => pool.some((s) => budgetOf(s) === budgetKey);
     if (!uses(pools.get(provider) ?? [])) return false;
     const changed = poolChanged.get(provider);
@@ -774,6 +856,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (event.priority !== sub.priority) fail(`${event.id}: queued with priority ${event.priority}`);
         live.set(event.id, sub);
         setState(sub, 'queued');
+        if (sub.moveAfterQueued !== undefined) applyMove(sub, sub.moveAfterQueued);
         return;
       }
       const sub = live.get(event.id);
@@ -794,7 +877,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
           waiting.delete(sub);
           const budgetKey = budgetOf(event.server);
           for (const other of waiting) {
-            if (better(other, sub) && canUse(other.provider, budgetKey)) {
+            const moved = other.rankChangedAt === scheduler.now() || sub.rankChangedAt === scheduler.now();
+            if (!moved && better(other, sub) && canUse(other.provider, budgetKey)) {
               fail(`${event.id} (${sub.lane === 0 ? 'command' : `p${sub.priority}`}, #${sub.seq}) started on ${budgetKey} while ${other.id} (${other.lane === 0 ? 'command' : `p${other.priority}`}, #${other.seq}) of ${other.provider} waited`);
             }
           }
@@ -838,8 +922,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         fail(`${where}: provider ${name} missing from stats`);
         continue;
       }
-      if (s.queued !== d.queued || s.running !== d.running || s.waiting !== d.waiting || s.succeeded !== d.succeeded || s.failed !== d.failed || s.cancelled !== d.cancelled) {
-        fail(`${where}: stats of ${name} ${JSON.stringify({ queued: s.queued, running: s.running, waiting: s.waiting, succeeded: s.succeeded, failed: s.failed, cancelled: s.cancelled })} != from events ${JSON.stringify(d)}`);
+      // A delayed task is queued as the events see it (its 'queued' event came at submission).
+      if (s.queued + s.delayed !== d.queued || s.running !== d.running || s.waiting !== d.waiting || s.succeeded !== d.succeeded || s.failed !== d.failed || s.cancelled !== d.cancelled) {
+        fail(`${where}: stats of ${name} ${JSON.stringify({ queued: s.queued, delayed: s.delayed, running: s.running, waiting: s.waiting, succeeded: s.succeeded, failed: s.failed, cancelled: s.cancelled })} != from events ${JSON.stringify(d)}`);
       }
     }
   };
@@ -880,6 +965,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       starts: 0,
       calls: [],
       holding: 0,
+      rankChangedAt: undefined,
+      moveAfterQueued: undefined,
+      signal: lane === 1 && spec.signal ? abortController.signal : undefined,
     };
     subs.push(sub);
     byKey.set(sub.key, sub);
@@ -904,6 +992,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
               ...(spec.maxRetries !== undefined ? { maxRetries: spec.maxRetries } : {}),
               ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
               ...(spec.callbackName !== undefined ? { callbackName: spec.callbackName } : {}),
+              ...(spec.delayMs !== undefined ? { delayMs: spec.delayMs } : {}),
+              ...(sub.signal !== undefined ? { signal: sub.signal } : {}),
             });
     } catch (error) {
       fail(`${lane === 0 ? 'command' : 'submit'}(${id}) (from ${site}) threw ${describe(error)}`);
@@ -924,6 +1014,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (provider !== 'nope' && tag === 'UnknownProvider') fail(`${id} to the known provider ${provider} refused as UnknownProvider`);
         if (tag === 'DuplicateId' && !earlier.some((s) => !s.done || s.holding > 0)) fail(`${id} refused as DuplicateId though every earlier task with that id had its outcome and settled`);
         if (tag === 'InvalidTask') fail(`${id} refused as InvalidTask: ${JSON.stringify(result.left)}`);
+        if (tag === 'Aborted' && sub.signal?.aborted !== true) fail(`${id} refused as Aborted though its signal was not aborted`);
         if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${id} refused as ShuttingDown before any shutdown() call`);
       }
       return;
@@ -1013,6 +1104,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       else {
         tally.cancelled++;
         if (outcome.reason === 'shutdown') cancelledByShutdown.push(sub.id);
+        if (outcome.reason === 'abort' && sub.signal?.aborted !== true) fail(`${sub.id} cancelled by an abort, but its signal was not aborted`);
+        if (outcome.reason === 'abort' && outcome.abortReason !== sub.signal?.reason) fail(`${sub.id}: abortReason ${describe(outcome.abortReason)} is not its signal's reason`);
       }
       if (sub.outcomeEvents === 1 && outcome.attempts !== sub.starts) fail(`${sub.id}: outcome says ${outcome.attempts} attempts, ${sub.starts} started`);
       const tooLate = sub.calls.filter((n) => n > sub.starts);
