@@ -10,8 +10,8 @@ export interface Provider<P = unknown, R = unknown> {
   /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
   readonly servers: readonly string[];
   /**
-   * Most tasks that may wait in its queue (commands included, running ones not); an integer >= 1
-   * or Infinity. Checked when a task arrives, before it could start. @default Infinity
+   * Most tasks that may wait in its queue (commands and delayed tasks included, running ones not);
+   * an integer >= 1 or Infinity. Checked when a task arrives, before it could start. @default Infinity
    */
   readonly maxQueued?: number;
   /**

@@ -37,7 +37,7 @@ export class Admission {
     const { timeoutMs, callbackName, maxRetries, signal, delayMs, runAt } = input;
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
     const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);
-    if (lane.queue.size >= lane.maxQueued) {
+    if (lane.queue.size + lane.delayed >= lane.maxQueued) {
       const full = this.makeRoom(lane, input.priority ?? 0);
       if (full !== undefined) return refused(full);
     }
