@@ -1,8 +1,9 @@
 import { left, right, type Either, type Left } from 'fp-ts/lib/Either.js';
 import { expectFiniteNumber } from '../errors/checks.js';
-import { invalidMessage } from '../errors/invalidOption.js';
+import { InvalidOptionError, invalidMessage } from '../errors/invalidOption.js';
+import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import { compareRanked } from '../queues/levelQueue.js';
-import type { ClearReport, FlowRejected, SetPriorityRejected, SubmitRejected } from '../types.js';
+import type { ClearReport, ConfigRejected, FlowRejected, SetPriorityRejected, SubmitRejected } from '../types.js';
 import type { Cancellation } from './cancellation.js';
 import type { ManagerCore } from './managerCore.js';
 import { ProviderLane } from './providerLane.js';
@@ -34,6 +35,19 @@ export class FlowControl {
     if (!(lane instanceof ProviderLane)) return lane;
     lane.queue.resume();
     this.core.statsChanged();
+    return right(undefined);
+  }
+
+  /** A budget's start rate, live (the manager was created with `rateLimits`). */
+  setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void> {
+    const rated = this.core.o.rated;
+    if (rated === undefined) return left({ _tag: 'InvalidConfig', field: 'rateLimits', message: 'Create the manager with `rateLimits` (even `{}`) to set rates live' });
+    try {
+      rated.setRate(serverOrPrefix, rate);
+    } catch (error) {
+      if (!(error instanceof InvalidOptionError)) throw error;
+      return left({ _tag: 'InvalidConfig', field: error.field, message: error.message });
+    }
     return right(undefined);
   }
 

@@ -12,6 +12,7 @@ import { InvalidOptionError } from '../errors/invalidOption.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /** Options of {@link createTaskManager}. */
@@ -42,6 +43,12 @@ export interface TaskManagerOptions {
    * in between are coalesced, and the latest value is emitted when the gap ends. @default 100
    */
   readonly progressIntervalMs?: number;
+  /**
+   * Start rates by budget key (a key of `serverLimits`, or a server's own key): at most `starts` per
+   * sliding `intervalMs`, at least `minTimeMs` between two starts. Changed live with
+   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it).
+   */
+  readonly rateLimits?: Readonly<Record<string, RateLimit>>;
   readonly slotWait?: {
     /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
     readonly maxWaitMs?: number;
@@ -72,6 +79,8 @@ export interface ResolvedOptions {
   readonly random: () => number;
   readonly coordinator: SlotCoordinator;
   readonly ownsCoordinator: boolean;
+  /** The coordinator, when `rateLimits` wrapped it (so `setRateLimit` can reach it). */
+  readonly rated: RateLimitedCoordinator | undefined;
   readonly logger: Logger | undefined;
 }
 
@@ -106,6 +115,13 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
       ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
+  if (options.rateLimits !== undefined && (options.rateLimits === null || typeof options.rateLimits !== 'object')) {
+    throw new InvalidOptionError('rateLimits', 'an object of rates by server key or prefix', options.rateLimits);
+  }
+  const rated =
+    options.rateLimits === undefined
+      ? undefined
+      : rateLimitedCoordinator(coordinator, { rates: options.rateLimits, scheduler: options.scheduler ?? asyncScheduler, closesInner: options.coordinator === undefined });
   return {
     providers: options.providers,
     maxRetries: retry.maxRetries ?? 0,
@@ -117,8 +133,10 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     maxSlotWaitMs: options.slotWait?.maxWaitMs ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
-    coordinator,
-    ownsCoordinator: options.coordinator === undefined,
+    coordinator: rated ?? coordinator,
+    // A wrapper of ours is closed by us (it closes a coordinator you gave only if we made it).
+    ownsCoordinator: options.coordinator === undefined || rated !== undefined,
+    rated,
     logger: options.logger,
   };
 }

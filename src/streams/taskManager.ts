@@ -34,6 +34,7 @@ import { Outcomes } from './outcomes.js';
 import { Shutdown } from './shutdown.js';
 import { TaskHandleImpl, type TaskHandle } from './taskHandle.js';
 import type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
+import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import { TaskRecord } from './taskRecord.js';
 
 export type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
@@ -176,6 +177,10 @@ class SmtTaskManager implements TaskManager {
     const problem = expectPositiveOrInfinity(n);
     if (problem !== undefined) throw new TypeError(invalidMessage('n', problem, n));
     return this.#sizes.observable(provider, whenSizeBelow(n));
+  }
+
+  setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void> {
+    return this.#transition(() => this.#flow.setRateLimit(serverOrPrefix, rate));
   }
 
   setServerLimit(serverOrPrefix: string, limit: number): void {

@@ -16,6 +16,7 @@ import type {
   TaskOutcome,
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
+import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import type { TaskHandle } from './taskHandle.js';
 
 export interface CommandOptions {
@@ -61,6 +62,11 @@ export interface TaskManager {
   empty$(provider?: string): Observable<void>;
   sizeLessThan$(n: number, provider?: string): Observable<void>;
   setServerLimit(serverOrPrefix: string, limit: number): void;
+  /**
+   * Sets (undefined: removes) the start rate of the budget with that key, live. Only for a manager
+   * created with `rateLimits` (else `InvalidConfig`); a bad rate is `InvalidConfig` naming the field.
+   */
+  setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void>;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
   /** Adds a provider while running. */
