@@ -2,7 +2,7 @@ import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { Multicast } from '../internal/multicast.js';
 import { normalizeServerKey } from './serverKey.js';
-import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
+import type { BudgetState, SlotChange, SlotCoordinator } from './slotCoordinator.js';
 
 /** A budget's start rate, alongside its concurrency limit. */
 export interface RateLimit {
@@ -44,7 +44,8 @@ interface StartWindow {
  * in any `intervalMs` (a sliding window: a fixed window would let 2 × `starts` through around its
  * boundary, which is what API quotas punish) and at least `minTimeMs` between two starts. A refused
  * `tryAcquire` arms one timer per budget for the moment a start becomes possible and then
- * announces `room`, so waiting items start on time without polling. A budget without a rate costs
+ * announces `room`, so waiting items start on time without polling; until then every acquire on
+ * that budget is refused, so the start goes to the best waiting item, not to whoever asks first. A budget without a rate costs
  * one map lookup per acquire. Per process: across processes, each process applies the rate to its
  * own starts.
  */
@@ -71,7 +72,20 @@ class RateLimited implements RateLimitedCoordinator {
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);
-  budget = (budgetKey: string) => this.inner.budget(budgetKey);
+  /** The inner budget, `blocked` while its rate allows no start now (the broker then picks another server). */
+  budget(budgetKey: string): BudgetState {
+    const state = this.inner.budget(budgetKey);
+    const rate = this.#rates.get(budgetKey);
+    const window = rate === undefined ? undefined : this.#windows.get(budgetKey);
+    if (rate === undefined || window === undefined) return state;
+    if (window.timer !== undefined) return { limit: state.limit, inUse: state.inUse, blocked: true };
+    const now = this.#scheduler.now();
+    const next = nextStart(window, rate, now);
+    if (next <= now) return state;
+    // Whoever sees it blocked must hear when it opens: the broker will not ask it again before.
+    this.#arm(window, next, now);
+    return { limit: state.limit, inUse: state.inUse, blocked: true };
+  }
   release = (serverKey: string): void => this.inner.release(serverKey);
   setLimit = (keyOrPrefix: string, limit: number): void => this.inner.setLimit(keyOrPrefix, limit);
   removeLimit = (keyOrPrefix: string): void => this.inner.removeLimit(keyOrPrefix);
@@ -83,6 +97,9 @@ class RateLimited implements RateLimitedCoordinator {
     const rate = this.#rates.get(budget);
     if (rate === undefined) return this.inner.tryAcquire(serverKey);
     const window = this.#windowOf(budget);
+    // Items were refused and wait for the timer's `room`: the next start is theirs (the broker
+    // gives it to the best of them), not a newcomer's that asks first at the same instant.
+    if (window.timer !== undefined) return false;
     const now = this.#scheduler.now();
     const next = nextStart(window, rate, now);
     if (next > now) {
@@ -92,6 +109,10 @@ class RateLimited implements RateLimitedCoordinator {
     if (!this.inner.tryAcquire(serverKey)) return false;
     if (rate.starts !== Infinity) window.starts.push(now);
     window.last = now;
+    // This start closed the window (or opened a gap): announce when it reopens. The broker skips
+    // a blocked budget without asking it, so a refusal alone would never arm the timer.
+    const again = nextStart(window, rate, now);
+    if (again > now) this.#arm(window, again, now);
     return true;
   }
 
@@ -100,8 +121,12 @@ class RateLimited implements RateLimitedCoordinator {
     if (rate === undefined) this.#rates.delete(key);
     else this.#rates.set(key, checkRate(rate, `rateLimits[${JSON.stringify(keyOrPrefix)}]`));
     const window = this.#windows.get(key);
-    // A looser rate may allow a start now: let the waiting items try.
-    if (window !== undefined) this.#changes.next(window.room);
+    if (window === undefined) return;
+    // A looser rate may allow a start now: the timer of the old one goes, and the waiting items try.
+    window.timer?.unsubscribe();
+    window.timer = undefined;
+    window.timerAt = Infinity;
+    this.#changes.next(window.room);
   }
 
   rates(): ReadonlyMap<string, RateLimit> {

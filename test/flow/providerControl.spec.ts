@@ -26,6 +26,28 @@ describe('setPriority(id, priority)', () => {
   });
 });
 
+describe('setPriority across providers sharing a server', () => {
+  it("should re-rank a provider's head that moved, so a freed slot goes to the best task of any provider", () => {
+    inVirtualTime((scheduler, flush) => {
+      const m = createTaskManager({
+        scheduler,
+        providers: [
+          { name: 'p', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
+          { name: 'q', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
+        ],
+      });
+      const events: TaskEvent[] = [];
+      m.events$.subscribe((e) => events.push(e));
+      m.submit({ provider: 'p', payload: 0, id: 'run' });
+      m.submit({ provider: 'p', payload: 0, id: 'p-head', priority: 5 });
+      m.submit({ provider: 'q', payload: 0, id: 'q-head', priority: 3 });
+      expect(isRight(m.setPriority('p-head', 1))).toBe(true); // the only task of p's queue, now below q's
+      flush();
+      expect(startsOf(events)).toEqual(['run@0', 'q-head@10', 'p-head@20']);
+    });
+  });
+});
+
 describe('pause(provider) / resume(provider)', () => {
   it('should stop new starts of that provider only, let its running work finish, give its slots to others, and restart on resume', () => {
     inVirtualTime((scheduler, flush) => {

@@ -125,6 +125,8 @@ export interface Model {
   readonly pOutcomeSubscriber: number;
   /** Manager calls the reactions may make in one run (so a run always ends). */
   readonly reactionBudget: number;
+  /** Start rates by server key (the models' budgets are exact server keys): `rateLimits`. */
+  readonly rates: ReadonlyArray<readonly [string, { readonly starts: number; readonly intervalMs: number; readonly minTimeMs: number }]> | undefined;
 }
 
 /** Servers the models and reactions draw on: URLs (query and port variants) and a plain name. */
@@ -231,6 +233,7 @@ export function generateModel(seed: number): Model {
     statsSubscriber: chance(rng, 0.6),
     pOutcomeSubscriber: pick(rng, [0, 0.3, 0.8]),
     reactionBudget: int(rng, 4, 24),
+    rates: chance(rng, 0.25) ? servers.filter(() => chance(rng, 0.7)).map((server) => [server, { starts: int(rng, 1, 3), intervalMs: pick(rng, [5, 20, 60]), minTimeMs: pick(rng, [0, 0, 3]) }] as const) : undefined,
   };
 }
 
@@ -290,6 +293,8 @@ export class SlotWatch {
   readonly coordinator: SlotCoordinator;
   readonly #perServer = new Map<string, number>();
   readonly #taken = new Map<string, number>();
+  /** Told of every slot handed out (the rate check). */
+  onAcquire: ((serverKey: string) => void) | undefined = undefined;
 
   constructor(
     readonly inner: SlotCoordinator,
@@ -301,6 +306,7 @@ export class SlotWatch {
       tryAcquire: (serverKey) => {
         const ok = inner.tryAcquire(serverKey);
         if (ok) {
+          this.onAcquire?.(serverKey);
           this.#taken.set(serverKey, (this.#taken.get(serverKey) ?? 0) + 1);
           const budgetKey = inner.budgetOf(serverKey);
           const running = this.running(budgetKey);
@@ -811,7 +817,22 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       },
     },
     timeout: model.timeout === 'fn' ? timeoutFn : model.timeout,
+    ...(model.rates !== undefined ? { rateLimits: Object.fromEntries(model.rates) } : {}),
   });
+  // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
+  const rateStarts = new Map<string, number[]>();
+  watch.onAcquire = (serverKey) => {
+    const rate = model.rates?.find(([server]) => keyOf(server) === serverKey)?.[1];
+    if (rate === undefined || slots.budgetOf(serverKey) !== serverKey) return;
+    const now = scheduler.now();
+    const times = rateStarts.get(serverKey) ?? [];
+    rateStarts.set(serverKey, times);
+    const last = times.at(-1);
+    if (last !== undefined && now - last < rate.minTimeMs) fail(`${serverKey}: a start ${now - last} ms after the last (minTimeMs ${rate.minTimeMs})`);
+    times.push(now);
+    const inWindow = times.filter((t) => t > now - rate.intervalMs).length;
+    if (inWindow > rate.starts) fail(`${serverKey}: ${inWindow} starts within ${rate.intervalMs} ms (rate ${rate.starts})`);
+  };
 
   // ------------------------------------------------------------ the checker's own subscribers (first)
   const setState = (sub: Sub, state: Sub['state']): void => {
