@@ -23,17 +23,18 @@ export class FlowControl {
   ) {}
 
   pause(provider: string): Either<FlowRejected, void> {
-    const lane = this.#lane(provider);
-    if (!(lane instanceof ProviderLane)) return lane;
-    lane.queue.pause();
-    this.core.statsChanged();
-    return right(undefined);
+    return this.#setPaused(provider, true);
   }
 
   resume(provider: string): Either<FlowRejected, void> {
+    return this.#setPaused(provider, false);
+  }
+
+  #setPaused(provider: string, paused: boolean): Either<FlowRejected, void> {
     const lane = this.#lane(provider);
     if (!(lane instanceof ProviderLane)) return lane;
-    lane.queue.resume();
+    if (paused) lane.queue.pause();
+    else lane.queue.resume();
     this.core.statsChanged();
     return right(undefined);
   }

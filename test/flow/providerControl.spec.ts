@@ -1,7 +1,22 @@
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { createTaskManager, type TaskEvent, type TaskOutcome } from '../../src/index.js';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTaskManager, type TaskEvent, type TaskManager, type TaskOutcome } from '../../src/index.js';
 import { inVirtualTime, work } from '../helpers/virtual.js';
+
+/** Two providers over one server of limit 1, each task taking 10 ms, and every event recorded. */
+function sharingOneServer(scheduler: TestScheduler): { m: TaskManager; events: TaskEvent[] } {
+  const m = createTaskManager({
+    scheduler,
+    providers: [
+      { name: 'p', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
+      { name: 'q', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
+    ],
+  });
+  const events: TaskEvent[] = [];
+  m.events$.subscribe((e) => events.push(e));
+  return { m, events };
+}
 
 const startsOf = (events: TaskEvent[]): string[] => events.filter((e) => e.type === 'started').map((e) => `${e.id}@${e.at}`);
 
@@ -29,15 +44,7 @@ describe('setPriority(id, priority)', () => {
 describe('setPriority across providers sharing a server', () => {
   it("should re-rank a provider's head that moved, so a freed slot goes to the best task of any provider", () => {
     inVirtualTime((scheduler, flush) => {
-      const m = createTaskManager({
-        scheduler,
-        providers: [
-          { name: 'p', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
-          { name: 'q', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
-        ],
-      });
-      const events: TaskEvent[] = [];
-      m.events$.subscribe((e) => events.push(e));
+      const { m, events } = sharingOneServer(scheduler);
       m.submit({ provider: 'p', payload: 0, id: 'run' });
       m.submit({ provider: 'p', payload: 0, id: 'p-head', priority: 5 });
       m.submit({ provider: 'q', payload: 0, id: 'q-head', priority: 3 });
@@ -51,15 +58,7 @@ describe('setPriority across providers sharing a server', () => {
 describe('pause(provider) / resume(provider)', () => {
   it('should stop new starts of that provider only, let its running work finish, give its slots to others, and restart on resume', () => {
     inVirtualTime((scheduler, flush) => {
-      const m = createTaskManager({
-        scheduler,
-        providers: [
-          { name: 'p', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
-          { name: 'q', servers: ['s'], handle: () => work(10, 'ok', scheduler) },
-        ],
-      });
-      const events: TaskEvent[] = [];
-      m.events$.subscribe((e) => events.push(e));
+      const { m, events } = sharingOneServer(scheduler);
       m.submit({ provider: 'p', payload: 0, id: 'p1', priority: 9 });
       m.submit({ provider: 'p', payload: 0, id: 'p2', priority: 9 });
       m.submit({ provider: 'q', payload: 0, id: 'q1' });
