@@ -207,6 +207,16 @@ export interface BudgetStats {
   readonly inUse: number;
   /** Queued tasks of providers that can use this budget. */
   readonly waiters: number;
+  /** With `adaptiveLimits` on this budget: the adaptive limit, its bounds and why it last moved. */
+  readonly adaptive?: {
+    readonly limit: number;
+    readonly min: number;
+    readonly max: number;
+    readonly algorithm: string;
+    readonly reason: 'probe' | 'latency' | 'errors' | undefined;
+  };
+  /** With `health` on, once the budget failed once: ejected (until when), half-open or healthy. */
+  readonly health?: { readonly state: 'ejected'; readonly until: number } | { readonly state: 'healthy' | 'half-open' };
 }
 
 export interface StatsSnapshot {

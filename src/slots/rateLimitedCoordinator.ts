@@ -61,6 +61,8 @@ class RateLimited implements RateLimitedCoordinator {
   readonly #scheduler: SchedulerLike;
   readonly #innerChanges: Subscription;
   #closed = false;
+  /** The inner coordinator's server cost, when it has one (the server choice reads it). */
+  readonly serverCost?: (serverKey: string) => number;
 
   constructor(
     readonly inner: SlotCoordinator,
@@ -69,6 +71,7 @@ class RateLimited implements RateLimitedCoordinator {
     this.#scheduler = options.scheduler ?? asyncScheduler;
     for (const [key, rate] of Object.entries(options.rates ?? {})) this.setRate(key, rate);
     this.#innerChanges = inner.changes$.subscribe((change) => this.#changes.next(change));
+    if (inner.serverCost !== undefined) this.serverCost = inner.serverCost.bind(inner);
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);

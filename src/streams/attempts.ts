@@ -104,6 +104,7 @@ export class Attempts implements AttemptHost {
 
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.result(run.server, run.startedAt, ok);
     if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
     if (!ok) {
       this.core.defer(Effect.DecideFailure, run, valueOrError, this.timeline.now());
@@ -170,6 +171,7 @@ export class Attempts implements AttemptHost {
 
   settled(run: AttemptRun): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.lost(run.server, run.startedAt);
     if (record.attempt !== run) return;
     if (record.state === TaskState.Waiting && record.retry?.backoff === undefined) this.#bookRetry(record);
     else if (record.state === TaskState.Done) this.outcomes.forget(record);

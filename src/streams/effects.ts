@@ -26,6 +26,8 @@ export const enum Effect {
   Stop = 9,
   /** a: a CallbackError for `callbackErrors$`. */
   Report = 10,
+  /** a: a ServerEvent for `serverEvents$`. */
+  ServerEvent = 11,
   /** Sizes changed: `onIdle`, `onEmpty` and `onSizeLessThan` waiters whose condition holds are done. */
-  CheckSizes = 11,
+  CheckSizes = 12,
 }

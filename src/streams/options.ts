@@ -13,10 +13,11 @@ import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
+import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /** Options of {@link createTaskManager}. */
-export interface TaskManagerOptions {
+export interface TaskManagerOptions extends FleetOptions {
   /** The work pools. Names must be unique and non-empty. */
   /** Providers of any payload and result types (a typed provider is a `Provider`: `handle` is a method). */
   readonly providers: readonly Provider[];
@@ -82,6 +83,8 @@ export interface ResolvedOptions {
   /** The coordinator, when `rateLimits` wrapped it (so `setRateLimit` can reach it). */
   readonly rated: RateLimitedCoordinator | undefined;
   readonly logger: Logger | undefined;
+  /** Adaptive limits, health, load-aware choice: undefined when none is on. */
+  readonly fleet: FleetSettings | undefined;
 }
 
 /** Validates every option at the boundary; a wrong one throws a TypeError naming it. */
@@ -109,10 +112,11 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
   checkOptional('logger', options.logger, expectLogger);
+  const fleet = resolveFleet(options);
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({
-      ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      ...(options.serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(options.serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
   if (options.rateLimits !== undefined && (options.rateLimits === null || typeof options.rateLimits !== 'object')) {
@@ -138,7 +142,14 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     ownsCoordinator: options.coordinator === undefined || rated !== undefined,
     rated,
     logger: options.logger,
+    fleet,
   };
+}
+
+/** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
+function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
+  const caps = Object.fromEntries([...(fleet?.adaptive ?? [])].map(([key, { bounds }]) => [key, bounds.max]));
+  return { ...caps, ...limits };
 }
 
 const expectPlainObject = (v: unknown): string | undefined =>
