@@ -44,6 +44,7 @@ export type {
   ProviderStats,
   BudgetStats,
   StatsSnapshot,
+  ObservedManager,
 } from './types.js';
 
 /* Errors */

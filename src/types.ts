@@ -1,4 +1,4 @@
-import type { ObservableInput } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
 
 /**
  * A work pool: a named set of servers and the function that does one attempt of a task on one of
@@ -223,4 +223,14 @@ export interface StatsSnapshot {
   readonly providers: Readonly<Record<string, ProviderStats>>;
   /** One entry per budget key (see "Server keys and budgets" in the README). */
   readonly servers: Readonly<Record<string, BudgetStats>>;
+}
+
+/**
+ * The part of a task manager that the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel)
+ * read: its stats and its events. Every `TaskManager` is one.
+ */
+export interface ObservedManager {
+  stats(): StatsSnapshot;
+  readonly stats$: Observable<StatsSnapshot>;
+  readonly events$: Observable<TaskEvent>;
 }

@@ -15,8 +15,12 @@ export type { SlotBrokerOptions, SlotLease } from '../slots/slotBroker.js';
 
 /* Resilience */
 export { backoffDelay, resolveBackoff, defaultBackoff } from './backoff.js';
-export { retryWithBackoff, shouldRetry } from './retryWithBackoff.js';
+export { shouldRetry } from './retryPolicy.js';
+export type { RetryOptions } from './retryPolicy.js';
+export { retryWithBackoff } from './retryWithBackoff.js';
 export type { RetryWithBackoffConfig, RetryInfo } from './retryWithBackoff.js';
+export { requeueWithBackoff } from './requeueWithBackoff.js';
+export type { AttemptResult, RequeueInfo, RequeueWithBackoffConfig } from './requeueWithBackoff.js';
 export { attemptTimeout } from './attemptTimeout.js';
 export type { AttemptTimeoutConfig } from './attemptTimeout.js';
 

@@ -5,8 +5,8 @@ import { TaskState, type Lane, type TaskRecord } from './taskRecord.js';
 /**
  * Tasks submitted with `delayMs` or `runAt`: each waits off its queue (state `Delayed`), holding no
  * slot, as one entry of the manager's one timeline (no timer of its own), and enters its queue
- * when due, like a new submission. The entry is kept where a retry's backoff is (the record's
- * retry state: a delayed task has had no attempt), so a cancel or a shutdown finds it there.
+ * when due, like a new submission. The entry is kept in the record's rare state (`delay`), where a
+ * cancel, a clear or a shutdown finds it.
  * @internal
  */
 export class DelayedTasks {
@@ -16,8 +16,7 @@ export class DelayedTasks {
     const core = this.core;
     record.state = TaskState.Delayed;
     lane.delayed++;
-    const entry = core.timeline.after(dueAt - core.timeline.now(), { onTime: () => this.#due(record) });
-    record.retry = { backoff: entry, retryAt: dueAt, lastDelayMs: undefined };
+    record.delay = core.timeline.after(dueAt - core.timeline.now(), { onTime: () => this.#due(record) });
     core.statsChanged();
   }
 
@@ -28,7 +27,7 @@ export class DelayedTasks {
 
   #due(record: TaskRecord): void {
     if (record.state !== TaskState.Delayed) return;
-    record.retry = undefined;
+    record.delay = undefined;
     record.home.delayed--;
     record.state = TaskState.Queued;
     enterQueue(this.core, record.home, record);
@@ -37,8 +36,8 @@ export class DelayedTasks {
 
 /** A delayed task leaves its wait (a cancel, a clear, a shutdown): its timeline entry goes. */
 export function leaveDelay(core: ManagerCore, record: TaskRecord): void {
-  core.timeline.cancel(record.retry?.backoff);
-  record.retry = undefined;
+  core.timeline.cancel(record.delay);
+  record.delay = undefined;
   record.home.delayed--;
 }
 

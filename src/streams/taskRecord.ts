@@ -2,6 +2,7 @@ import type { ObservableInput, Subscriber } from 'rxjs';
 import type { AttemptContext, CancelResult, Task, TaskEvent, TaskInput, TaskOutcome } from '../types.js';
 import type { ProviderLane } from './providerLane.js';
 import type { TimelineEntry } from '../internal/timeline.js';
+import type { RetryWait } from '../operators/retryWait.js';
 
 /** A provider's lane, as the manager's records live in it. */
 export type Lane = ProviderLane<TaskRecord>;
@@ -37,15 +38,8 @@ export interface TaskExtras {
   readonly dueAt?: number | undefined;
 }
 
-/** A task's state between attempts; created at its first retry. */
-export interface RetryState {
-  /** The booked end of the backoff, while waiting. */
-  backoff: TimelineEntry | undefined;
-  /** When the retry may start (the scheduler's clock). */
-  retryAt: number;
-  /** The last backoff delay (for decorrelated jitter). */
-  lastDelayMs: number | undefined;
-}
+/** A task's state between attempts (its backoff, as `requeueWithBackoff` keeps it); created at its first retry. */
+export type RetryState = RetryWait<TimelineEntry>;
 
 /** A subscriber of a handle's `events$`, and the first event index it has not had yet. */
 export interface TaskObserver {
@@ -80,6 +74,8 @@ interface RareState {
   history: RunHistory | undefined;
   /** Stops listening to the submission's AbortSignal. */
   unwatch: (() => void) | undefined;
+  /** A delayed task's entry on the manager's timeline, until it is due. */
+  delay: TimelineEntry | undefined;
 }
 
 /**
@@ -219,6 +215,14 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (observers !== undefined || this.#rare !== undefined) this.#rareState().observers = observers;
   }
 
+  get delay(): TimelineEntry | undefined {
+    return this.#rare?.delay;
+  }
+
+  set delay(entry: TimelineEntry | undefined) {
+    if (entry !== undefined || this.#rare !== undefined) this.#rareState().delay = entry;
+  }
+
   get unwatch(): (() => void) | undefined {
     return this.#rare?.unwatch;
   }
@@ -228,7 +232,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */
