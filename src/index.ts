@@ -8,6 +8,8 @@ export type { TaskHandle } from './streams/taskHandle.js';
 export { defineProvider } from './providers/defineProvider.js';
 export { normalizeServerKey, coversKey } from './slots/serverKey.js';
 export { localSlotCoordinator } from './slots/localSlotCoordinator.js';
+export { rateLimitedCoordinator } from './slots/rateLimitedCoordinator.js';
+export type { RateLimit, RateLimitedCoordinator, RateLimitedCoordinatorOptions } from './slots/rateLimitedCoordinator.js';
 export type { LocalSlotCoordinatorOptions } from './slots/localSlotCoordinator.js';
 export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoordinator.js';
 
@@ -29,6 +31,10 @@ export type {
   TaskOutcome,
   SubmitRejected,
   CancelResult,
+  CancelReason,
+  ClearReport,
+  FlowRejected,
+  SetPriorityRejected,
   ConfigRejected,
   ShutdownReport,
   BackoffOptions,

@@ -9,6 +9,18 @@ export interface Provider<P = unknown, R = unknown> {
   readonly name: string;
   /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
   readonly servers: readonly string[];
+  /**
+   * Most tasks that may wait in its queue (commands and delayed tasks included, running ones not);
+   * an integer >= 1 or Infinity. Checked when a task arrives, before it could start. @default Infinity
+   */
+  readonly maxQueued?: number;
+  /**
+   * What a submission to a full queue does: `reject` refuses it (`QueueFull`); `drop-oldest` cancels
+   * the oldest queued task of the lowest priority (reason `overflow`) to make room, unless the new
+   * task's priority is lower than that one's (then it is refused). Commands are never dropped.
+   * @default 'reject'
+   */
+  readonly overflow?: 'reject' | 'drop-oldest';
   /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
   handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
   /**
@@ -29,6 +41,12 @@ export interface AttemptContext {
   readonly attempt: number;
   /** Aborted on timeout, cancel and forced shutdown. */
   readonly signal: AbortSignal;
+  /**
+   * Reports progress: a `progress` event on `events$` and the handle's `events$`, at most one per
+   * `progressIntervalMs` per attempt (later calls within the gap are coalesced into the latest
+   * value, emitted when it ends). Ignored once the attempt has its result.
+   */
+  progress(value: unknown): void;
 }
 
 export interface TaskInput<P = unknown> {
@@ -44,6 +62,20 @@ export interface TaskInput<P = unknown> {
   readonly timeoutMs?: number;
   /** Passed to the manager's timeout function. */
   readonly callbackName?: string;
+  /**
+   * Cancels the task when aborted, in every state (like `cancel(id)`); one signal may cancel many
+   * tasks. Already aborted: refused with `Aborted`. Its `reason` is the handler's `ctx.signal.reason`
+   * and the outcome's `abortReason`.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Not before this many ms (>= 0, finite): the task waits off its queue, holding no slot and no
+   * timer of its own, then enters its queue like a new one. Cancellable and re-prioritisable
+   * meanwhile; `stats().providers[p].delayed` counts it; a drain shutdown waits for it.
+   */
+  readonly delayMs?: number;
+  /** Not before this time on the manager's scheduler (`scheduler.now()`); a time past is now. */
+  readonly runAt?: number;
 }
 
 /** The task as a handler sees it. */
@@ -57,23 +89,49 @@ export interface Task<P = unknown> {
   readonly submittedAt: number;
 }
 
+/**
+ * Why a task was cancelled: `cancel` (`cancel(id)`), `shutdown`, `abort` (its `signal`), `clear`
+ * (`clear(provider)`), `overflow` (dropped from a full queue by `overflow: 'drop-oldest'`).
+ */
+export type CancelReason = 'cancel' | 'shutdown' | 'abort' | 'clear' | 'overflow';
+
 /** The one outcome of an accepted task. */
 export type TaskOutcome<R = unknown> =
   | { readonly _tag: 'Succeeded'; readonly id: string; readonly value: R; readonly attempts: number; readonly server: string; readonly elapsedMs: number }
   | { readonly _tag: 'Failed'; readonly id: string; readonly error: unknown; readonly attempts: number; readonly elapsedMs: number }
-  | { readonly _tag: 'Cancelled'; readonly id: string; readonly reason: 'cancel' | 'shutdown'; readonly attempts: number; readonly elapsedMs: number };
+  | { readonly _tag: 'Cancelled'; readonly id: string; readonly reason: CancelReason; readonly attempts: number; readonly elapsedMs: number; readonly abortReason?: unknown };
 
 export type SubmitRejected =
   | { readonly _tag: 'DuplicateId'; readonly id: string }
   | { readonly _tag: 'UnknownProvider'; readonly provider: string }
   | { readonly _tag: 'ShuttingDown' }
-  | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string };
+  | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string }
+  | { readonly _tag: 'Aborted'; readonly reason: unknown }
+  /** The provider's queue holds `maxQueued` tasks and its overflow policy refused this one. */
+  | { readonly _tag: 'QueueFull'; readonly provider: string; readonly maxQueued: number };
 
 export type CancelResult =
   | { readonly _tag: 'RemovedFromQueue' }
   | { readonly _tag: 'InterruptedRunning'; readonly server: string }
   | { readonly _tag: 'CancelledWhileWaiting' }
   | { readonly _tag: 'NotFound' }
+  | { readonly _tag: 'ShutDown' };
+
+/** Why `pause`, `resume` or `clear` was refused. */
+export type FlowRejected = { readonly _tag: 'UnknownProvider'; readonly provider: string } | { readonly _tag: 'ShuttingDown' };
+
+/** What `clear(provider)` cancelled: the ids of the tasks and commands it took out of the queue, best first. */
+export interface ClearReport {
+  readonly provider: string;
+  readonly cancelled: readonly string[];
+}
+
+/** Why `setPriority` was refused. */
+export type SetPriorityRejected =
+  | { readonly _tag: 'NotFound'; readonly id: string }
+  /** It is running or waiting out a retry's backoff: only a queued task can move. */
+  | { readonly _tag: 'NotQueued'; readonly id: string }
+  | { readonly _tag: 'InvalidPriority'; readonly message: string }
   | { readonly _tag: 'ShutDown' };
 
 export type ConfigRejected =
@@ -126,9 +184,10 @@ export type TaskEvent =
   | (EventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
   | (EventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
   | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
+  | (EventBase & { readonly type: 'progress'; readonly attempt: number; readonly value: unknown })
   | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
   | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: 'cancel' | 'shutdown'; readonly elapsedMs: number });
+  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: CancelReason; readonly elapsedMs: number });
 
 export type TaskEventType = TaskEvent['type'];
 
@@ -143,6 +202,10 @@ export interface ProviderStats {
   readonly cancelled: number;
   /** Retries scheduled so far. */
   readonly retries: number;
+  /** Submitted with `delayMs`/`runAt` and not due yet. */
+  readonly delayed: number;
+  /** `pause(provider)` holds its queue (nothing of it starts) until `resume(provider)`. */
+  readonly paused: boolean;
 }
 
 export interface BudgetStats {

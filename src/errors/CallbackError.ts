@@ -10,7 +10,8 @@ export type CallbackSource =
   | 'random'
   | 'logger'
   | 'handler teardown'
-  | 'abort listener';
+  | 'abort listener'
+  | 'size signal subscriber';
 
 /**
  * User code (a subscriber, a listener, an option's callback, the logger, a handler's teardown)

@@ -19,5 +19,9 @@ function describeRejection(rejection: SubmitRejected): string {
       return 'the manager is shutting down';
     case 'InvalidTask':
       return rejection.message;
+    case 'Aborted':
+      return 'its signal was already aborted';
+    case 'QueueFull':
+      return `the queue of '${rejection.provider}' holds its maxQueued (${rejection.maxQueued})`;
   }
 }

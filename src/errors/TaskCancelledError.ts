@@ -1,10 +1,12 @@
+import type { CancelReason } from '../types.js';
+
 /** The reason an attempt's `AbortSignal` carries when its task is cancelled. */
 export class TaskCancelledError extends Error {
   override readonly name = 'TaskCancelledError';
   readonly isTaskCancelledError = true;
   constructor(
     readonly taskId: string,
-    readonly reason: 'cancel' | 'shutdown' = 'cancel',
+    readonly reason: CancelReason = 'cancel',
   ) {
     super(`Task '${taskId}' was cancelled (${reason})`);
   }

@@ -63,6 +63,28 @@ class Level<T extends Ranked> {
     else this.late?.pop();
   }
 
+  /** Takes `item` out at once (not lazily): O(items of this level). */
+  extract(item: T): boolean {
+    const before = this.items.size;
+    this.items.retain((other) => other !== item);
+    if (this.items.size < before) return true;
+    return this.late?.remove(item) ?? false;
+  }
+
+  /** Its oldest item not in `removed` (what is held is in seq order, but for the late heap's). */
+  oldestLive(removed: Set<T>): T | undefined {
+    let oldest: T | undefined;
+    for (let i = 0; i < this.items.size; i++) {
+      const item = this.items.at(i) as T;
+      if (!removed.has(item)) {
+        oldest = item;
+        break;
+      }
+    }
+    for (const item of this.late?.toArray() ?? []) if (!removed.has(item) && (oldest === undefined || item.seq < oldest.seq)) oldest = item;
+    return oldest;
+  }
+
   /** Drops the removed items it holds (a level whose front does not move would keep them all). */
   purge(removed: Set<T>): void {
     const keep = (item: T): boolean => !removed.delete(item);
@@ -128,9 +150,40 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
     }
   }
 
+  /**
+   * Moves a waiting item: takes it out, lets `change` give it a new rank (say a new priority and a
+   * fresh sequence number, to go to the end of its new level), and puts it back. O(items of its
+   * level); false (and `change` not called) when the item is not waiting here.
+   */
+  requeue(item: T, change: (item: T) => void): boolean {
+    if (this.#removed.has(item)) return false;
+    const level = this.#lanes.get(item.lane)?.get(item.priority);
+    const wasHead = this.isWatchedHead(item);
+    if (level === undefined || !level.extract(item)) return false;
+    this.#size--;
+    change(item);
+    this.push(item);
+    // It left the head for a place further back: the broker must hear of the new head.
+    if (wasHead && this.peek() !== item) this.headLeft();
+    return true;
+  }
+
+  /**
+   * The oldest waiting item of the lowest priority in `lane`: what an overflow policy that drops the
+   * oldest lowest-priority item takes. O(levels of the lane) plus the removed items it skips.
+   */
+  oldestLowest(lane: number): T | undefined {
+    const levels = [...(this.#lanes.get(lane)?.values() ?? [])].sort((a, b) => a.priority - b.priority);
+    for (const level of levels) {
+      const item = level.oldestLive(this.#removed);
+      if (item !== undefined) return item;
+    }
+    return undefined;
+  }
+
   pull(): boolean {
     const sink = this.sink;
-    if (sink === undefined || this.#size === 0) return false;
+    if (sink === undefined || this.paused || this.#size === 0) return false;
     sink(this.#takeFront());
     return true;
   }

@@ -69,7 +69,7 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
   /** Takes the head out and hands it to the connected consumer. False when empty or unconnected. */
   pull(): boolean {
     const sink = this.sink;
-    if (sink === undefined || this.#size === 0) return false;
+    if (sink === undefined || this.paused || this.#size === 0) return false;
     this.#dropRemovedHead();
     const item = this.#heap.pop() as T;
     this.#size--;

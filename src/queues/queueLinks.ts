@@ -8,13 +8,33 @@ export abstract class QueueLinks<T> {
   #onEmptied: (() => void) | undefined = undefined;
   #onFilled: (() => void) | undefined = undefined;
   #onNewHead: (() => void) | undefined = undefined;
+  #paused = false;
 
   abstract readonly size: number;
   abstract peek(): T | undefined;
 
-  /** True while a consumer is connected, so that `pull()` can deliver. */
+  /** True while a consumer is connected and the queue is not paused, so that `pull()` can deliver. */
   get connected(): boolean {
-    return this.sink !== undefined;
+    return this.sink !== undefined && !this.#paused;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Holds every item: `pull()` delivers nothing, so a slot broker sees nothing waiting here and
+   * gives freed slots to other queues. Items still arrive and can be removed or taken.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Delivers again; the broker hears of the waiting items as if they had just arrived. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.size > 0) this.#onFilled?.();
   }
 
   /**

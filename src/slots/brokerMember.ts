@@ -39,6 +39,8 @@ export class BrokerMember<T> {
    * the queue: with 1,000 providers those walks were cache misses on every slot.
    */
   bidHead: T | undefined = undefined;
+  /** The seq its last ranked bid copied (a head moved by `requeue` keeps its identity, not its seq). */
+  bidSeq = 0;
   cursor = 0;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;

@@ -147,7 +147,8 @@ export class SlotBroker<T> {
     this.#refresh();
     if (!member.bids) return;
     const head = member.queue.peek() as T;
-    if (head === member.bidHead && except === undefined) return;
+    // The same head re-ranked in place (LevelQueue.requeue gives it a fresh seq) needs a new bid.
+    if (head === member.bidHead && except === undefined && (!this.#copiesRank || (head as Ranked).seq === member.bidSeq)) return;
     member.bidHead = head;
     const bid = this.#bidFor(member, head);
     for (const group of member.classes) {
@@ -162,6 +163,7 @@ export class SlotBroker<T> {
   #bidFor(member: BrokerMember<T>, head: T): Bid<T> {
     if (!this.#copiesRank) return { member, head, lane: 0, priority: 0, seq: 0 };
     const { lane, priority, seq } = head as Ranked;
+    member.bidSeq = seq;
     return { member, head, lane, priority, seq };
   }
 
@@ -275,7 +277,7 @@ export class SlotBroker<T> {
         member.bidHead = undefined;
         continue;
       }
-      if (bid.head !== member.bidHead) {
+      if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
         // Its head changed (pulled, cancelled, or a better one arrived): the current head has
         // its own bid, this one is stale.
         bids.pop();

@@ -11,6 +11,8 @@ export interface BudgetState {
   /** May be Infinity; 0 pauses the budget. */
   readonly limit: number;
   readonly inUse: number;
+  /** True when nothing may start there now although `inUse < limit` (a start rate's window or gap). */
+  readonly blocked?: boolean;
 }
 
 /**

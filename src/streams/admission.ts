@@ -6,6 +6,7 @@ import type { ManagerCore } from './managerCore.js';
 import type { CommandOptions } from './taskManagerApi.js';
 import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } from './taskRecord.js';
 import { isInvalid, validateCommand, validateTaskInput } from './validateTaskInput.js';
+import { watchSignal } from './taskSignal.js';
 
 /**
  * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
@@ -13,6 +14,13 @@ import { isInvalid, validateCommand, validateTaskInput } from './validateTaskInp
  * @internal
  */
 export class Admission {
+  /** Cancels a task whose submission's signal aborted (a transition; set by the manager). */
+  abortTask: (record: TaskRecord, reason: unknown) => void = () => undefined;
+  /** A full queue (`maxQueued`): makes room by its overflow policy, or says why not (set by the manager). */
+  makeRoom: (lane: Lane, priority: number) => SubmitRejected | undefined = () => undefined;
+  /** Holds a task submitted with a delay until it is due (DelayedTasks; set by the manager). */
+  hold: (lane: Lane, record: TaskRecord, dueAt: number) => void = () => undefined;
+
   constructor(readonly core: ManagerCore) {}
 
   /** The accepted task's record, or why it was refused (a Left the caller hands back as it is). */
@@ -27,9 +35,17 @@ export class Admission {
     const seq = core.seq++;
     const id = this.#idFor(input.id, 1, seq);
     if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
-    const { timeoutMs, callbackName, maxRetries } = input;
-    const extras = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined ? undefined : { timeoutMs, callbackName, maxRetries };
+    const { timeoutMs, callbackName, maxRetries, signal, delayMs, runAt } = input;
+    if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
+    const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);
+    if (lane.queue.size + lane.delayed >= lane.maxQueued) {
+      const full = this.makeRoom(lane, input.priority ?? 0);
+      if (full !== undefined) return refused(full);
+    }
+    const plain = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined && dueAt === undefined;
+    const extras = plain ? undefined : { timeoutMs, callbackName, maxRetries, signal, dueAt };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
+    if (signal !== undefined) watchSignal(record, signal, this.abortTask);
     this.#accept(lane, record, id === undefined);
     return record;
   }
@@ -55,7 +71,9 @@ export class Admission {
     const core = this.core;
     core.registry.add(record, generatedId);
     if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
-    enterQueue(core, lane, record);
+    const dueAt = record.extras?.dueAt;
+    if (dueAt === undefined) enterQueue(core, lane, record);
+    else this.hold(lane, record, dueAt);
   }
 
   /**
@@ -86,7 +104,8 @@ export function enterQueue(core: ManagerCore, lane: Lane, record: TaskRecord): v
 /** It could not start at once: the slot-wait bound starts, and a `waiting-for-slot` event. */
 function noteWait(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   const first = record.entries === 1;
-  const now = first ? record.submittedAt : core.timeline.now();
+  // A delayed task's first wait starts when it is due, not at its submission.
+  const now = first && record.extras?.dueAt === undefined ? record.submittedAt : core.timeline.now();
   lane.slotWait?.watch(record, now);
   if (first) {
     record.waited = true;
@@ -98,4 +117,10 @@ function noteWait(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   const run = record.attempt as AttemptRun | undefined;
   if (run !== undefined) (run.later ??= []).push(event);
   if (core.observed(record)) core.emit(record, event);
+}
+
+/** The due time of a submission with `delayMs`/`runAt`, or undefined when it is due now (a time past included). */
+function dueTime(now: number, delayMs: number | undefined, runAt: number | undefined): number | undefined {
+  const due = runAt ?? now + (delayMs ?? 0);
+  return due > now ? due : undefined;
 }

@@ -3,6 +3,7 @@ import type { AttemptContext } from '../types.js';
 /** Where a context gets its signal from (the attempt, which creates it on first read). */
 export interface SignalSource {
   readonly signal: AbortSignal;
+  progress(value: unknown): void;
 }
 
 /**
@@ -26,5 +27,10 @@ export class AttemptContextImpl implements AttemptContext {
   /** Created on first read: most handlers never look at it, and an AbortController costs microseconds. */
   get signal(): AbortSignal {
     return this.#source.signal;
+  }
+
+  /** On the prototype: no closure per attempt, and `JSON.stringify(ctx)` stays the fields. */
+  progress(value: unknown): void {
+    this.#source.progress(value);
   }
 }

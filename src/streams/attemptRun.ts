@@ -30,6 +30,8 @@ export interface AttemptHost {
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void;
   abandoned(run: AttemptRun): void;
   settled(run: AttemptRun): void;
+  /** `ctx.progress(value)` (see ProgressThrottle). */
+  progress(run: AttemptRun, value: unknown): void;
 }
 
 /**
@@ -76,6 +78,10 @@ export class AttemptRun extends DeadlineGrace<TimelineEntry> implements Subscrib
     // A retry's attempt links to the one before (the record keeps the last until it retires).
     this.previous = record.attempt as AttemptRun | undefined;
     this.ctx = new AttemptContextImpl(record.id, record.provider, lease.server, this.attempt, this);
+  }
+
+  progress(value: unknown): void {
+    this.host.progress(this, value);
   }
 
   protected get clock(): Timeline {

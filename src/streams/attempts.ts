@@ -6,6 +6,7 @@ import type { SlotLease } from '../slots/brokerMember.js';
 import type { AttemptContext, TaskEvent } from '../types.js';
 import { enterQueue } from './admission.js';
 import { AttemptRun, type AttemptHost } from './attemptRun.js';
+import { ProgressThrottle } from './progress.js';
 import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import { DEFAULT_TIMEOUT_MS } from './options.js';
@@ -23,12 +24,18 @@ import { taskView } from './taskView.js';
  */
 export class Attempts implements AttemptHost {
   readonly timeline;
+  readonly #progress: ProgressThrottle;
 
   constructor(
     readonly core: ManagerCore,
     readonly outcomes: Outcomes,
   ) {
     this.timeline = core.timeline;
+    this.#progress = new ProgressThrottle(core);
+  }
+
+  progress(run: AttemptRun, value: unknown): void {
+    this.#progress.report(run, value);
   }
 
   /** serverSlots' `work`: a new attempt of the task on the leased server. */

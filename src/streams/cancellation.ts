@@ -1,8 +1,9 @@
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
-import type { CancelResult } from '../types.js';
+import type { CancelReason, CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Outcomes } from './outcomes.js';
+import { leaveDelay } from './delayedTasks.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
 
 /**
@@ -25,7 +26,8 @@ export class Cancellation {
     return record === undefined ? { _tag: 'NotFound' } : this.cancelRecord(record);
   }
 
-  cancelRecord(record: TaskRecord, reason: 'cancel' | 'shutdown' = 'cancel'): CancelResult {
+  /** `abortReason`: the reason of the submission's signal, for `abort` (the handler's signal gets it as it is). */
+  cancelRecord(record: TaskRecord, reason: CancelReason = 'cancel', abortReason?: unknown): CancelResult {
     if (record.cancelResult !== undefined) return record.cancelResult;
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const result = this.#leave(record);
@@ -35,8 +37,8 @@ export class Cancellation {
     if (reason === 'cancel') record.cancelResult = result;
     // Aborted before the outcome is announced: a handler that settles on abort frees its id (and
     // slot) before the outcome's listeners run.
-    if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(new TaskCancelledError(record.id, reason));
-    this.outcomes.finishCancelled(record.home, record, reason);
+    if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(reason === 'abort' ? abortReason : new TaskCancelledError(record.id, reason));
+    this.outcomes.finishCancelled(record.home, record, reason, abortReason);
     return result;
   }
 
@@ -51,6 +53,9 @@ export class Cancellation {
         record.retry?.cancel(this.core.timeline);
         lane.waiting--;
         return { _tag: 'CancelledWhileWaiting' };
+      case TaskState.Delayed:
+        leaveDelay(this.core, record);
+        return { _tag: 'RemovedFromQueue' };
       case TaskState.Running:
         lane.running--;
         return { _tag: 'InterruptedRunning', server: record.attempt?.server ?? '' };

@@ -28,4 +28,6 @@ export const enum Effect {
   Report = 10,
   /** a: a ServerEvent for `serverEvents$`. */
   ServerEvent = 11,
+  /** Sizes changed: `onIdle`, `onEmpty` and `onSizeLessThan` waiters whose condition holds are done. */
+  CheckSizes = 12,
 }

@@ -47,6 +47,8 @@ export class ManagerCore {
   readonly #trampoline: Trampoline;
   #runner: EffectRunner | undefined = undefined;
   seq = 0;
+  /** Told when queue or task counts may have changed, while `onIdle`-style waiters exist. */
+  onSizes: (() => void) | undefined = undefined;
   phase: Phase = 'running';
   shutdownMode: 'drain' | 'cancel' = 'drain';
   /** A shutdown's grace period ran out: what is left is cancelled, whatever the mode asked for. */
@@ -177,6 +179,8 @@ export class ManagerCore {
 
   statsChanged(): void {
     this.stats.changed();
+    // Set only while someone waits for a size (see SizeSignals).
+    if (this.onSizes !== undefined) this.onSizes();
   }
 
   /** Logs now when no transition is under way, else once it is whole (a logger is user code). */

@@ -13,6 +13,7 @@ import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
@@ -39,6 +40,17 @@ export interface TaskManagerOptions extends FleetOptions {
    * before it is abandoned, in ms. @default the attempt's timeout (60 s when that is Infinity)
    */
   readonly abandonAfterMs?: number;
+  /**
+   * The smallest gap between two `progress` events of one attempt, in ms (> 0): `ctx.progress` calls
+   * in between are coalesced, and the latest value is emitted when the gap ends. @default 100
+   */
+  readonly progressIntervalMs?: number;
+  /**
+   * Start rates by budget key (a key of `serverLimits`, or a server's own key): at most `starts` per
+   * sliding `intervalMs`, at least `minTimeMs` between two starts. Changed live with
+   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it).
+   */
+  readonly rateLimits?: Readonly<Record<string, RateLimit>>;
   readonly slotWait?: {
     /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
     readonly maxWaitMs?: number;
@@ -63,11 +75,14 @@ export interface ResolvedOptions {
   readonly isRetryable: ((error: unknown) => boolean) | undefined;
   readonly timeout: number | ((callbackName: string, provider: string) => number);
   readonly abandonAfterMs: number | undefined;
+  readonly progressIntervalMs: number;
   readonly maxSlotWaitMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly coordinator: SlotCoordinator;
   readonly ownsCoordinator: boolean;
+  /** The coordinator, when `rateLimits` wrapped it (so `setRateLimit` can reach it). */
+  readonly rated: RateLimitedCoordinator | undefined;
   readonly logger: Logger | undefined;
   /** Adaptive limits, health, load-aware choice: undefined when none is on. */
   readonly fleet: FleetSettings | undefined;
@@ -106,6 +121,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
+  checkOptional('progressIntervalMs', options.progressIntervalMs, expectPositiveOrInfinity);
   checkOptional('slotWait.maxWaitMs', slotWait.maxWaitMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -117,6 +133,13 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
       ...(serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
+  if (options.rateLimits !== undefined && (options.rateLimits === null || typeof options.rateLimits !== 'object')) {
+    throw new InvalidOptionError('rateLimits', 'an object of rates by server key or prefix', options.rateLimits);
+  }
+  const rated =
+    options.rateLimits === undefined
+      ? undefined
+      : rateLimitedCoordinator(coordinator, { rates: options.rateLimits, scheduler: options.scheduler ?? asyncScheduler, closesInner: options.coordinator === undefined });
   return {
     providers: options.providers,
     maxRetries: retry.maxRetries ?? 0,
@@ -124,11 +147,14 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     isRetryable: retry.isRetryable,
     timeout,
     abandonAfterMs: options.abandonAfterMs,
+    progressIntervalMs: options.progressIntervalMs ?? 100,
     maxSlotWaitMs: (slotWait.maxWaitMs as number | undefined) ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
-    coordinator,
-    ownsCoordinator: options.coordinator === undefined,
+    coordinator: rated ?? coordinator,
+    // A wrapper of ours is closed by us (it closes a coordinator you gave only if we made it).
+    ownsCoordinator: options.coordinator === undefined || rated !== undefined,
+    rated,
     logger: options.logger,
     fleet,
   };
@@ -186,6 +212,8 @@ export function checkProvider(provider: unknown, field: string): void {
   check(`${field}.handle`, readField(provider, 'handle', `${field}.handle`), expectFunction);
   checkServerList(readField(provider, 'servers', `${field}.servers`), `${field}.servers`);
   checkOptional(`${field}.holdAfterAbortMs`, readField(provider, 'holdAfterAbortMs', `${field}.holdAfterAbortMs`), expectFiniteNonNegative);
+  checkOptional(`${field}.maxQueued`, readField(provider, 'maxQueued', `${field}.maxQueued`), (v) => (v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity'));
+  checkOptional(`${field}.overflow`, readField(provider, 'overflow', `${field}.overflow`), (v) => (v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'"));
 }
 
 export function checkServerList(given: unknown, field: string): void {

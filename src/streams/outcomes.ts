@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { GuardedObservable } from '../internal/guardedObservable.js';
-import type { TaskEvent, TaskOutcome } from '../types.js';
+import type { CancelReason, TaskEvent, TaskOutcome } from '../types.js';
 import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import { outcomeEvent } from './outcomeEvent.js';
@@ -23,6 +23,8 @@ export class Outcomes {
   finish(lane: Lane, record: TaskRecord, outcome: TaskOutcome, now = this.core.timeline.now()): void {
     record.state = TaskState.Done;
     record.outcome = outcome;
+    // Only tasks submitted with a signal listen to it (the common task has no extras).
+    if (record.extras?.signal !== undefined) record.unwatch?.();
     if (outcome._tag === 'Succeeded') lane.succeeded++;
     else if (outcome._tag === 'Failed') lane.failed++;
     else lane.cancelled++;
@@ -34,10 +36,11 @@ export class Outcomes {
     core.statsChanged();
   }
 
-  finishCancelled(lane: Lane, record: TaskRecord, reason: 'cancel' | 'shutdown'): void {
+  finishCancelled(lane: Lane, record: TaskRecord, reason: CancelReason, abortReason?: unknown): void {
     if (reason === 'shutdown') this.onShutdownCancel?.(record);
     const now = this.core.timeline.now();
-    this.finish(lane, record, { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+    const outcome: TaskOutcome = { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) };
+    this.finish(lane, record, reason === 'abort' ? { ...outcome, abortReason } : outcome, now);
   }
 
   /** The id is free again once the outcome is out and no attempt of it holds a slot. */

@@ -20,7 +20,11 @@ export class ProviderLane<T extends Ranked> {
   readonly servers$: BehaviorSubject<readonly string[]>;
   subscription: Subscription | undefined = undefined;
   slotWait: SlotWaitBound<T> | undefined = undefined;
+  /** The provider's `maxQueued` (Infinity when absent: one comparison per submission). */
+  readonly maxQueued: number;
   waiting = 0;
+  /** Delayed tasks not due yet (`delayMs`/`runAt`). */
+  delayed = 0;
   running = 0;
   succeeded = 0;
   failed = 0;
@@ -35,6 +39,7 @@ export class ProviderLane<T extends Ranked> {
     readonly defaultMaxRetries: number,
   ) {
     this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
+    this.maxQueued = provider.maxQueued ?? Infinity;
   }
 
   get name(): string {
@@ -55,6 +60,8 @@ export class ProviderLane<T extends Ranked> {
       failed: this.failed,
       cancelled: this.cancelled,
       retries: this.retries,
+      delayed: this.delayed,
+      paused: this.queue.paused,
     };
   }
 

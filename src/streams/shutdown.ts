@@ -61,7 +61,7 @@ export class Shutdown {
     this.#promise = new Promise((resolve) => {
       this.#resolve = resolve;
     });
-    if (mode === 'cancel') this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting);
+    if (mode === 'cancel') this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting || record.state === TaskState.Delayed);
     // Cancelling may have ended the last task already; a grace timer then would outlive the stop.
     if (core.registry.size === 0) this.#stop();
     else this.#graceFor(graceMs);

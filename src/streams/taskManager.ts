@@ -6,7 +6,10 @@ import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 import type {
   AttemptContext,
   CancelResult,
+  ClearReport,
   ConfigRejected,
+  FlowRejected,
+  SetPriorityRejected,
   Provider,
   ShutdownReport,
   StatsSnapshot,
@@ -21,12 +24,18 @@ import { Attempts } from './attempts.js';
 import { Cancellation } from './cancellation.js';
 import { Configuration } from './configuration.js';
 import { Effect } from './effects.js';
+import { FlowControl } from './flowControl.js';
+import { DelayedTasks } from './delayedTasks.js';
+import { SizeSignals, whenEmpty, whenIdle, whenSizeBelow } from './sizeSignals.js';
+import { expectPositiveOrInfinity } from '../errors/checks.js';
+import { invalidMessage } from '../errors/invalidOption.js';
 import { ManagerCore } from './managerCore.js';
 import { resolveOptions, type TaskManagerOptions } from './options.js';
 import { Outcomes } from './outcomes.js';
 import { Shutdown } from './shutdown.js';
 import { TaskHandleImpl, type TaskHandle } from './taskHandle.js';
 import type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
+import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import { TaskRecord } from './taskRecord.js';
 
 export type { CommandOptions, ShutdownOptions, TaskManager } from './taskManagerApi.js';
@@ -71,6 +80,8 @@ class SmtTaskManager implements TaskManager {
   readonly #cancellation: Cancellation;
   readonly #configuration: Configuration;
   readonly #shutdown: Shutdown;
+  readonly #flow: FlowControl;
+  readonly #sizes: SizeSignals;
 
   constructor(core: ManagerCore) {
     this.#core = core;
@@ -80,7 +91,13 @@ class SmtTaskManager implements TaskManager {
     this.#cancellation = new Cancellation(core, this.#outcomes);
     this.#configuration = new Configuration(core, this.#outcomes, this.#attempts.work);
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
+    this.#flow = new FlowControl(core, this.#cancellation);
+    this.#sizes = new SizeSignals(core);
+    this.#admission.makeRoom = (lane, priority) => this.#flow.makeRoom(lane, priority);
+    const delayed = new DelayedTasks(core);
+    this.#admission.hold = (lane, record, dueAt) => delayed.hold(lane, record, dueAt);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
+    this.#admission.abortTask = (record, reason) => this.#transition(() => this.#cancellation.cancelRecord(record, 'abort', reason));
     this.events$ = core.events.observable;
     this.stats$ = core.stats.observable;
     this.serverEvents$ = core.serverEvents.observable;
@@ -123,6 +140,54 @@ class SmtTaskManager implements TaskManager {
     return this.#transition(() => this.#cancellation.cancel(id));
   }
 
+  setPriority(id: string, priority: number): Either<SetPriorityRejected, void> {
+    return this.#transition(() => this.#flow.setPriority(id, priority));
+  }
+
+  pause(provider: string): Either<FlowRejected, void> {
+    return this.#transition(() => this.#flow.pause(provider));
+  }
+
+  resume(provider: string): Either<FlowRejected, void> {
+    return this.#transition(() => this.#flow.resume(provider));
+  }
+
+  clear(provider: string): Either<FlowRejected, ClearReport> {
+    return this.#transition(() => this.#flow.clear(provider));
+  }
+
+  onIdle(provider?: string): Promise<void> {
+    return this.#sizes.promise(provider, whenIdle);
+  }
+
+  onEmpty(provider?: string): Promise<void> {
+    return this.#sizes.promise(provider, whenEmpty);
+  }
+
+  onSizeLessThan(n: number, provider?: string): Promise<void> {
+    const problem = expectPositiveOrInfinity(n);
+    if (problem !== undefined) return Promise.reject(new TypeError(invalidMessage('n', problem, n)));
+    return this.#sizes.promise(provider, whenSizeBelow(n));
+  }
+
+  idle$(provider?: string): Observable<void> {
+    return this.#sizes.observable(provider, whenIdle);
+  }
+
+  empty$(provider?: string): Observable<void> {
+    return this.#sizes.observable(provider, whenEmpty);
+  }
+
+  sizeLessThan$(n: number, provider?: string): Observable<void> {
+    const problem = expectPositiveOrInfinity(n);
+    if (problem !== undefined) throw new TypeError(invalidMessage('n', problem, n));
+    return this.#sizes.observable(provider, whenSizeBelow(n));
+  }
+
+  setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void> {
+    return this.#transition(() => this.#flow.setRateLimit(serverOrPrefix, rate));
+  }
+
   setServerLimit(serverOrPrefix: string, limit: number): void {
     this.#transition(() => this.#configuration.setServerLimit(serverOrPrefix, limit));
   }
@@ -144,7 +209,10 @@ class SmtTaskManager implements TaskManager {
   }
 
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport> {
-    return this.#transition(() => this.#shutdown.shutdown(options));
+    return this.#transition(() => {
+      if (this.#core.phase === 'running' && (options?.mode ?? 'drain') === 'drain') this.#flow.resumeAll();
+      return this.#shutdown.shutdown(options);
+    });
   }
 
   /** One whole transition; the user code it deferred runs before the call returns. */
@@ -196,6 +264,9 @@ class SmtTaskManager implements TaskManager {
         break;
       case Effect.Stop:
         this.#shutdown.finish();
+        break;
+      case Effect.CheckSizes:
+        this.#sizes.check();
         break;
       default:
         break;

@@ -3,6 +3,9 @@ import type { Observable, ObservableInput } from 'rxjs';
 import type {
   AttemptContext,
   CancelResult,
+  ClearReport,
+  FlowRejected,
+  SetPriorityRejected,
   ConfigRejected,
   Provider,
   ShutdownReport,
@@ -13,6 +16,7 @@ import type {
   TaskOutcome,
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
+import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import type { TaskHandle } from './taskHandle.js';
 import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 
@@ -41,7 +45,29 @@ export interface TaskManager {
   run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
   command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
   cancel(id: string): CancelResult;
+  /** Moves a queued task to `priority`, at the end of that level; refused for a task that is not queued. */
+  setPriority(id: string, priority: number): Either<SetPriorityRejected, void>;
+  /** Nothing new of this provider starts until `resume`; running work goes on, submissions queue. */
+  pause(provider: string): Either<FlowRejected, void>;
+  resume(provider: string): Either<FlowRejected, void>;
+  /** Cancels everything queued of this provider (reason `clear`); it stays usable. */
+  clear(provider: string): Either<FlowRejected, ClearReport>;
+  /** Resolves once no task (of `provider`, or of any provider) is queued, waiting or running. */
+  onIdle(provider?: string): Promise<void>;
+  /** Resolves once nothing (of `provider`, or at all) is queued. */
+  onEmpty(provider?: string): Promise<void>;
+  /** Resolves once fewer than `n` tasks (of `provider`, or in all) are queued. */
+  onSizeLessThan(n: number, provider?: string): Promise<void>;
+  /** `onIdle` as an Observable: emits once and completes when idle; unsubscribing stops waiting. */
+  idle$(provider?: string): Observable<void>;
+  empty$(provider?: string): Observable<void>;
+  sizeLessThan$(n: number, provider?: string): Observable<void>;
   setServerLimit(serverOrPrefix: string, limit: number): void;
+  /**
+   * Sets (undefined: removes) the start rate of the budget with that key, live. Only for a manager
+   * created with `rateLimits` (else `InvalidConfig`); a bad rate is `InvalidConfig` naming the field.
+   */
+  setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void>;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
   /** Adds a provider while running. */

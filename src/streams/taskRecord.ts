@@ -16,6 +16,8 @@ export const enum TaskState {
   Running = 2,
   /** Its one outcome has been emitted. */
   Done = 3,
+  /** Submitted with `delayMs`/`runAt`: not in its queue yet (see DelayedTasks). */
+  Delayed = 4,
 }
 
 
@@ -30,6 +32,10 @@ export interface TaskExtras {
   readonly maxRetries?: number | undefined;
   /** A command's function; tasks use their provider's handler. */
   readonly command?: CommandFn | undefined;
+  /** The submission's AbortSignal (see taskSignal.ts). */
+  readonly signal?: AbortSignal | undefined;
+  /** A delayed task's due time (the scheduler's clock); absent for a task queued at submission. */
+  readonly dueAt?: number | undefined;
 }
 
 /** A task's state between attempts (its backoff, as `requeueWithBackoff` keeps it); created at its first retry. */
@@ -66,6 +72,10 @@ interface RareState {
   observers: TaskObserver[] | undefined;
   /** The last attempt of a finished task that had several or rare events: its replayable history. */
   history: RunHistory | undefined;
+  /** Stops listening to the submission's AbortSignal. */
+  unwatch: (() => void) | undefined;
+  /** A delayed task's entry on the manager's timeline, until it is due. */
+  delay: TimelineEntry | undefined;
 }
 
 /**
@@ -101,9 +111,11 @@ export class TaskRecord<P = unknown> implements Task<P> {
     /** The provider's lane in the manager. */
     readonly home: Lane,
     readonly payload: P,
-    readonly priority: number,
+    /** Changed only by `setPriority`, while the task is out of its queue. */
+    public priority: number,
     submittedAt: number,
-    readonly seq: number,
+    /** The submission order, until `setPriority` gives the task a fresh one (the end of its new level). */
+    public seq: number,
     /** 0 for commands (they go first), 1 for tasks. */
     readonly lane: 0 | 1,
     readonly extras: TaskExtras | undefined,
@@ -203,8 +215,24 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (observers !== undefined || this.#rare !== undefined) this.#rareState().observers = observers;
   }
 
+  get delay(): TimelineEntry | undefined {
+    return this.#rare?.delay;
+  }
+
+  set delay(entry: TimelineEntry | undefined) {
+    if (entry !== undefined || this.#rare !== undefined) this.#rareState().delay = entry;
+  }
+
+  get unwatch(): (() => void) | undefined {
+    return this.#rare?.unwatch;
+  }
+
+  set unwatch(unwatch: (() => void) | undefined) {
+    if (unwatch !== undefined || this.#rare !== undefined) this.#rareState().unwatch = unwatch;
+  }
+
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */
@@ -218,6 +246,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
     };
     if (this.timeoutMs !== undefined) input.timeoutMs = this.timeoutMs;
     if (this.callbackName !== undefined) input.callbackName = this.callbackName;
+    if (this.extras?.dueAt !== undefined) input.runAt = this.extras.dueAt;
     return input;
   }
 }

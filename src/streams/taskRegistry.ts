@@ -41,6 +41,17 @@ export class TaskRegistry {
     else this.#byGivenId.set(record.id, record);
   }
 
+  /**
+   * Keys a record registered by its sequence number under its id string instead, before its
+   * sequence number changes (`setPriority`); its id stays the one it was given.
+   */
+  rekey(record: TaskRecord): void {
+    if (this.#bySeq.get(record.seq) !== record) return;
+    const id = record.id;
+    this.#bySeq.delete(record.seq);
+    this.#byGivenId.set(id, record);
+  }
+
   /** Removes the record if it is the one registered under its id. */
   delete(record: TaskRecord): void {
     if (this.#bySeq.get(record.seq) === record) this.#bySeq.delete(record.seq);

@@ -8,6 +8,7 @@ import { invalidMessage } from '../errors/invalidOption.js';
 import { UNREADABLE } from '../errors/readOnce.js';
 import type { SubmitRejected, TaskInput } from '../types.js';
 import type { CommandOptions } from './taskManagerApi.js';
+import { isAbortSignal } from './taskSignal.js';
 
 type Invalid = Extract<SubmitRejected, { _tag: 'InvalidTask' }>;
 
@@ -40,7 +41,13 @@ function readTaskInput(input: object): TaskInput | Invalid {
     const timeoutMs = given.timeoutMs;
     field = 'callbackName';
     const callbackName = given.callbackName;
-    return { provider, payload, id, priority, maxRetries, timeoutMs, callbackName };
+    field = 'signal';
+    const signal = given.signal;
+    field = 'delayMs';
+    const delayMs = given.delayMs;
+    field = 'runAt';
+    const runAt = given.runAt;
+    return { provider, payload, id, priority, maxRetries, timeoutMs, callbackName, signal, delayMs, runAt };
   } catch (thrown) {
     return invalid(field, UNREADABLE, thrown);
   }
@@ -72,6 +79,15 @@ export function validateTaskInput(input: unknown): TaskInput | Invalid {
   }
   if (task.callbackName !== undefined && (typeof task.callbackName !== 'string' || task.callbackName.length > 1024)) {
     return invalid('callbackName', 'a string of at most 1024 characters', task.callbackName);
+  }
+  if (task.signal !== undefined && !isAbortSignal(task.signal)) return invalid('signal', 'an AbortSignal', task.signal);
+  if (task.delayMs !== undefined && (typeof task.delayMs !== 'number' || !Number.isFinite(task.delayMs) || task.delayMs < 0)) {
+    return invalid('delayMs', 'a finite number from 0 and up', task.delayMs);
+  }
+  if (task.runAt !== undefined) {
+    const runAt = expectFiniteNumber(task.runAt);
+    if (runAt !== undefined) return invalid('runAt', runAt, task.runAt);
+    if (task.delayMs !== undefined) return invalid('runAt', 'absent when delayMs is given', task.runAt);
   }
   return task;
 }

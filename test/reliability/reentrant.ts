@@ -30,9 +30,12 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // subscribers, isRetryable, the timeout function, the logger methods and the random source - now
 // and then runs a "reaction" (one or two of submit (new, duplicate id or unknown provider), cancel
 // (known or unknown id), setServerLimit, removeServerLimit, updateProviderServers (random subset,
-// maybe empty), addProvider, shutdown (random mode and grace)), and now and then throws after it
+// maybe empty), addProvider, shutdown (random mode and grace), pause, resume, clear, setPriority,
+// or an abort of the AbortSignal some submissions share), and now and then throws after it
 // (an Error or not). At END_AT reactions stop, limits and pools are restored and a drain is asked
 // for, so every run ends. A run lists every broken promise; an empty list is a pass:
+//
+// Tasks may be delayed (delayMs) or carry the shared signal; handlers report ctx.progress now and then.
 //
 // - every accepted task has exactly one outcome on its handle's outcome$ and exactly one outcome
 //   event; a refused submission has no event and no outcome; the outcome's attempts equal the
@@ -97,6 +100,10 @@ export interface TaskSpec {
   readonly maxRetries: number | undefined;
   readonly timeoutMs: number | undefined;
   readonly callbackName: 'fast' | 'slow' | undefined;
+  /** Submitted with this `delayMs` (tasks only). */
+  readonly delayMs: number | undefined;
+  /** Submitted with the run's current shared AbortSignal (tasks only). */
+  readonly signal: boolean;
 }
 
 export interface Model {
@@ -124,6 +131,8 @@ export interface Model {
   readonly pOutcomeSubscriber: number;
   /** Manager calls the reactions may make in one run (so a run always ends). */
   readonly reactionBudget: number;
+  /** Start rates by server key (the models' budgets are exact server keys): `rateLimits`. */
+  readonly rates: ReadonlyArray<readonly [string, { readonly starts: number; readonly intervalMs: number; readonly minTimeMs: number }]> | undefined;
   /** Adaptive limits (max per server), health and the choice rule; undefined: all off. */
   readonly fleet: FleetModel | undefined;
 }
@@ -142,6 +151,13 @@ function fleetOptions(fleet: FleetModel | undefined): Partial<TaskManagerOptions
     ...(fleet.health === undefined ? {} : { health: fleet.health }),
     serverChoice: fleet.serverChoice,
   };
+}
+
+/** Start rates on some servers of a quarter of the seeds, from a generator of their own. */
+function ratesModel(seed: number, servers: readonly string[]): Model['rates'] {
+  const rng = prng(seed * 17 + 11);
+  if (!chance(rng, 0.25)) return undefined;
+  return servers.filter(() => chance(rng, 0.7)).map((server) => [server, { starts: int(rng, 1, 3), intervalMs: pick(rng, [5, 20, 60]), minTimeMs: pick(rng, [0, 0, 3]) }] as const);
 }
 
 /** Drawn from a generator of its own, so the rest of each seed's model is what it was before. */
@@ -221,6 +237,8 @@ function taskSpec(rng: () => number, at: number, providers: number): TaskSpec {
     maxRetries: chance(rng, 0.5) ? int(rng, 0, 2) : undefined,
     timeoutMs: chance(rng, 0.3) ? pick(rng, [20, 45, 120]) : undefined,
     callbackName: chance(rng, 0.5) ? pick(rng, ['fast', 'slow'] as const) : undefined,
+    delayMs: chance(rng, 0.15) ? int(rng, 0, 40) : undefined,
+    signal: chance(rng, 0.3),
   };
 }
 
@@ -260,6 +278,7 @@ export function generateModel(seed: number): Model {
     pOutcomeSubscriber: pick(rng, [0, 0.3, 0.8]),
     reactionBudget: int(rng, 4, 24),
     fleet: fleetModel(seed, servers),
+    rates: ratesModel(seed, servers),
   };
 }
 
@@ -319,6 +338,8 @@ export class SlotWatch {
   readonly coordinator: SlotCoordinator;
   readonly #perServer = new Map<string, number>();
   readonly #taken = new Map<string, number>();
+  /** Told of every slot handed out (the rate check). */
+  onAcquire: ((serverKey: string) => void) | undefined = undefined;
 
   constructor(
     readonly inner: SlotCoordinator,
@@ -332,6 +353,7 @@ export class SlotWatch {
       tryAcquire: (serverKey) => {
         const ok = inner.tryAcquire(serverKey);
         if (ok) {
+          this.onAcquire?.(serverKey);
           this.#taken.set(serverKey, (this.#taken.get(serverKey) ?? 0) + 1);
           const budgetKey = inner.budgetOf(serverKey);
           const running = this.running(budgetKey);
@@ -398,9 +420,9 @@ interface Sub {
   readonly provider: string;
   readonly spec: TaskSpec;
   readonly lane: 0 | 1;
-  /** As the manager ranks it: a command's is 0. */
-  readonly priority: number;
-  readonly seq: number;
+  /** As the manager ranks it: a command's is 0 (setPriority changes both). */
+  priority: number;
+  seq: number;
   accepted: boolean;
   refused: boolean;
   queuedSeen: boolean;
@@ -415,6 +437,12 @@ interface Sub {
   holding: number;
   /** Until when the manager may keep its last aborted attempt's slot (holdAfterAbortMs). */
   heldUntil: number;
+  /** When setPriority last moved it (its rank in the checker changed then). */
+  rankChangedAt: number | undefined;
+  /** Moved by setPriority before its 'queued' event came (that event carries the first priority). */
+  moveAfterQueued: { priority: number; seq: number } | undefined;
+  /** Submitted with the shared signal: which controller, and whether it was already aborted. */
+  signal: AbortSignal | undefined;
 }
 
 interface ProviderCounts {
@@ -538,6 +566,18 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   let stopped = false;
   const userThrown = new Set<unknown>();
   let addedProviders = 0;
+  /** The signal submissions with `spec.signal` get; an abort reaction aborts it and makes a new one. */
+  let abortController = new AbortController();
+  /** Providers paused now, and when each was last paused or resumed (a start at that time may predate it). */
+  const paused = new Set<string>();
+  const pauseChangedAt = new Map<string, number>();
+  const notePause = (name: string): void => {
+    const stats = name === 'nope' || stopped ? undefined : m.stats().providers[name];
+    if (stats === undefined) return;
+    if (stats.paused) paused.add(name);
+    else paused.delete(name);
+    pauseChangedAt.set(name, scheduler.now());
+  };
 
   const step = (): void => {
     if (++steps > MAX_STEPS && !runaway) {
@@ -619,6 +659,10 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         return undefined;
       }
     };
+    if (chance(rng, 0.3)) {
+      flowAct(site, call);
+      return;
+    }
     if (r < 0.3) {
       const spec = taskSpec(rng, scheduler.now(), 1);
       const v = rng();
@@ -660,6 +704,55 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       const graceMs = pick(rng, [0, 10, 100, Infinity]);
       askShutdown(mode, graceMs, site);
     }
+  };
+
+  /** pause, resume, clear, setPriority, or an abort of the shared signal (then a fresh one). */
+  const flowAct = (site: string, call: <T>(what: string, fn: () => T) => T | undefined): void => {
+    const r = rng();
+    const name = chance(rng, 0.9) ? pick(rng, providerNames()) : 'nope';
+    const flowRefusal = (what: string, result: { _tag: string; left?: { _tag: string } } | undefined): void => {
+      if (result === undefined || result._tag === 'Right') return;
+      const tag = result.left?._tag;
+      if (tag === 'UnknownProvider' && name !== 'nope') fail(`${what} refused ${name} as unknown`);
+      if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${what} refused as ShuttingDown before any shutdown() call`);
+    };
+    if (r < 0.3) {
+      flowRefusal('pause', call(`pause(${name})`, () => m.pause(name)));
+      notePause(name);
+    } else if (r < 0.55) {
+      flowRefusal('resume', call(`resume(${name})`, () => m.resume(name)));
+      notePause(name);
+    } else if (r < 0.65) {
+      flowRefusal('clear', call(`clear(${name})`, () => m.clear(name)));
+    } else if (r < 0.85) {
+      const sub = subs.length > 0 && chance(rng, 0.9) ? pick(rng, subs) : undefined;
+      const id = sub?.id ?? 'ghost';
+      const priority = int(rng, 0, 4);
+      const result = call(`setPriority(${id}, ${priority})`, () => m.setPriority(id, priority));
+      if (result === undefined || !isRight(result)) return;
+      // The task the id names now: live, or accepted with its 'queued' event still on its way.
+      const pending = inFlight.get(id)?.[0];
+      const target = live.get(id) !== undefined && live.get(id)?.done !== true ? live.get(id) : pending;
+      if (target === undefined) {
+        fail(`setPriority(${id}) accepted for a task that is not live`);
+        return;
+      }
+      const moved = { priority: target.lane === 0 ? priority : priority, seq: seq++ };
+      if (target.queuedSeen) applyMove(target, moved);
+      else target.moveAfterQueued = moved;
+    } else {
+      if (trace !== undefined) note(`${site} aborts the shared signal`);
+      const controller = abortController;
+      abortController = new AbortController();
+      controller.abort(`abort #${reactions}`);
+    }
+  };
+
+  const applyMove = (sub: Sub, moved: { priority: number; seq: number }): void => {
+    sub.priority = moved.priority;
+    sub.seq = moved.seq;
+    sub.rankChangedAt = scheduler.now();
+    sub.moveAfterQueued = undefined;
   };
 
   const askShutdown = (mode: 'drain' | 'cancel', graceMs: number, site: string): void => {
@@ -705,6 +798,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     let handedOff = false;
     try {
       react('handler');
+      if (chance(rng, 0.2)) ctx.progress(n);
       const { kind, duration } = sub.spec;
       const tracked = <T>(work$: Observable<T>): Observable<T> =>
         new Observable<T>((subscriber) => {
@@ -777,9 +871,24 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     },
     timeout: model.timeout === 'fn' ? timeoutFn : model.timeout,
     ...fleetOptions(model.fleet),
+    ...(model.rates !== undefined ? { rateLimits: Object.fromEntries(model.rates) } : {}),
   });
   // Server events are user code too: their subscriber reacts and throws like the others.
   m.serverEvents$.subscribe(() => react('serverEvents$'));
+  // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
+  const rateStarts = new Map<string, number[]>();
+  watch.onAcquire = (serverKey) => {
+    const rate = model.rates?.find(([server]) => keyOf(server) === serverKey)?.[1];
+    if (rate === undefined || slots.budgetOf(serverKey) !== serverKey) return;
+    const now = scheduler.now();
+    const times = rateStarts.get(serverKey) ?? [];
+    rateStarts.set(serverKey, times);
+    const last = times.at(-1);
+    if (last !== undefined && now - last < rate.minTimeMs) fail(`${serverKey}: a start ${now - last} ms after the last (minTimeMs ${rate.minTimeMs})`);
+    times.push(now);
+    const inWindow = times.filter((t) => t > now - rate.intervalMs).length;
+    if (inWindow > rate.starts) fail(`${serverKey}: ${inWindow} starts within ${rate.intervalMs} ms (rate ${rate.starts})`);
+  };
 
   // ------------------------------------------------------------ the checker's own subscribers (first)
   const setState = (sub: Sub, state: Sub['state']): void => {
@@ -799,6 +908,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   /** Commands first (FIFO among them: a command's priority is 0), then priority, then submission order. */
   const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)));
   const canUse = (provider: string, budgetKey: string): boolean => {
+    if (paused.has(provider) || pauseChangedAt.get(provider) === scheduler.now()) return false;
     const uses = (pool: readonly string[]): boolean => pool.some((s) => budgetOf(s) === budgetKey);
     if (!uses(pools.get(provider) ?? [])) return false;
     const changed = poolChanged.get(provider);
@@ -823,6 +933,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (event.priority !== sub.priority) fail(`${event.id}: queued with priority ${event.priority}`);
         live.set(event.id, sub);
         setState(sub, 'queued');
+        if (sub.moveAfterQueued !== undefined) applyMove(sub, sub.moveAfterQueued);
         return;
       }
       const sub = live.get(event.id);
@@ -843,7 +954,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
           waiting.delete(sub);
           const budgetKey = budgetOf(event.server);
           for (const other of waiting) {
-            if (better(other, sub) && canUse(other.provider, budgetKey)) {
+            const moved = other.rankChangedAt === scheduler.now() || sub.rankChangedAt === scheduler.now();
+            if (!moved && better(other, sub) && canUse(other.provider, budgetKey)) {
               fail(`${event.id} (${sub.lane === 0 ? 'command' : `p${sub.priority}`}, #${sub.seq}) started on ${budgetKey} while ${other.id} (${other.lane === 0 ? 'command' : `p${other.priority}`}, #${other.seq}) of ${other.provider} waited`);
             }
           }
@@ -887,8 +999,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         fail(`${where}: provider ${name} missing from stats`);
         continue;
       }
-      if (s.queued !== d.queued || s.running !== d.running || s.waiting !== d.waiting || s.succeeded !== d.succeeded || s.failed !== d.failed || s.cancelled !== d.cancelled) {
-        fail(`${where}: stats of ${name} ${JSON.stringify({ queued: s.queued, running: s.running, waiting: s.waiting, succeeded: s.succeeded, failed: s.failed, cancelled: s.cancelled })} != from events ${JSON.stringify(d)}`);
+      // A delayed task is queued as the events see it (its 'queued' event came at submission).
+      if (s.queued + s.delayed !== d.queued || s.running !== d.running || s.waiting !== d.waiting || s.succeeded !== d.succeeded || s.failed !== d.failed || s.cancelled !== d.cancelled) {
+        fail(`${where}: stats of ${name} ${JSON.stringify({ queued: s.queued, delayed: s.delayed, running: s.running, waiting: s.waiting, succeeded: s.succeeded, failed: s.failed, cancelled: s.cancelled })} != from events ${JSON.stringify(d)}`);
       }
     }
   };
@@ -930,6 +1043,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       calls: [],
       holding: 0,
       heldUntil: -1,
+      rankChangedAt: undefined,
+      moveAfterQueued: undefined,
+      signal: lane === 1 && spec.signal ? abortController.signal : undefined,
     };
     subs.push(sub);
     byKey.set(sub.key, sub);
@@ -954,6 +1070,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
               ...(spec.maxRetries !== undefined ? { maxRetries: spec.maxRetries } : {}),
               ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
               ...(spec.callbackName !== undefined ? { callbackName: spec.callbackName } : {}),
+              ...(spec.delayMs !== undefined ? { delayMs: spec.delayMs } : {}),
+              ...(sub.signal !== undefined ? { signal: sub.signal } : {}),
             });
     } catch (error) {
       fail(`${lane === 0 ? 'command' : 'submit'}(${id}) (from ${site}) threw ${describe(error)}`);
@@ -974,6 +1092,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (provider !== 'nope' && tag === 'UnknownProvider') fail(`${id} to the known provider ${provider} refused as UnknownProvider`);
         if (tag === 'DuplicateId' && !earlier.some((s) => !s.done || s.holding > 0 || s.heldUntil >= scheduler.now())) fail(`${id} refused as DuplicateId though every earlier task with that id had its outcome and settled`);
         if (tag === 'InvalidTask') fail(`${id} refused as InvalidTask: ${JSON.stringify(result.left)}`);
+        if (tag === 'Aborted' && sub.signal?.aborted !== true) fail(`${id} refused as Aborted though its signal was not aborted`);
         if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${id} refused as ShuttingDown before any shutdown() call`);
       }
       return;
@@ -1063,6 +1182,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       else {
         tally.cancelled++;
         if (outcome.reason === 'shutdown') cancelledByShutdown.push(sub.id);
+        if (outcome.reason === 'abort' && sub.signal?.aborted !== true) fail(`${sub.id} cancelled by an abort, but its signal was not aborted`);
+        if (outcome.reason === 'abort' && outcome.abortReason !== sub.signal?.reason) fail(`${sub.id}: abortReason ${describe(outcome.abortReason)} is not its signal's reason`);
       }
       if (sub.outcomeEvents === 1 && outcome.attempts !== sub.starts) fail(`${sub.id}: outcome says ${outcome.attempts} attempts, ${sub.starts} started`);
       const tooLate = sub.calls.filter((n) => n > sub.starts);

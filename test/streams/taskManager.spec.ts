@@ -280,7 +280,7 @@ describe('createTaskManager', () => {
       providers: [{ name: 'p', servers: ['https://api.example.com/v1/a', 'https://api.example.com/v1/b', 'gpu-1'], handle: () => 1 }],
     });
     expect(m.stats()).toEqual({
-      providers: { p: { queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, retries: 0 } },
+      providers: { p: { queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, retries: 0, delayed: 0, paused: false } },
       servers: {
         'https://api.example.com/v1': { limit: 3, inUse: 0, waiters: 0 },
         'gpu-1': { limit: 1, inUse: 0, waiters: 0 },

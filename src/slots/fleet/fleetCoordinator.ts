@@ -70,7 +70,8 @@ export class FleetCoordinator implements SlotCoordinator {
     if (this.#health !== undefined && !this.#health.canStart(budgetKey)) return { limit: 0, inUse: state.inUse };
     const adaptive = this.#adaptive.get(budgetKey);
     if (adaptive === undefined || adaptive.limit >= state.limit) return state;
-    return { limit: adaptive.limit, inUse: state.inUse };
+    // A start rate's block (rateLimitedCoordinator inside) stays visible to the server choice.
+    return state.blocked === true ? { limit: adaptive.limit, inUse: state.inUse, blocked: true } : { limit: adaptive.limit, inUse: state.inUse };
   }
 
   tryAcquire(serverKey: string): boolean {
