@@ -2,16 +2,18 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { Logger } from '../types.js';
+import type { RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './client.js';
 
 /** Options of {@link redisSlotCoordinator}. */
 export interface RedisSlotCoordinatorOptions {
   /**
-   * An ioredis client (`Redis` or `Cluster`) that you own and close, or a `redis://` URL for a
+   * An ioredis client (`Redis` or `Cluster`) that you own and close; or a `redis://` URL, or
+   * ioredis options (for Sentinel: `{ sentinels: [{ host, port }, ...], name: 'mymaster' }`), for a
    * client the coordinator creates and closes. A second connection (for pub/sub) is duplicated
    * from it either way.
    */
-  readonly redis: RedisClient | string;
+  readonly redis: RedisClient | string | RedisOptions;
   /**
    * This process's name, unique among the live processes sharing `keyPrefix`: a second live
    * process with the same name is refused. After a crash the name frees within `leaseMs`.
@@ -46,7 +48,7 @@ export interface RedisSlotCoordinatorOptions {
 
 /** @internal */
 export interface ResolvedRedisOptions {
-  readonly redis: RedisClient | string;
+  readonly redis: RedisClient | string | RedisOptions;
   readonly instanceName: string;
   readonly keyPrefix: string;
   readonly leaseMs: number;
@@ -60,12 +62,16 @@ export interface ResolvedRedisOptions {
 
 export const DEFAULT_LEASE_MS = 10_000;
 const MIN_LEASE_MS = 100;
+/** The longest limit key, as `setLimit` and the manager's `serverLimits` take it. */
+export const MAX_LIMIT_KEY = 2048;
 
 /** Validates every option; a wrong one throws a TypeError naming it. */
 export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): ResolvedRedisOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
   check('redis', options.redis, (v) =>
-    (typeof v === 'string' && v.length > 0) || isRedisClient(v) ? undefined : 'an ioredis client or a redis:// URL',
+    (typeof v === 'string' && v.length > 0) || isRedisClient(v) || isPlainObject(v)
+      ? undefined
+      : 'an ioredis client, a redis:// URL, or ioredis options such as { sentinels, name }',
   );
   check('instanceName', options.instanceName, (v) => expectNonEmptyString(v, 200));
   checkOptional('keyPrefix', options.keyPrefix, (v) => expectNonEmptyString(v, 100) ?? (/[{}]/.test(v as string) ? 'a string without { or }' : undefined));
@@ -91,6 +97,10 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
   };
 }
 
+function isPlainObject(v: unknown): v is RedisOptions {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
   const resolved = new Map<string, number>();
   if (limits === undefined) return resolved;
@@ -98,6 +108,10 @@ function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
     throw new InvalidOptionError('limits', 'an object of server key -> limit', limits);
   }
   for (const [key, limit] of Object.entries(limits)) {
+    // The same keys setLimit/removeLimit accept: a key they refuse could never be removed again.
+    if (expectNonEmptyString(key, MAX_LIMIT_KEY) !== undefined) {
+      throw new InvalidOptionError('limits', `an object whose keys are servers or URL prefixes of 1 to ${MAX_LIMIT_KEY} characters`, key);
+    }
     check(`limits[${JSON.stringify(key)}]`, limit, expectLimit);
     resolved.set(key, limit as number);
   }

@@ -1,7 +1,7 @@
 import { type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import type { BudgetState, SlotChange } from '../slots/slotCoordinator.js';
-import { ownClient, runScript, whenReady, type RedisClient } from './client.js';
+import { describeAddress, describeCause, isRedisClient, ownClient, runScript, whenReady, type RedisClient } from './client.js';
 import type { ClusterBudgetState, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
 import { ConnectionWatch } from './connectionWatch.js';
 import { keysOf, type RedisContext } from './context.js';
@@ -12,7 +12,7 @@ import { LeaseBook } from './leaseBook.js';
 import { LeaseRenewer } from './leaseRenewer.js';
 import type { LimitDelta } from './limitCache.js';
 import { LimitSync } from './limitSync.js';
-import { resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
+import { MAX_LIMIT_KEY, resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
 import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import { Reporter } from './reporter.js';
 import { INSPECT } from './scripts.js';
@@ -50,8 +50,8 @@ import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
  */
 export function redisSlotCoordinator(options: RedisSlotCoordinatorOptions): Promise<RedisSlotCoordinator> {
   const resolved = resolveRedisOptions(options);
-  const owned = typeof resolved.redis === 'string';
-  const client = typeof resolved.redis === 'string' ? ownClient(resolved.redis) : resolved.redis;
+  const owned = !isRedisClient(resolved.redis);
+  const client = isRedisClient(resolved.redis) ? resolved.redis : ownClient(resolved.redis);
   return new RedisSlotCoordinatorImpl(resolved, client, owned).start();
 }
 
@@ -118,13 +118,21 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   async start(): Promise<RedisSlotCoordinator> {
     const ms = this.#o.connectTimeoutMs;
+    const client = this.#ctx.client;
+    let lastError: unknown = undefined;
+    const onError = (error: unknown): void => void (lastError = error);
+    client.on('error', onError);
+    const failed = (what: string, cause: unknown): RedisCoordinatorError =>
+      new RedisCoordinatorError('connection', `${describeAddress(client)} ${what}: ${describeCause(cause)}`, cause === undefined ? undefined : { cause });
     try {
-      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => new RedisCoordinatorError('connection', `Redis did not answer within ${ms} ms (connectTimeoutMs)`));
+      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => failed(`did not answer within ${ms} ms (connectTimeoutMs)`, lastError));
       return this;
     } catch (error) {
       this.#closed = true;
       await this.#tearDown(true);
-      throw error;
+      throw error instanceof RedisCoordinatorError ? error : failed('refused the set-up', error);
+    } finally {
+      client.off('error', onError);
     }
   }
 
@@ -160,13 +168,13 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
-    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, MAX_LIMIT_KEY));
     check('limit', limit, expectLimit);
     if (!this.#closed) this.#limits.set(keyOrPrefix, limit);
   }
 
   removeLimit(keyOrPrefix: string): void {
-    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, MAX_LIMIT_KEY));
     if (!this.#closed) this.#limits.set(keyOrPrefix, undefined);
   }
 
@@ -239,7 +247,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   #onDown(cause: unknown): void {
     if (this.#closed) return;
-    this.#ctx.report('connection', 'Redis is unreachable: no slot is granted until it answers again; running tasks carry on', cause);
+    this.#ctx.report('connection', `${describeAddress(this.#ctx.client)} is unreachable (${describeCause(cause)}): no slot is granted until it answers again; running tasks carry on`, cause);
   }
 
   #recover(): void {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlotChange } from '../../src/slots/slotCoordinator.js';
@@ -15,6 +16,8 @@ describe('redisSlotCoordinator options', () => {
     ['leaseMs', { leaseMs: 1_000.5 }],
     ['defaultLimit', { defaultLimit: -1 }],
     ['limits["https://h"]', { limits: { 'https://h': 1.5 } }],
+    ['limits', { limits: { '': 1 } }], // setLimit/removeLimit refuse it: it could never be removed
+    ['limits', { limits: { [`https://h/${'x'.repeat(2_048)}`]: 1 } }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
     ['random', { random: 0.5 }],
     ['logger', { logger: {} }],
@@ -24,12 +27,33 @@ describe('redisSlotCoordinator options', () => {
     expect(() => redisSlotCoordinator({ ...base, ...options } as RedisSlotCoordinatorOptions)).toThrow(`\`${field}\``);
   });
 
-  it('should reject when Redis does not answer within connectTimeoutMs', async () => {
+  it('should reject when Redis does not answer within connectTimeoutMs, naming the address and the cause', async () => {
     const port = await freePort(); // nothing listens there
     const started = Date.now();
     const creating = redisSlotCoordinator({ redis: `redis://127.0.0.1:${port}`, instanceName: 'a', connectTimeoutMs: 300 });
     await expect(creating).rejects.toSatisfy((error) => isRedisCoordinatorError(error) && error.kind === 'connection');
+    await expect(creating).rejects.toThrow(`Redis at 127.0.0.1:${port} did not answer within 300 ms (connectTimeoutMs): connect ECONNREFUSED 127.0.0.1:${port}`);
+    await expect(creating).rejects.toSatisfy((error) => (error as Error).cause instanceof Error);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('should let the process exit at once after a failed start', async () => {
+    const port = await freePort();
+    // A child process that only tries to start a coordinator: nothing of it may keep the event loop alive.
+    const script = `
+      import { redisSlotCoordinator } from './src/redis/index.ts';
+      redisSlotCoordinator({ redis: 'redis://127.0.0.1:${port}', instanceName: 'a', connectTimeoutMs: 200 })
+        .catch(() => process.stdout.write('rejected\\n'));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rejectedAt = 0;
+    child.stdout.on('data', (data: Buffer) => {
+      if (data.toString().includes('rejected')) rejectedAt = Date.now();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(rejectedAt).toBeGreaterThan(0);
+    // ioredis alone would keep a closed socket's timer for 2 s.
+    expect(Date.now() - rejectedAt).toBeLessThan(1_000);
   });
 });
 
