@@ -9,7 +9,7 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator across processes', () 
   it('should keep 3 processes x 300 tasks within a limit of 2 per server, each task with one outcome', async () => {
     const servers = [bed.http.url('/s1'), bed.http.url('/s2')];
     const workers = ['p1', 'p2', 'p3'].map((name) =>
-      WorkerProcess.spawn({ redisUrl: bed.redis.url, instanceName: name, leaseMs: 1_500, servers, defaultLimit: 2, tasks: 300, holdMs: 3 }),
+      WorkerProcess.spawn({ redisUrl: bed.redis.url, instanceName: name, leaseMs: 5_000, servers, defaultLimit: 2, tasks: 300, holdMs: 3 }),
     );
     try {
       await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
