@@ -36,6 +36,11 @@ export interface RedisSlotCoordinatorOptions {
    * those keys) and announced to the other instances.
    */
   readonly limits?: Readonly<Record<string, number>>;
+  /**
+   * How often `clusterStats$` reads Redis while subscribed, in ms: each read is one script call
+   * per known budget, shared by every subscriber. @default 1_000
+   */
+  readonly clusterStatsMs?: number;
   /** How long creation waits for Redis before it fails, in ms. @default 10_000 */
   readonly connectTimeoutMs?: number;
   /** Renewals and safety-net polls run on it. @default asyncScheduler */
@@ -55,6 +60,7 @@ export interface ResolvedRedisOptions {
   readonly defaultLimit: number;
   readonly limits: ReadonlyMap<string, number>;
   readonly connectTimeoutMs: number;
+  readonly clusterStatsMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly logger: Logger | undefined;
@@ -62,6 +68,7 @@ export interface ResolvedRedisOptions {
 
 export const DEFAULT_LEASE_MS = 10_000;
 const MIN_LEASE_MS = 100;
+const MIN_STATS_MS = 50;
 /** The longest limit key, as `setLimit` and the manager's `serverLimits` take it. */
 export const MAX_LIMIT_KEY = 2048;
 
@@ -79,6 +86,9 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
     typeof v === 'number' && Number.isInteger(v) && v >= MIN_LEASE_MS ? undefined : `an integer from ${MIN_LEASE_MS} and up`,
   );
   checkOptional('defaultLimit', options.defaultLimit, expectLimit);
+  checkOptional('clusterStatsMs', options.clusterStatsMs, (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= MIN_STATS_MS ? undefined : `an integer from ${MIN_STATS_MS} and up`,
+  );
   checkOptional('connectTimeoutMs', options.connectTimeoutMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -91,6 +101,7 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
     defaultLimit: options.defaultLimit ?? 1,
     limits: resolveLimits(options.limits),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    clusterStatsMs: options.clusterStatsMs ?? 1_000,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
     logger: options.logger,

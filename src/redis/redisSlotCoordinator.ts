@@ -1,10 +1,11 @@
-import { type Observable, Subject } from 'rxjs';
+import { endWith, ignoreElements, type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import type { BudgetState, SlotChange } from '../slots/slotCoordinator.js';
-import { describeAddress, describeCause, isRedisClient, ownClient, runScript, whenReady, type RedisClient } from './client.js';
-import type { ClusterBudgetState, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
+import { describeAddress, describeCause, isRedisClient, ownClient, whenReady, type RedisClient } from './client.js';
+import type { ClusterBudgetState, ClusterStats, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
 import { ConnectionWatch } from './connectionWatch.js';
-import { keysOf, type RedisContext } from './context.js';
+import { type RedisContext } from './context.js';
+import { inspectBudget, pollClusterStats, readClusterStats } from './clusterStats.js';
 import { subscribeEvents } from './eventSubscriber.js';
 import { InstanceClaim, type ClaimState } from './instanceClaim.js';
 import { eventsChannel, type BudgetKeys } from './keys.js';
@@ -15,10 +16,9 @@ import { LimitSync } from './limitSync.js';
 import { MAX_LIMIT_KEY, resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
 import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import { Reporter } from './reporter.js';
-import { INSPECT } from './scripts.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
-import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
+import { encodeLimit, parseMessage } from './wire.js';
 
 /**
  * Creates a slot coordinator whose per-server budgets hold across processes, through Redis. Give
@@ -60,6 +60,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly changes$: Observable<SlotChange>;
   readonly errors$: Observable<RedisCoordinatorError>;
   readonly connected$: Observable<boolean>;
+  readonly clusterStats$: Observable<ClusterStats>;
   readonly #o: ResolvedRedisOptions;
   readonly #ctx: RedisContext;
   readonly #owned: boolean;
@@ -114,6 +115,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     this.changes$ = this.#changes.asObservable();
     this.errors$ = this.#reporter.errors$;
     this.connected$ = this.#watch.connected$;
+    this.clusterStats$ = pollClusterStats(() => this.clusterStats(), options.clusterStatsMs, options.scheduler, this.#changes.pipe(ignoreElements(), endWith(true)));
   }
 
   async start(): Promise<RedisSlotCoordinator> {
@@ -182,10 +184,13 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#limits.cache.entries();
   }
 
-  async clusterBudget(budgetKey: string): Promise<ClusterBudgetState> {
-    const keys = keysOf(this.#ctx, this.#keys, budgetKey);
-    const reply = (await runScript(this.#ctx.client, INSPECT, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [this.#ctx.defaultLimitText])) as [string, number, number];
-    return { limit: decodeLimit(reply[0]) ?? this.#o.defaultLimit, inUse: reply[1], waiters: reply[2] };
+  clusterBudget(budgetKey: string): Promise<ClusterBudgetState> {
+    return inspectBudget(this.#ctx, this.#keys, budgetKey, this.#o.defaultLimit);
+  }
+
+  clusterStats(): Promise<ClusterStats> {
+    const known = [...this.#limits.cache.entries().keys(), ...this.#limits.cache.budgets(), ...this.#book.idsByBudget().keys()];
+    return readClusterStats(known, (budget) => this.clusterBudget(budget));
   }
 
   close(): Promise<void> {

@@ -20,6 +20,7 @@ describe('redisSlotCoordinator options', () => {
     ['limits', { limits: { '': 1 } }], // setLimit/removeLimit refuse it: it could never be removed
     ['limits', { limits: { [`https://h/${'x'.repeat(2_048)}`]: 1 } }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
+    ['clusterStatsMs', { clusterStatsMs: 10 }],
     ['random', { random: 0.5 }],
     ['logger', { logger: {} }],
   ];
@@ -300,6 +301,30 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     await waits; // after the fence (Redis came back empty): the running slot was listed again first
     expect(await a.clusterBudget('srv')).toMatchObject({ limit: 2, inUse: 2 });
     expect(states).toEqual([true, false, true]);
+  });
+
+  it('should show every known budget cluster-wide, polled once per clusterStatsMs however many subscribe', async () => {
+    newPrefix();
+    const a = await make('a', { limits: { srv: 3 }, clusterStatsMs: 60_000 });
+    const b = await make('b', { limits: { srv: 3 } });
+    await grab(a, 'srv');
+    await grab(a, 'other');
+    await grab(b, 'srv');
+    await grab(b, 'srv');
+    expect(a.budget('srv')).toEqual({ limit: 3, inUse: 1 }); // this process only
+    expect(await a.clusterStats()).toEqual({ srv: { limit: 3, inUse: 3, waiters: 0 }, other: { limit: 1, inUse: 1, waiters: 0 } });
+
+    const calls = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+    const before = await calls();
+    const seen: unknown[] = [];
+    const first = a.clusterStats$.subscribe((stats) => seen.push(stats));
+    const second = a.clusterStats$.subscribe((stats) => seen.push(stats));
+    await eventually(() => seen.length === 2, 5_000, 'both subscribers got the snapshot');
+    expect(seen[1]).toBe(seen[0]); // one read, shared
+    expect(seen[0]).toMatchObject({ srv: { inUse: 3 } });
+    expect((await calls()) - before).toBe(2); // one script call per budget, not per subscriber
+    first.unsubscribe();
+    second.unsubscribe();
   });
 
   it('should pause a budget with limit 0 and lift every bound with Infinity', async () => {
