@@ -1,5 +1,8 @@
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { SchedulerLike } from 'rxjs';
+import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import type { LuaScript } from './scripts.js';
+import { withTimeout } from './withTimeout.js';
 
 /** An ioredis client: a single node (`Redis`) or a Redis Cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster;
@@ -79,4 +82,23 @@ export function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return error === undefined ? 'no answer' : String(error);
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}
+
+/** The client's errors while the coordinator starts: a failed start names the address and the last cause. */
+export function trackErrors(client: RedisClient): { failure(what: string, cause?: unknown): RedisCoordinatorError; stop(): void } {
+  let last: unknown = undefined;
+  const onError = (error: unknown): void => void (last = error);
+  client.on('error', onError);
+  return {
+    failure(what, cause = last) {
+      return new RedisCoordinatorError('connection', `${describeAddress(client)} ${what}: ${describeCause(cause)}`, cause === undefined ? undefined : { cause });
+    },
+    stop: () => void client.off('error', onError),
+  };
+}
+
+/** Closes a client the coordinator owns: QUIT if it answers (bounded), then drop the socket. */
+export async function closeClient(client: RedisClient, scheduler: SchedulerLike): Promise<void> {
+  if (client.status === 'ready') await withTimeout(client.quit(), 1_000, scheduler, () => new Error('quit timed out')).catch(() => undefined);
+  client.disconnect();
 }

@@ -1,7 +1,7 @@
 import { endWith, ignoreElements, type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import type { BudgetState, SlotChange } from '../slots/slotCoordinator.js';
-import { describeAddress, describeCause, isRedisClient, ownClient, whenReady, type RedisClient } from './client.js';
+import { closeClient, isRedisClient, ownClient, trackErrors, whenReady, type RedisClient } from './client.js';
 import type { ClusterBudgetState, ClusterStats, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
 import { ConnectionWatch } from './connectionWatch.js';
 import { type RedisContext } from './context.js';
@@ -15,6 +15,7 @@ import type { LimitDelta } from './limitCache.js';
 import { LimitSync } from './limitSync.js';
 import { MAX_LIMIT_KEY, resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
 import { RedisCoordinatorError } from './redisCoordinatorError.js';
+import { Recovery } from './recovery.js';
 import { Reporter } from './reporter.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
@@ -72,6 +73,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly #claim: InstanceClaim;
   readonly #renewer: LeaseRenewer;
   readonly #watch: ConnectionWatch;
+  readonly #recovery: Recovery;
   readonly #keys = new Map<string, BudgetKeys>();
   #subscriber: RedisClient | undefined = undefined;
   #nameHeld = true;
@@ -92,7 +94,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       defaultLimitText: encodeLimit(options.defaultLimit),
       scheduler: options.scheduler,
       random: options.random,
-      canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready,
+      canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready && this.#recovery.settled,
       report: (kind, message, cause) => this.#reporter.report(kind, message, cause),
       log: (level, message) => this.#reporter.log(level, message),
     };
@@ -112,6 +114,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       onRenewed: () => void this.#limits.checkData(),
     });
     this.#watch = new ConnectionWatch(client, { onDown: (cause) => this.#onDown(cause), onUp: () => this.#recover() });
+    this.#recovery = new Recovery(this.#ctx, { renewNow: () => this.#renewer.renewNow(), knownBudgets: () => this.#knownBudgets(), resume: () => this.#resume() });
     this.changes$ = this.#changes.asObservable();
     this.errors$ = this.#reporter.errors$;
     this.connected$ = this.#watch.connected$;
@@ -120,21 +123,16 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   async start(): Promise<RedisSlotCoordinator> {
     const ms = this.#o.connectTimeoutMs;
-    const client = this.#ctx.client;
-    let lastError: unknown = undefined;
-    const onError = (error: unknown): void => void (lastError = error);
-    client.on('error', onError);
-    const failed = (what: string, cause: unknown): RedisCoordinatorError =>
-      new RedisCoordinatorError('connection', `${describeAddress(client)} ${what}: ${describeCause(cause)}`, cause === undefined ? undefined : { cause });
+    const errors = trackErrors(this.#ctx.client);
     try {
-      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => failed(`did not answer within ${ms} ms (connectTimeoutMs)`, lastError));
+      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => errors.failure(`did not answer within ${ms} ms (connectTimeoutMs)`));
       return this;
     } catch (error) {
       this.#closed = true;
       await this.#tearDown(true);
-      throw error instanceof RedisCoordinatorError ? error : failed('refused the set-up', error);
+      throw error instanceof RedisCoordinatorError ? error : errors.failure('refused the set-up', error);
     } finally {
-      client.off('error', onError);
+      errors.stop();
     }
   }
 
@@ -189,8 +187,11 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   clusterStats(): Promise<ClusterStats> {
-    const known = [...this.#limits.cache.entries().keys(), ...this.#limits.cache.budgets(), ...this.#book.idsByBudget().keys()];
-    return readClusterStats(known, (budget) => this.clusterBudget(budget));
+    return readClusterStats(this.#knownBudgets(), (budget) => this.clusterBudget(budget));
+  }
+
+  #knownBudgets(): string[] {
+    return [...this.#limits.cache.entries().keys(), ...this.#limits.cache.budgets(), ...this.#book.idsByBudget().keys()];
   }
 
   close(): Promise<void> {
@@ -202,6 +203,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   async #setUp(): Promise<void> {
     await whenReady(this.#ctx.client);
+    await this.#recovery.identify();
     await this.#claim.claim();
     this.#subscriber = await subscribeEvents(this.#ctx.client, this.#ctx.channel, {
       onMessage: (text) => this.#onMessage(text),
@@ -234,10 +236,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     this.#subscriber?.disconnect();
     const client = this.#ctx.client;
     if (dropClaim && client.status === 'ready') await this.#claim.drop().catch(() => undefined);
-    if (this.#owned) {
-      if (client.status === 'ready') await withTimeout(client.quit(), 1_000, this.#o.scheduler, () => new Error('quit timed out')).catch(() => undefined);
-      client.disconnect();
-    }
+    if (this.#owned) await closeClient(client, this.#o.scheduler);
     this.#reporter.complete();
   }
 
@@ -251,15 +250,17 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   #onDown(cause: unknown): void {
-    if (this.#closed) return;
-    this.#ctx.report('connection', `${describeAddress(this.#ctx.client)} is unreachable (${describeCause(cause)}): no slot is granted until it answers again; running tasks carry on`, cause);
+    if (!this.#closed) this.#recovery.down(cause);
   }
 
   #recover(): void {
     if (this.#closed) return;
     this.#ctx.log('info', 'Redis answers again; resuming');
-    // Sent first on the connection: running work is listed again before anything is granted.
-    this.#renewer.renewNow();
+    void this.#recovery.up(); // lists running work again and fences where needed, then resumes
+  }
+
+  #resume(): void {
+    if (this.#closed) return;
     void this.#limits.resync();
     this.#acquirer.probeAll();
   }
