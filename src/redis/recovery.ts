@@ -28,6 +28,7 @@ export class Recovery {
   #downSince: number | undefined = undefined;
   #serverId: string | undefined = undefined;
   #recovering = false;
+  #generation = 0;
 
   constructor(ctx: RedisContext, steps: RecoverySteps) {
     this.#ctx = ctx;
@@ -39,6 +40,10 @@ export class Recovery {
     return !this.#recovering;
   }
 
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** At start: remembers which server answers. */
   async identify(): Promise<void> {
     this.#serverId = await this.#readServerId();
@@ -48,6 +53,7 @@ export class Recovery {
   down(cause: unknown): void {
     this.#downSince ??= this.#ctx.scheduler.now();
     this.#recovering = true;
+    this.#generation++;
     const where = describeAddress(this.#ctx.client);
     this.#ctx.report('connection', `${where} is unreachable (${describeCause(cause)}): no slot is granted until it answers again; running tasks carry on`, cause);
   }

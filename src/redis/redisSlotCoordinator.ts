@@ -95,6 +95,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       scheduler: options.scheduler,
       random: options.random,
       canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready && this.#recovery.settled,
+      generation: () => this.#recovery.generation,
       report: (kind, message, cause) => this.#reporter.report(kind, message, cause),
       log: (level, message) => this.#reporter.log(level, message),
     };

@@ -11,6 +11,8 @@ import { redisSlotCoordinator } from '../../src/redis/index.js';
 
 export interface WorkerConfig {
   readonly redisUrl: string;
+  /** ioredis options instead of the URL (Sentinel: `{ sentinels, name }`). */
+  readonly redisOptions?: Readonly<Record<string, unknown>>;
   readonly instanceName: string;
   readonly keyPrefix?: string;
   readonly leaseMs: number;
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   let coordinator;
   try {
     coordinator = await redisSlotCoordinator({
-      redis: config.redisUrl,
+      redis: config.redisOptions ?? config.redisUrl,
       instanceName: config.instanceName,
       leaseMs: config.leaseMs,
       ...(config.keyPrefix !== undefined ? { keyPrefix: config.keyPrefix } : {}),

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
+import { eventually } from './grab.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { startSentinelSet, type SentinelSet } from './sentinelSet.js';
+import { WorkerProcess } from './workerProcess.js';
+
+const TASKS = 80;
+const LIMIT = 2;
+
+/** A primary killed mid-run; Sentinel promotes the replica, which may lack the newest leases. */
+describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel failover', () => {
+  let set: SentinelSet;
+  let http: ConcurrencyServer;
+
+  beforeAll(async () => {
+    [set, http] = await Promise.all([startSentinelSet(), startConcurrencyServer()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await http?.close();
+    await set?.stop();
+  });
+
+  it('should keep every budget within its limit across the failover, resume by itself and end every task once', async () => {
+    const servers = [http.url('/f1'), http.url('/f2')];
+    const names = ['s1', 's2', 's3'];
+    const workers = names.map((instanceName) =>
+      WorkerProcess.spawn({ redisUrl: '', redisOptions: set.options, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 150 }),
+    );
+    const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
+    try {
+      await eventually(() => outcomes() >= 30, 60_000, '30 outcomes');
+      const killedAt = Date.now();
+      await set.primary.stop(); // SIGKILL
+      await eventually(async () => (await set.currentPrimaryPort()) === set.replica.port, 30_000, 'the replica promoted');
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
+
+      for (const path of ['/f1', '/f2']) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
+      for (const w of workers) {
+        const ids = w.of('outcome').map((o) => o.id);
+        expect(ids).toHaveLength(TASKS);
+        expect(new Set(ids).size).toBe(TASKS);
+        expect(w.of('outcome').every((o) => o.tag === 'Succeeded')).toBe(true);
+        expect(w.of('error').some((e) => e.kind === 'connection')).toBe(true); // the failover was felt
+      }
+      expect(http.requests).toHaveLength(names.length * TASKS);
+      expect(http.requests.filter((r) => r.startedAt > killedAt).length).toBeGreaterThan(0); // resumed on the new primary
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 120_000);
+});
