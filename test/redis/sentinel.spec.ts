@@ -5,7 +5,7 @@ import { redisTestsEnabled } from './redisServer.js';
 import { startSentinelSet, type SentinelSet } from './sentinelSet.js';
 import { WorkerProcess } from './workerProcess.js';
 
-const TASKS = 80;
+const TASKS = 60;
 const LIMIT = 2;
 
 /** A primary killed mid-run; Sentinel promotes the replica, which may lack the newest leases. */
@@ -26,11 +26,14 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel fai
     const servers = [http.url('/f1'), http.url('/f2')];
     const names = ['s1', 's2', 's3'];
     const workers = names.map((instanceName) =>
-      WorkerProcess.spawn({ redisUrl: '', redisOptions: set.options, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 150 }),
+      WorkerProcess.spawn({ redisUrl: '', redisOptions: set.options, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 60 }),
     );
     const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
     try {
       await eventually(() => outcomes() >= 30, 60_000, '30 outcomes');
+      // Attempts that run through the failover: their leases lapse, or were never replicated.
+      for (const w of workers) w.send({ cmd: 'submit', count: 1, holdMs: 6_000, priority: 10 });
+      await eventually(() => http.requests.filter((r) => r.holdMs === 6_000).length === names.length, 20_000, 'the long attempts running');
       const killedAt = Date.now();
       await set.primary.stop(); // SIGKILL
       await eventually(async () => (await set.currentPrimaryPort()) === set.replica.port, 30_000, 'the replica promoted');
@@ -39,12 +42,12 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel fai
       for (const path of ['/f1', '/f2']) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
       for (const w of workers) {
         const ids = w.of('outcome').map((o) => o.id);
-        expect(ids).toHaveLength(TASKS);
-        expect(new Set(ids).size).toBe(TASKS);
+        expect(ids).toHaveLength(TASKS + 1);
+        expect(new Set(ids).size).toBe(TASKS + 1);
         expect(w.of('outcome').every((o) => o.tag === 'Succeeded')).toBe(true);
         expect(w.of('error').some((e) => e.kind === 'connection')).toBe(true); // the failover was felt
       }
-      expect(http.requests).toHaveLength(names.length * TASKS);
+      expect(http.requests).toHaveLength(names.length * (TASKS + 1));
       expect(http.requests.filter((r) => r.startedAt > killedAt).length).toBeGreaterThan(0); // resumed on the new primary
     } finally {
       await Promise.all(workers.map((w) => w.stop()));

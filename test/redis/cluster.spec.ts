@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClusterSet, type ClusterSet } from './clusterSet.js';
+import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
+import { eventually } from './grab.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { WorkerProcess } from './workerProcess.js';
+
+const TASKS = 150;
+const LIMIT = 2;
+
+/** The multi-process test on a 3-primary Redis Cluster, with one budget's hash slot moved to another node mid-run. */
+describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', () => {
+  let cluster: ClusterSet;
+  let http: ConcurrencyServer;
+
+  beforeAll(async () => {
+    [cluster, http] = await Promise.all([startClusterSet(), startConcurrencyServer()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await http?.close();
+    await cluster?.stop();
+  });
+
+  it('should keep budgets spread over the nodes within their limits while a slot is resharded, each task with one outcome', async () => {
+    const paths = ['/c1', '/c2', '/c3'];
+    const servers = paths.map((p) => http.url(p));
+    const leasesKey = (server: string): string => `{smt:${server}}:leases`;
+    // The budgets live on more than one node, or this would test one Redis.
+    const owners = await Promise.all(servers.map((s) => cluster.ownerOf(leasesKey(s))));
+    expect(new Set(owners).size).toBeGreaterThan(1);
+
+    const names = ['k1', 'k2', 'k3'];
+    const workers = names.map((instanceName) =>
+      WorkerProcess.spawn({ redisUrl: '', clusterNodes: cluster.nodes, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 20 }),
+    );
+    const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
+    try {
+      await eventually(() => outcomes() >= 60, 60_000, '60 outcomes');
+      const moved = servers[0]!;
+      const target = cluster.nodes.find((n) => n.port !== owners[0])!.port;
+      const movedAt = Date.now();
+      await cluster.moveSlotOf(leasesKey(moved), target);
+      expect(await cluster.ownerOf(leasesKey(moved))).toBe(target);
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
+
+      for (const path of paths) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
+      for (const w of workers) {
+        const ids = w.of('outcome').map((o) => o.id);
+        expect(ids).toHaveLength(TASKS);
+        expect(new Set(ids).size).toBe(TASKS);
+        expect(w.of('outcome').every((o) => o.tag === 'Succeeded')).toBe(true);
+      }
+      expect(http.requests).toHaveLength(names.length * TASKS);
+      // Work on the moved budget went on after the move, on its new node.
+      expect(http.requests.filter((r) => r.path === '/c1' && r.startedAt > movedAt).length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 120_000);
+});
