@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClusterSet, type ClusterSet } from './clusterSet.js';
-import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
+import { describe, expect, it } from 'vitest';
+import { startClusterSet } from './clusterSet.js';
 import { eventually } from './grab.js';
 import { redisTestsEnabled } from './redisServer.js';
+import { useServersAndHttp } from './testBed.js';
+import { expectEveryTaskEndedOnce, outcomesOf } from './workerAssertions.js';
 import { WorkerProcess } from './workerProcess.js';
 
 const TASKS = 150;
@@ -10,19 +11,10 @@ const LIMIT = 2;
 
 /** The multi-process test on a 3-primary Redis Cluster, with one budget's hash slot moved to another node mid-run. */
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', () => {
-  let cluster: ClusterSet;
-  let http: ConcurrencyServer;
-
-  beforeAll(async () => {
-    [cluster, http] = await Promise.all([startClusterSet(), startConcurrencyServer()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await http?.close();
-    await cluster?.stop();
-  });
+  const bed = useServersAndHttp(startClusterSet, (cluster) => cluster.stop());
 
   it('should keep budgets spread over the nodes within their limits while a slot is resharded, each task with one outcome', async () => {
+    const { servers: cluster, http } = bed;
     const paths = ['/c1', '/c2', '/c3'];
     const servers = paths.map((p) => http.url(p));
     const leasesKey = (server: string): string => `{smt:${server}}:leases`;
@@ -34,9 +26,8 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', (
     const workers = names.map((instanceName) =>
       WorkerProcess.spawn({ redisUrl: '', clusterNodes: cluster.nodes, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 20 }),
     );
-    const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
     try {
-      await eventually(() => outcomes() >= 60, 60_000, '60 outcomes');
+      await eventually(() => outcomesOf(workers) >= 60, 60_000, '60 outcomes');
       const moved = servers[0]!;
       const target = cluster.nodes.find((n) => n.port !== owners[0])!.port;
       const movedAt = Date.now();
@@ -45,13 +36,7 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', (
       await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
 
       for (const path of paths) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
-      for (const w of workers) {
-        const ids = w.of('outcome').map((o) => o.id);
-        expect(ids).toHaveLength(TASKS);
-        expect(new Set(ids).size).toBe(TASKS);
-        expect(w.of('outcome').every((o) => o.tag === 'Succeeded')).toBe(true);
-      }
-      expect(http.requests).toHaveLength(names.length * TASKS);
+      expectEveryTaskEndedOnce(workers, TASKS, http);
       // Work on the moved budget went on after the move, on its new node.
       expect(http.requests.filter((r) => r.path === '/c1' && r.startedAt > movedAt).length).toBeGreaterThan(0);
     } finally {

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
+import { describe, expect, it } from 'vitest';
 import { eventually, sleep } from './grab.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { redisTestsEnabled, startRedisServer } from './redisServer.js';
+import { useServersAndHttp } from './testBed.js';
+import { expectEveryTaskEndedOnce } from './workerAssertions.js';
 import { WorkerProcess } from './workerProcess.js';
 
 const LEASE_MS = 1_000;
@@ -17,22 +18,17 @@ const LIMIT = 3;
  * clock), no waiting attempt may take a slot before the running ones are listed again.
  */
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator after an outage longer than the lease', () => {
-  let dir: string;
-  let redis: RedisServer;
-  let http: ConcurrencyServer;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smt-rx-redis-'));
-    [redis, http] = await Promise.all([startRedisServer(undefined, { dir }), startConcurrencyServer()]);
-  });
-
-  afterAll(async () => {
-    await http?.close();
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  let dir = ''; // where SAVE writes and a restart loads
+  const bed = useServersAndHttp(
+    () => startRedisServer(undefined, { dir: (dir = mkdtempSync(join(tmpdir(), 'smt-rx-redis-'))) }),
+    async (redis) => {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 
   it('should never over-admit when Redis returns after 3 x leaseMs, empty or with its data, and finish every task once', async () => {
+    const { servers: redis, http } = bed;
     const path = '/long';
     const server = http.url(path);
     const names = ['o1', 'o2', 'o3'];
@@ -69,12 +65,7 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator after an outage longer
         // Nothing was granted while Redis was away (a request already on its way may land just after the stop).
         expect(http.requests.filter((r) => r.startedAt > stoppedAt + 300 && r.startedAt < restartedAt)).toEqual([]);
       }
-      for (const w of workers) {
-        const outcomes = w.of('outcome');
-        expect(new Set(outcomes.map((o) => o.id)).size).toBe(submitted);
-        expect(outcomes.every((o) => o.tag === 'Succeeded')).toBe(true);
-      }
-      expect(http.requests).toHaveLength(workers.length * submitted);
+      expectEveryTaskEndedOnce(workers, submitted, http);
     } finally {
       raw.disconnect();
       await Promise.all(workers.map((w) => w.stop()));

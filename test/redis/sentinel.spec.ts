@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConcurrencyServer, type ConcurrencyServer } from './concurrencyServer.js';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './grab.js';
 import { redisTestsEnabled } from './redisServer.js';
-import { startSentinelSet, type SentinelSet } from './sentinelSet.js';
+import { startSentinelSet } from './sentinelSet.js';
+import { useServersAndHttp } from './testBed.js';
+import { expectEveryTaskEndedOnce, outcomesOf } from './workerAssertions.js';
 import { WorkerProcess } from './workerProcess.js';
 
 const TASKS = 60;
@@ -10,27 +11,17 @@ const LIMIT = 2;
 
 /** A primary killed mid-run; Sentinel promotes the replica, which may lack the newest leases. */
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel failover', () => {
-  let set: SentinelSet;
-  let http: ConcurrencyServer;
-
-  beforeAll(async () => {
-    [set, http] = await Promise.all([startSentinelSet(), startConcurrencyServer()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await http?.close();
-    await set?.stop();
-  });
+  const bed = useServersAndHttp(startSentinelSet, (set) => set.stop());
 
   it('should keep every budget within its limit across the failover, resume by itself and end every task once', async () => {
+    const { servers: set, http } = bed;
     const servers = [http.url('/f1'), http.url('/f2')];
     const names = ['s1', 's2', 's3'];
     const workers = names.map((instanceName) =>
       WorkerProcess.spawn({ redisUrl: '', redisOptions: set.options, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 60 }),
     );
-    const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
     try {
-      await eventually(() => outcomes() >= 30, 60_000, '30 outcomes');
+      await eventually(() => outcomesOf(workers) >= 30, 60_000, '30 outcomes');
       // Attempts that run through the failover: their leases lapse, or were never replicated.
       for (const w of workers) w.send({ cmd: 'submit', count: 1, holdMs: 6_000, priority: 10 });
       await eventually(() => http.requests.filter((r) => r.holdMs === 6_000).length === names.length, 20_000, 'the long attempts running');
@@ -40,14 +31,8 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel fai
       await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
 
       for (const path of ['/f1', '/f2']) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
-      for (const w of workers) {
-        const ids = w.of('outcome').map((o) => o.id);
-        expect(ids).toHaveLength(TASKS + 1);
-        expect(new Set(ids).size).toBe(TASKS + 1);
-        expect(w.of('outcome').every((o) => o.tag === 'Succeeded')).toBe(true);
-        expect(w.of('error').some((e) => e.kind === 'connection')).toBe(true); // the failover was felt
-      }
-      expect(http.requests).toHaveLength(names.length * (TASKS + 1));
+      expectEveryTaskEndedOnce(workers, TASKS + 1, http);
+      for (const w of workers) expect(w.of('error').some((e) => e.kind === 'connection')).toBe(true); // the failover was felt
       expect(http.requests.filter((r) => r.startedAt > killedAt).length).toBeGreaterThan(0); // resumed on the new primary
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
