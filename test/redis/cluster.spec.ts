@@ -27,13 +27,13 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', (
       WorkerProcess.spawn({ redisUrl: '', clusterNodes: cluster.nodes, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 20 }),
     );
     try {
-      await eventually(() => outcomesOf(workers) >= 60, 60_000, '60 outcomes');
+      await eventually(() => outcomesOf(workers) >= 60, 90_000, '60 outcomes');
       const moved = servers[0]!;
       const target = cluster.nodes.find((n) => n.port !== owners[0])!.port;
       const movedAt = Date.now();
       await cluster.moveSlotOf(leasesKey(moved), target);
       expect(await cluster.ownerOf(leasesKey(moved))).toBe(target);
-      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 90_000, "'done'")));
 
       for (const path of paths) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
       expectEveryTaskEndedOnce(workers, TASKS, http);
@@ -42,5 +42,5 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator on a Redis Cluster', (
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }
-  }, 120_000);
+  }, 240_000);
 });

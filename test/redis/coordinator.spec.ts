@@ -129,7 +129,8 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
 
   it('should serve waiters from every instance in the order they started waiting', async () => {
     newPrefix();
-    const [a, b, c] = await Promise.all([make('a'), make('b'), make('c')]);
+    // Long leases: a waiter's place lapses after a lease without asking, which a loaded machine must not cause here.
+    const [a, b, c] = await Promise.all([make('a', { leaseMs: 10_000 }), make('b', { leaseMs: 10_000 }), make('c', { leaseMs: 10_000 })]);
     await grab(a, 'srv');
     const order: string[] = [];
     const queue = (): Promise<string[]> => raw.zrange(`{${prefix}:srv}:waiters`, 0, -1);

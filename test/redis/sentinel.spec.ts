@@ -21,14 +21,14 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel fai
       WorkerProcess.spawn({ redisUrl: '', redisOptions: set.options, instanceName, leaseMs: 2_000, servers, defaultLimit: LIMIT, tasks: TASKS, holdMs: 60 }),
     );
     try {
-      await eventually(() => outcomesOf(workers) >= 30, 60_000, '30 outcomes');
+      await eventually(() => outcomesOf(workers) >= 30, 90_000, '30 outcomes');
       // Attempts that run through the failover: their leases lapse, or were never replicated.
       for (const w of workers) w.send({ cmd: 'submit', count: 1, holdMs: 6_000, priority: 10 });
       await eventually(() => http.requests.filter((r) => r.holdMs === 6_000).length === names.length, 20_000, 'the long attempts running');
       const killedAt = Date.now();
       await set.primary.stop(); // SIGKILL
       await eventually(async () => (await set.currentPrimaryPort()) === set.replica.port, 30_000, 'the replica promoted');
-      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 60_000, "'done'")));
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 90_000, "'done'")));
 
       for (const path of ['/f1', '/f2']) expect(http.max(path)).toBeLessThanOrEqual(LIMIT);
       expectEveryTaskEndedOnce(workers, TASKS + 1, http);
@@ -37,5 +37,5 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator through a Sentinel fai
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }
-  }, 120_000);
+  }, 240_000);
 });
