@@ -23,8 +23,9 @@ export interface SentinelSet {
 
 export async function startSentinelSet(): Promise<SentinelSet> {
   const dir = mkdtempSync(join(tmpdir(), 'smt-rx-sentinel-'));
-  const primary = await startRedisServer();
-  const replica = await startRedisServer(undefined, { args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+  // Replication writes an RDB file: into the temp dir, not the working directory.
+  const primary = await startRedisServer(undefined, { dir });
+  const replica = await startRedisServer(undefined, { dir, args: ['--replicaof', '127.0.0.1', String(primary.port)] });
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const sentinels: ChildProcess[] = ports.map((port) => {
     const file = join(dir, `sentinel-${port}.conf`);
