@@ -158,11 +158,13 @@ export class SlotAcquirer {
   }
 
   // The client re-sent the request after a reconnect, possibly before this process's fence: a
-  // grant is given back unused (recovery asks again once fenced); a refusal queued it as usual.
+  // grant is given back unused. Either way the budget is asked for again once recovery is done:
+  // by recovery itself (it probes every budget), or here if it already has.
   #answeredAcrossDrop(budget: string, demand: BudgetDemand, leaseId: string, reply: unknown): void {
     demand.inFlight = false;
+    demand.waiting = true;
     if (Array.isArray(reply) && reply[0] === 1) void this.release(budget, leaseId);
-    else demand.waiting = true;
+    if (this.#ctx.canAsk()) this.probe(budget);
   }
 
   #failed(budget: string, demand: BudgetDemand, error: unknown): void {
