@@ -23,6 +23,7 @@ import {
   type TaskInput,
   type TaskOutcome,
 } from '../src/index.js';
+import { serveDashboard } from './lib/dashboardServer.js';
 import { budgetKeyOf, formatMs, formatTable, percentile, ProgressView, shortName } from './lib/progress.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +331,9 @@ function submitAll(arrivals: ReadonlyArray<Arrival<AiJob | SsrJob>>): Promise<un
 }
 
 async function main(): Promise<void> {
+  // The same run in a browser: smt-rx/dashboard on a local port (see lib/dashboardServer.ts).
+  const board = await serveDashboard(manager, 'smt-rx demo');
+  progress.log(`dashboard: ${board.url} (live while the demo runs)`);
   const submitting = submitAll([...aiArrivals, ...ssrArrivals]);
 
   await sleep(1_000);
@@ -350,6 +354,7 @@ async function main(): Promise<void> {
   const report = await manager.shutdown({ mode: 'drain' });
   const commandReport = await command;
   progress.stop();
+  await board.close();
   const totalMs = performance.now() - startedAt;
 
   printSummary(commandReport);

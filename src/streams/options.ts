@@ -12,10 +12,11 @@ import { InvalidOptionError } from '../errors/invalidOption.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /** Options of {@link createTaskManager}. */
-export interface TaskManagerOptions {
+export interface TaskManagerOptions extends FleetOptions {
   /** The work pools. Names must be unique and non-empty. */
   /** Providers of any payload and result types (a typed provider is a `Provider`: `handle` is a method). */
   readonly providers: readonly Provider[];
@@ -67,6 +68,8 @@ export interface ResolvedOptions {
   readonly coordinator: SlotCoordinator;
   readonly ownsCoordinator: boolean;
   readonly logger: Logger | undefined;
+  /** Adaptive limits, health, load-aware choice: undefined when none is on. */
+  readonly fleet: FleetSettings | undefined;
 }
 
 /** Validates every option at the boundary; a wrong one throws a TypeError naming it. */
@@ -93,10 +96,11 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
   checkOptional('logger', options.logger, expectLogger);
+  const fleet = resolveFleet(options);
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({
-      ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      ...(options.serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(options.serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
   return {
@@ -112,7 +116,14 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     coordinator,
     ownsCoordinator: options.coordinator === undefined,
     logger: options.logger,
+    fleet,
   };
+}
+
+/** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
+function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
+  const caps = Object.fromEntries([...(fleet?.adaptive ?? [])].map(([key, { bounds }]) => [key, bounds.max]));
+  return { ...caps, ...limits };
 }
 
 const expectPlainObject = (v: unknown): string | undefined =>

@@ -1,9 +1,10 @@
 import type { SlotBroker } from '../slots/slotBroker.js';
+import type { FleetCoordinator } from '../slots/fleet/fleetCoordinator.js';
 import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
 import type { Lane, TaskRecord } from './taskRecord.js';
 
 /** A snapshot of every provider's counters and every budget its pools draw on. @internal */
-export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
+export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>, fleet?: FleetCoordinator): StatsSnapshot {
   const providers: Record<string, ProviderStats> = {};
   for (const lane of lanes) setOwn(providers, lane.name, lane.stats());
   const servers: Record<string, BudgetStats> = {};
@@ -11,7 +12,7 @@ export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>
     let waiters = 0;
     for (const member of broker.membersOf(budget)) waiters += member.queue.size;
     const { limit, inUse } = broker.coordinator.budget(budget);
-    setOwn(servers, budget, { limit, inUse, waiters });
+    setOwn(servers, budget, fleet === undefined ? { limit, inUse, waiters } : { limit, inUse, waiters, ...fleet.describe(budget) });
   }
   return { providers, servers };
 }

@@ -2,6 +2,7 @@ import { right, type Either, type Left } from 'fp-ts/lib/Either.js';
 import type { Observable, ObservableInput, Unsubscribable } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
+import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 import type {
   AttemptContext,
   CancelResult,
@@ -61,6 +62,7 @@ export function createTaskManager(options: TaskManagerOptions): TaskManager {
 class SmtTaskManager implements TaskManager {
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
+  readonly serverEvents$: Observable<ServerEvent>;
   readonly callbackErrors$: Observable<CallbackError>;
   readonly #core: ManagerCore;
   readonly #outcomes: Outcomes;
@@ -81,6 +83,7 @@ class SmtTaskManager implements TaskManager {
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.events$ = core.events.observable;
     this.stats$ = core.stats.observable;
+    this.serverEvents$ = core.serverEvents.observable;
     this.callbackErrors$ = core.callbackErrors.observable;
     core.enter();
     try {

@@ -14,6 +14,7 @@ import type {
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { TaskHandle } from './taskHandle.js';
+import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 
 export interface CommandOptions {
   readonly id?: string;
@@ -47,6 +48,8 @@ export interface TaskManager {
   addProvider(provider: Provider): Either<ConfigRejected, void>;
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
+  /** Adaptive limits that moved, servers ejected and restored (see `adaptiveLimits`, `health`). Completes at shutdown. */
+  readonly serverEvents$: Observable<ServerEvent>;
   /**
    * User code that threw (a subscriber, a listener, `isRetryable`, the timeout function, `random`,
    * the logger, a handler's teardown): reported here and to the logger; nothing else changes.
