@@ -1,5 +1,8 @@
-import { type Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { SchedulerLike } from 'rxjs';
+import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import type { LuaScript } from './scripts.js';
+import { withTimeout } from './withTimeout.js';
 
 /** An ioredis client: a single node (`Redis`) or a Redis Cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster;
@@ -48,10 +51,54 @@ export function whenReady(client: RedisClient): Promise<void> {
   });
 }
 
-/** A client the coordinator owns (given a URL). */
-export function ownClient(url: string): Redis {
-  // Reconnect quickly (admission waits for it); the 'error' events are reported as one outage.
-  const client = new Redis(url, { retryStrategy: (times) => Math.min(50 * times, 500) });
+/**
+ * A client the coordinator owns (given a URL, or ioredis options such as `sentinels` + `name`).
+ * It reconnects quickly (admission waits for it) and, once closed, lets the process go at once
+ * (ioredis otherwise keeps a closed socket's timer for `disconnectTimeout`, 2 s). Its 'error'
+ * events are reported as one outage by the connection watch.
+ */
+export function ownClient(spec: string | RedisOptions): Redis {
+  const ours: RedisOptions = { retryStrategy: (times) => Math.min(50 * times, 500), disconnectTimeout: 100 };
+  const client = typeof spec === 'string' ? new Redis(spec, ours) : new Redis({ ...ours, ...spec });
   client.on('error', () => undefined);
   return client;
+}
+
+/** Where a client connects, for messages: host:port, the sentinels and primary name, or the cluster's nodes. No password. */
+export function describeAddress(client: RedisClient): string {
+  if (client.isCluster) {
+    const nodes = (client as Cluster).nodes('master').map((node) => `${node.options.host}:${node.options.port}`);
+    return nodes.length > 0 ? `the Redis Cluster at ${nodes.join(', ')}` : 'the Redis Cluster';
+  }
+  const { host, port, path, sentinels, name } = (client as Redis).options;
+  if (sentinels !== null && sentinels !== undefined && sentinels.length > 0) {
+    return `primary ${JSON.stringify(name)} of the sentinels at ${sentinels.map((s) => `${s.host ?? '127.0.0.1'}:${s.port ?? 26379}`).join(', ')}`;
+  }
+  return path !== undefined && path !== null ? `Redis at ${path}` : `Redis at ${host}:${port}`;
+}
+
+/** A short reason from an error: its code and message ("ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1"). */
+export function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return error === undefined ? 'no answer' : String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}
+
+/** The client's errors while the coordinator starts: a failed start names the address and the last cause. */
+export function trackErrors(client: RedisClient): { failure(what: string, cause?: unknown): RedisCoordinatorError; stop(): void } {
+  let last: unknown = undefined;
+  const onError = (error: unknown): void => void (last = error);
+  client.on('error', onError);
+  return {
+    failure(what, cause = last) {
+      return new RedisCoordinatorError('connection', `${describeAddress(client)} ${what}: ${describeCause(cause)}`, cause === undefined ? undefined : { cause });
+    },
+    stop: () => void client.off('error', onError),
+  };
+}
+
+/** Closes a client the coordinator owns: QUIT if it answers (bounded), then drop the socket. */
+export async function closeClient(client: RedisClient, scheduler: SchedulerLike): Promise<void> {
+  if (client.status === 'ready') await withTimeout(client.quit(), 1_000, scheduler, () => new Error('quit timed out')).catch(() => undefined);
+  client.disconnect();
 }

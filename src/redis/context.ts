@@ -16,6 +16,8 @@ export interface RedisContext {
   readonly random: () => number;
   /** Redis answers and this process holds its instance name: slots may be asked for. */
   canAsk(): boolean;
+  /** Counts connection drops: an answer to a request sent before a drop may predate a fence. */
+  generation(): number;
   /** Reports a problem on `errors$` and to the logger. */
   report(kind: RedisCoordinatorErrorKind, message: string, cause?: unknown): void;
   /** Logs news that is not a problem. */

@@ -2,16 +2,18 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { Logger } from '../types.js';
+import type { RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './client.js';
 
 /** Options of {@link redisSlotCoordinator}. */
 export interface RedisSlotCoordinatorOptions {
   /**
-   * An ioredis client (`Redis` or `Cluster`) that you own and close, or a `redis://` URL for a
+   * An ioredis client (`Redis` or `Cluster`) that you own and close; or a `redis://` URL, or
+   * ioredis options (for Sentinel: `{ sentinels: [{ host, port }, ...], name: 'mymaster' }`), for a
    * client the coordinator creates and closes. A second connection (for pub/sub) is duplicated
    * from it either way.
    */
-  readonly redis: RedisClient | string;
+  readonly redis: RedisClient | string | RedisOptions;
   /**
    * This process's name, unique among the live processes sharing `keyPrefix`: a second live
    * process with the same name is refused. After a crash the name frees within `leaseMs`.
@@ -34,6 +36,11 @@ export interface RedisSlotCoordinatorOptions {
    * those keys) and announced to the other instances.
    */
   readonly limits?: Readonly<Record<string, number>>;
+  /**
+   * How often `clusterStats$` reads Redis while subscribed, in ms: each read is one script call
+   * per known budget, shared by every subscriber. @default 1_000
+   */
+  readonly clusterStatsMs?: number;
   /** How long creation waits for Redis before it fails, in ms. @default 10_000 */
   readonly connectTimeoutMs?: number;
   /** Renewals and safety-net polls run on it. @default asyncScheduler */
@@ -46,13 +53,14 @@ export interface RedisSlotCoordinatorOptions {
 
 /** @internal */
 export interface ResolvedRedisOptions {
-  readonly redis: RedisClient | string;
+  readonly redis: RedisClient | string | RedisOptions;
   readonly instanceName: string;
   readonly keyPrefix: string;
   readonly leaseMs: number;
   readonly defaultLimit: number;
   readonly limits: ReadonlyMap<string, number>;
   readonly connectTimeoutMs: number;
+  readonly clusterStatsMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly logger: Logger | undefined;
@@ -60,12 +68,17 @@ export interface ResolvedRedisOptions {
 
 export const DEFAULT_LEASE_MS = 10_000;
 const MIN_LEASE_MS = 100;
+const MIN_STATS_MS = 50;
+/** The longest limit key, as `setLimit` and the manager's `serverLimits` take it. */
+export const MAX_LIMIT_KEY = 2048;
 
 /** Validates every option; a wrong one throws a TypeError naming it. */
 export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): ResolvedRedisOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
   check('redis', options.redis, (v) =>
-    (typeof v === 'string' && v.length > 0) || isRedisClient(v) ? undefined : 'an ioredis client or a redis:// URL',
+    (typeof v === 'string' && v.length > 0) || isRedisClient(v) || isPlainObject(v)
+      ? undefined
+      : 'an ioredis client, a redis:// URL, or ioredis options such as { sentinels, name }',
   );
   check('instanceName', options.instanceName, (v) => expectNonEmptyString(v, 200));
   checkOptional('keyPrefix', options.keyPrefix, (v) => expectNonEmptyString(v, 100) ?? (/[{}]/.test(v as string) ? 'a string without { or }' : undefined));
@@ -73,6 +86,9 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
     typeof v === 'number' && Number.isInteger(v) && v >= MIN_LEASE_MS ? undefined : `an integer from ${MIN_LEASE_MS} and up`,
   );
   checkOptional('defaultLimit', options.defaultLimit, expectLimit);
+  checkOptional('clusterStatsMs', options.clusterStatsMs, (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= MIN_STATS_MS ? undefined : `an integer from ${MIN_STATS_MS} and up`,
+  );
   checkOptional('connectTimeoutMs', options.connectTimeoutMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -85,10 +101,15 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
     defaultLimit: options.defaultLimit ?? 1,
     limits: resolveLimits(options.limits),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    clusterStatsMs: options.clusterStatsMs ?? 1_000,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
     logger: options.logger,
   };
+}
+
+function isPlainObject(v: unknown): v is RedisOptions {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
@@ -98,6 +119,10 @@ function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
     throw new InvalidOptionError('limits', 'an object of server key -> limit', limits);
   }
   for (const [key, limit] of Object.entries(limits)) {
+    // The same keys setLimit/removeLimit accept: a key they refuse could never be removed again.
+    if (expectNonEmptyString(key, MAX_LIMIT_KEY) !== undefined) {
+      throw new InvalidOptionError('limits', `an object whose keys are servers or URL prefixes of 1 to ${MAX_LIMIT_KEY} characters`, key);
+    }
     check(`limits[${JSON.stringify(key)}]`, limit, expectLimit);
     resolved.set(key, limit as number);
   }

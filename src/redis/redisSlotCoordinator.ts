@@ -1,10 +1,11 @@
-import { type Observable, Subject } from 'rxjs';
+import { endWith, ignoreElements, type Observable, Subject } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import type { BudgetState, SlotChange } from '../slots/slotCoordinator.js';
-import { ownClient, runScript, whenReady, type RedisClient } from './client.js';
-import type { ClusterBudgetState, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
+import { closeClient, isRedisClient, ownClient, trackErrors, whenReady, type RedisClient } from './client.js';
+import type { ClusterBudgetState, ClusterStats, RedisSlotCoordinator } from './redisSlotCoordinatorApi.js';
 import { ConnectionWatch } from './connectionWatch.js';
-import { keysOf, type RedisContext } from './context.js';
+import { type RedisContext } from './context.js';
+import { inspectBudget, pollClusterStats, readClusterStats } from './clusterStats.js';
 import { subscribeEvents } from './eventSubscriber.js';
 import { InstanceClaim, type ClaimState } from './instanceClaim.js';
 import { eventsChannel, type BudgetKeys } from './keys.js';
@@ -12,13 +13,13 @@ import { LeaseBook } from './leaseBook.js';
 import { LeaseRenewer } from './leaseRenewer.js';
 import type { LimitDelta } from './limitCache.js';
 import { LimitSync } from './limitSync.js';
-import { resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
+import { MAX_LIMIT_KEY, resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
 import { RedisCoordinatorError } from './redisCoordinatorError.js';
+import { Recovery } from './recovery.js';
 import { Reporter } from './reporter.js';
-import { INSPECT } from './scripts.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
-import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
+import { encodeLimit, parseMessage } from './wire.js';
 
 /**
  * Creates a slot coordinator whose per-server budgets hold across processes, through Redis. Give
@@ -50,8 +51,8 @@ import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
  */
 export function redisSlotCoordinator(options: RedisSlotCoordinatorOptions): Promise<RedisSlotCoordinator> {
   const resolved = resolveRedisOptions(options);
-  const owned = typeof resolved.redis === 'string';
-  const client = typeof resolved.redis === 'string' ? ownClient(resolved.redis) : resolved.redis;
+  const owned = !isRedisClient(resolved.redis);
+  const client = isRedisClient(resolved.redis) ? resolved.redis : ownClient(resolved.redis);
   return new RedisSlotCoordinatorImpl(resolved, client, owned).start();
 }
 
@@ -60,6 +61,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly changes$: Observable<SlotChange>;
   readonly errors$: Observable<RedisCoordinatorError>;
   readonly connected$: Observable<boolean>;
+  readonly clusterStats$: Observable<ClusterStats>;
   readonly #o: ResolvedRedisOptions;
   readonly #ctx: RedisContext;
   readonly #owned: boolean;
@@ -71,6 +73,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly #claim: InstanceClaim;
   readonly #renewer: LeaseRenewer;
   readonly #watch: ConnectionWatch;
+  readonly #recovery: Recovery;
   readonly #keys = new Map<string, BudgetKeys>();
   #subscriber: RedisClient | undefined = undefined;
   #nameHeld = true;
@@ -91,7 +94,8 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       defaultLimitText: encodeLimit(options.defaultLimit),
       scheduler: options.scheduler,
       random: options.random,
-      canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready,
+      canAsk: () => !this.#closed && this.#nameHeld && this.#watch.ready && this.#recovery.settled,
+      generation: () => this.#recovery.generation,
       report: (kind, message, cause) => this.#reporter.report(kind, message, cause),
       log: (level, message) => this.#reporter.log(level, message),
     };
@@ -111,25 +115,29 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       onRenewed: () => void this.#limits.checkData(),
     });
     this.#watch = new ConnectionWatch(client, { onDown: (cause) => this.#onDown(cause), onUp: () => this.#recover() });
+    this.#recovery = new Recovery(this.#ctx, { renewNow: () => this.#renewer.renewNow(), knownBudgets: () => this.#knownBudgets(), resume: () => this.#resume() });
     this.changes$ = this.#changes.asObservable();
     this.errors$ = this.#reporter.errors$;
     this.connected$ = this.#watch.connected$;
+    this.clusterStats$ = pollClusterStats(() => this.clusterStats(), options.clusterStatsMs, options.scheduler, this.#changes.pipe(ignoreElements(), endWith(true)));
   }
 
   async start(): Promise<RedisSlotCoordinator> {
     const ms = this.#o.connectTimeoutMs;
+    const errors = trackErrors(this.#ctx.client);
     try {
-      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => new RedisCoordinatorError('connection', `Redis did not answer within ${ms} ms (connectTimeoutMs)`));
+      await withTimeout(this.#setUp(), ms, this.#o.scheduler, () => errors.failure(`did not answer within ${ms} ms (connectTimeoutMs)`));
       return this;
     } catch (error) {
       this.#closed = true;
       await this.#tearDown(true);
-      throw error;
+      throw error instanceof RedisCoordinatorError ? error : errors.failure('refused the set-up', error);
+    } finally {
+      errors.stop();
     }
   }
 
   // ---------------------------------------------------------------- SlotCoordinator
-
   budgetOf(serverKey: string): string {
     return this.#limits.cache.budgetOf(serverKey);
   }
@@ -161,13 +169,13 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
-    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, MAX_LIMIT_KEY));
     check('limit', limit, expectLimit);
     if (!this.#closed) this.#limits.set(keyOrPrefix, limit);
   }
 
   removeLimit(keyOrPrefix: string): void {
-    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, 2048));
+    check('keyOrPrefix', keyOrPrefix, (v) => expectNonEmptyString(v, MAX_LIMIT_KEY));
     if (!this.#closed) this.#limits.set(keyOrPrefix, undefined);
   }
 
@@ -175,10 +183,16 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#limits.cache.entries();
   }
 
-  async clusterBudget(written: string): Promise<ClusterBudgetState> {
-    const keys = keysOf(this.#ctx, this.#keys, this.#limits.cache.budgetKey(written));
-    const reply = (await runScript(this.#ctx.client, INSPECT, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [this.#ctx.defaultLimitText])) as [string, number, number];
-    return { limit: decodeLimit(reply[0]) ?? this.#o.defaultLimit, inUse: reply[1], waiters: reply[2] };
+  clusterBudget(written: string): Promise<ClusterBudgetState> {
+    return inspectBudget(this.#ctx, this.#keys, this.#limits.cache.budgetKey(written), this.#o.defaultLimit);
+  }
+
+  clusterStats(): Promise<ClusterStats> {
+    return readClusterStats(this.#knownBudgets(), (budget) => this.clusterBudget(budget));
+  }
+
+  #knownBudgets(): string[] {
+    return [...this.#limits.cache.entries().keys(), ...this.#limits.cache.budgets(), ...this.#book.idsByBudget().keys()];
   }
 
   close(): Promise<void> {
@@ -190,6 +204,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   async #setUp(): Promise<void> {
     await whenReady(this.#ctx.client);
+    await this.#recovery.identify();
     await this.#claim.claim();
     this.#subscriber = await subscribeEvents(this.#ctx.client, this.#ctx.channel, {
       onMessage: (text) => this.#onMessage(text),
@@ -222,10 +237,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     this.#subscriber?.disconnect();
     const client = this.#ctx.client;
     if (dropClaim && client.status === 'ready') await this.#claim.drop().catch(() => undefined);
-    if (this.#owned) {
-      if (client.status === 'ready') await withTimeout(client.quit(), 1_000, this.#o.scheduler, () => new Error('quit timed out')).catch(() => undefined);
-      client.disconnect();
-    }
+    if (this.#owned) await closeClient(client, this.#o.scheduler);
     this.#reporter.complete();
   }
 
@@ -239,15 +251,17 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   #onDown(cause: unknown): void {
-    if (this.#closed) return;
-    this.#ctx.report('connection', 'Redis is unreachable: no slot is granted until it answers again; running tasks carry on', cause);
+    if (!this.#closed) this.#recovery.down(cause);
   }
 
   #recover(): void {
     if (this.#closed) return;
     this.#ctx.log('info', 'Redis answers again; resuming');
-    // Sent first on the connection: running work is listed again before anything is granted.
-    this.#renewer.renewNow();
+    void this.#recovery.up(); // lists running work again and fences where needed, then resumes
+  }
+
+  #resume(): void {
+    if (this.#closed) return;
     void this.#limits.resync();
     this.#acquirer.probeAll();
   }

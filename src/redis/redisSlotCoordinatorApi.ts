@@ -11,6 +11,9 @@ export interface ClusterBudgetState {
   readonly waiters: number;
 }
 
+/** Every budget a process knows, as the whole cluster sees it: budget key -> state. */
+export type ClusterStats = Readonly<Record<string, ClusterBudgetState>>;
+
 /** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
 export interface RedisSlotCoordinator extends SlotCoordinator {
   readonly instanceName: string;
@@ -23,4 +26,14 @@ export interface RedisSlotCoordinator extends SlotCoordinator {
   readonly connected$: Observable<boolean>;
   /** The cluster-wide limit, live leases and waiting instances of a budget key. */
   clusterBudget(budgetKey: string): Promise<ClusterBudgetState>;
+  /**
+   * `clusterBudget` of every budget this process knows (its limit keys and the budgets its servers
+   * draw on), by budget key: one script call per budget, sent together. Frozen.
+   */
+  clusterStats(): Promise<ClusterStats>;
+  /**
+   * `clusterStats()` every `clusterStatsMs` while subscribed; all subscribers share one poll and a
+   * late one gets the last snapshot at once. A failed read (Redis down) is skipped. Completes on close.
+   */
+  readonly clusterStats$: Observable<ClusterStats>;
 }

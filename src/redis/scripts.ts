@@ -170,6 +170,22 @@ return lapsed
 );
 
 /**
+ * Grants nothing on a budget for one lease from now (a fence that only ever moves later). Used
+ * when Redis answers again after an outage long enough for leases to lapse, or when another server
+ * answers (a restart, a failover): the holders list their running slots again meanwhile.
+ * KEYS: epoch. ARGV: leaseMs.
+ */
+export const FENCE = lua(
+  'fence',
+  `
+local fence = now_ms() + tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[1]) or 0) < fence then redis.call('SET', KEYS[1], fence) end
+return fence
+`,
+  true,
+);
+
+/**
  * The cluster-wide state of a budget, for stats and tools. Read-only.
  * KEYS: leases, waiters, waiterTtl, limit. ARGV: defaultLimit.
  * Returns {limitText, liveLeases, liveWaiters}.

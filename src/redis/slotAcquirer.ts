@@ -117,13 +117,14 @@ export class SlotAcquirer {
     const leaseId = `${this.#leasePrefix}${this.#leaseSeq++}`;
     const keys = this.#keysOf(budget);
     const { instanceName, leaseMs, defaultLimitText, channel } = this.#ctx;
+    const generation = this.#ctx.generation();
     runScript(
       this.#ctx.client,
       ACQUIRE,
       [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch],
       [budget, instanceName, leaseId, leaseMs, defaultLimitText, channel, demand.seen ? '1' : '0'],
     ).then(
-      (reply) => this.#answered(budget, demand, leaseId, reply),
+      (reply) => (generation === this.#ctx.generation() ? this.#answered(budget, demand, leaseId, reply) : this.#answeredAcrossDrop(budget, demand, leaseId, reply)),
       (error: unknown) => this.#failed(budget, demand, error),
     );
   }
@@ -154,6 +155,16 @@ export class SlotAcquirer {
       demand.woken = false;
       this.probe(budget);
     }
+  }
+
+  // The client re-sent the request after a reconnect, possibly before this process's fence: a
+  // grant is given back unused. Either way the budget is asked for again once recovery is done:
+  // by recovery itself (it probes every budget), or here if it already has.
+  #answeredAcrossDrop(budget: string, demand: BudgetDemand, leaseId: string, reply: unknown): void {
+    demand.inFlight = false;
+    demand.waiting = true;
+    if (Array.isArray(reply) && reply[0] === 1) void this.release(budget, leaseId);
+    if (this.#ctx.canAsk()) this.probe(budget);
   }
 
   #failed(budget: string, demand: BudgetDemand, error: unknown): void {

@@ -27,6 +27,20 @@ export interface ConcurrencyServer {
   close(): Promise<void>;
 }
 
+/** The most of these requests that were in progress at the same moment (as the server saw them). */
+export function mostAtOnce(requests: readonly RequestRecord[]): number {
+  const edges = requests.flatMap((r) => [
+    { at: r.startedAt, step: 1 },
+    { at: r.endedAt ?? Infinity, step: -1 },
+  ]);
+  // Ends before starts at the same millisecond: the server counts an end before the client starts the next.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (now += edge.step));
+  return most;
+}
+
 export async function startConcurrencyServer(): Promise<ConcurrencyServer> {
   const current = new Map<string, number>();
   const max = new Map<string, number>();

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { VirtualTimeScheduler } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlotChange } from '../../src/slots/slotCoordinator.js';
 import { isRedisCoordinatorError, redisSlotCoordinator, type RedisSlotCoordinator, type RedisSlotCoordinatorOptions } from '../../src/redis/index.js';
@@ -15,7 +17,10 @@ describe('redisSlotCoordinator options', () => {
     ['leaseMs', { leaseMs: 1_000.5 }],
     ['defaultLimit', { defaultLimit: -1 }],
     ['limits["https://h"]', { limits: { 'https://h': 1.5 } }],
+    ['limits', { limits: { '': 1 } }], // setLimit/removeLimit refuse it: it could never be removed
+    ['limits', { limits: { [`https://h/${'x'.repeat(2_048)}`]: 1 } }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
+    ['clusterStatsMs', { clusterStatsMs: 10 }],
     ['random', { random: 0.5 }],
     ['logger', { logger: {} }],
   ];
@@ -24,12 +29,33 @@ describe('redisSlotCoordinator options', () => {
     expect(() => redisSlotCoordinator({ ...base, ...options } as RedisSlotCoordinatorOptions)).toThrow(`\`${field}\``);
   });
 
-  it('should reject when Redis does not answer within connectTimeoutMs', async () => {
+  it('should reject when Redis does not answer within connectTimeoutMs, naming the address and the cause', async () => {
     const port = await freePort(); // nothing listens there
     const started = Date.now();
     const creating = redisSlotCoordinator({ redis: `redis://127.0.0.1:${port}`, instanceName: 'a', connectTimeoutMs: 300 });
     await expect(creating).rejects.toSatisfy((error) => isRedisCoordinatorError(error) && error.kind === 'connection');
+    await expect(creating).rejects.toThrow(`Redis at 127.0.0.1:${port} did not answer within 300 ms (connectTimeoutMs): connect ECONNREFUSED 127.0.0.1:${port}`);
+    await expect(creating).rejects.toSatisfy((error) => (error as Error).cause instanceof Error);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('should let the process exit at once after a failed start', async () => {
+    const port = await freePort();
+    // A child process that only tries to start a coordinator: nothing of it may keep the event loop alive.
+    const script = `
+      import { redisSlotCoordinator } from './src/redis/index.ts';
+      redisSlotCoordinator({ redis: 'redis://127.0.0.1:${port}', instanceName: 'a', connectTimeoutMs: 200 })
+        .catch(() => process.stdout.write('rejected\\n'));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rejectedAt = 0;
+    child.stdout.on('data', (data: Buffer) => {
+      if (data.toString().includes('rejected')) rejectedAt = Date.now();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(rejectedAt).toBeGreaterThan(0);
+    // ioredis alone would keep a closed socket's timer for 2 s.
+    expect(Date.now() - rejectedAt).toBeLessThan(1_000);
   });
 });
 
@@ -68,20 +94,20 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
   it('should grant up to the default limit across instances for a server with no stored limit', async () => {
     newPrefix();
     const a = await make('a', { defaultLimit: 2 });
-    const b = await make('b', { defaultLimit: 2 });
+    // b's timers never fire (its safety-net poll included), so only a wake-up can give it the slot.
+    const b = await make('b', { defaultLimit: 2, leaseMs: 10_000, scheduler: new VirtualTimeScheduler() });
     await grab(a, 'srv');
     await grab(a, 'srv');
     let bGotAt = 0;
     const bWaits = grab(b, 'srv').then((at) => (bGotAt = at));
-    await sleep(300);
+    await eventually(async () => (await raw.zcard(`{${prefix}:srv}:waiters`)) === 1, 5_000, 'b waits');
+    await sleep(100);
     expect(bGotAt).toBe(0);
     expect(await a.clusterBudget('srv')).toEqual({ limit: 2, inUse: 2, waiters: 1 });
     expect(a.budget('srv')).toEqual({ limit: 2, inUse: 2 });
     expect(b.budget('srv')).toEqual({ limit: 2, inUse: 0 });
-    const releasedAt = Date.now();
     a.release('srv');
-    await bWaits;
-    expect(bGotAt - releasedAt).toBeLessThan(500); // woken by pub/sub, not by a poll
+    await bWaits; // woken by pub/sub: b has no poll that could fire
     expect(await a.clusterBudget('srv')).toEqual({ limit: 2, inUse: 2, waiters: 0 });
   });
 
@@ -103,18 +129,20 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
 
   it('should serve waiters from every instance in the order they started waiting', async () => {
     newPrefix();
-    const [a, b, c] = await Promise.all([make('a'), make('b'), make('c')]);
+    // Long leases: a waiter's place lapses after a lease without asking, which a loaded machine must not cause here.
+    const [a, b, c] = await Promise.all([make('a', { leaseMs: 10_000 }), make('b', { leaseMs: 10_000 }), make('c', { leaseMs: 10_000 })]);
     await grab(a, 'srv');
     const order: string[] = [];
+    const queue = (): Promise<string[]> => raw.zrange(`{${prefix}:srv}:waiters`, 0, -1);
     const cWaits = grab(c, 'srv').then(() => order.push('c'));
-    await sleep(50);
+    await eventually(async () => (await queue()).join() === 'c', 5_000, 'c queued');
     const bWaits = grab(b, 'srv').then(() => order.push('b'));
-    await sleep(50);
+    await eventually(async () => (await queue()).join() === 'c,b', 5_000, 'b queued after c');
     a.release('srv');
     await cWaits;
     // a asks again at once, but b has waited longer.
     const aWaits = grab(a, 'srv').then(() => order.push('a'));
-    await sleep(50);
+    await eventually(async () => (await queue()).join() === 'b,a', 5_000, 'a queued after b');
     c.release('srv');
     await bWaits;
     b.release('srv');
@@ -134,8 +162,8 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
 
   it('should give every slot back at once on close', async () => {
     newPrefix();
-    const a = await make('a', { defaultLimit: 2 });
-    const b = await make('b', { defaultLimit: 2 });
+    const a = await make('a', { defaultLimit: 2, leaseMs: 10_000 });
+    const b = await make('b', { defaultLimit: 2, leaseMs: 10_000 });
     await grab(a, 'srv');
     await grab(a, 'srv');
     const bWaits = Promise.all([grab(b, 'srv'), grab(b, 'srv')]);
@@ -143,7 +171,7 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     const closedAt = Date.now();
     await a.close();
     await bWaits;
-    expect(Date.now() - closedAt).toBeLessThan(700); // far sooner than the 1.5 s lease
+    expect(Date.now() - closedAt).toBeLessThan(5_000); // far sooner than the 10 s lease
     expect(await raw.exists(`${prefix}:instance:a`)).toBe(0);
     expect(a.tryAcquire('srv')).toBe(false);
   });
@@ -160,8 +188,9 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     const silentAt = Date.now();
     client.disconnect(); // no release, no renewal: like a process killed with SIGKILL
     const gotAt = await bWaits;
-    expect(gotAt - silentAt).toBeLessThanOrEqual(1_500 + 300);
-    expect(gotAt - silentAt).toBeGreaterThanOrEqual(900); // it was the lease, not a release
+    expect(gotAt - silentAt).toBeLessThanOrEqual(1_500 + 1_500);
+    // It was the lease (renewed at most a third of it before), not a release.
+    expect(gotAt - silentAt).toBeGreaterThanOrEqual(500);
   });
 
   it('should share limits: set on one instance, used and shown by every instance at once', async () => {
@@ -175,7 +204,7 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
 
     a.setLimit(`${api}?s=1`, 3); // normalised like everywhere else
     expect(a.limits().get(api)).toBe(3);
-    await eventually(() => b.limits().get(api) === 3, 1_000, 'b sees the new limit');
+    await eventually(() => b.limits().get(api) === 3, 5_000, 'b sees the new limit');
     expect(bChanges).toContainEqual({ type: 'budgets' });
     expect(b.budgetOf(`${api}/v2`)).toBe(api);
     expect(b.budget(api).limit).toBe(3);
@@ -183,14 +212,14 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
 
     bChanges.length = 0;
     a.setLimit(api, 5);
-    await eventually(() => b.budget(api).limit === 5, 1_000, 'b sees the raised limit');
+    await eventually(() => b.budget(api).limit === 5, 5_000, 'b sees the raised limit');
     expect(bChanges).toContainEqual({ type: 'room', budget: api });
 
     const c = await make('c');
     expect(c.limits().get(api)).toBe(5); // read at start
 
     a.removeLimit(api);
-    await eventually(() => !b.limits().has(api) && !c.limits().has(api), 1_000, 'the removal reaches b and c');
+    await eventually(() => !b.limits().has(api) && !c.limits().has(api), 5_000, 'the removal reaches b and c');
     expect(b.budgetOf(`${api}/v2`)).toBe(`${api}/v2`);
     expect(b.budget(api).limit).toBe(1); // the default, never unlimited
   });
@@ -202,11 +231,11 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     const server = 'http://h.example/api/v1';
     await grab(a, server);
     a.setLimit('http://h.example/api', 1);
-    await eventually(async () => (await a.clusterBudget('http://h.example/api')).inUse === 1, 1_000, 'lease moved in Redis');
+    await eventually(async () => (await a.clusterBudget('http://h.example/api')).inUse === 1, 5_000, 'lease moved in Redis');
     expect(a.budget('http://h.example/api')).toEqual({ limit: 1, inUse: 1 });
     expect((await a.clusterBudget(server)).inUse).toBe(0);
     // The moved lease fills the prefix budget: b waits until a releases.
-    await eventually(() => b.budgetOf(server) === 'http://h.example/api', 1_000, 'b regrouped');
+    await eventually(() => b.budgetOf(server) === 'http://h.example/api', 5_000, 'b regrouped');
     let bGot = false;
     const bWaits = grab(b, server).then(() => (bGot = true));
     await sleep(200);
@@ -232,10 +261,8 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     expect(await a.clusterBudget('srv')).toMatchObject({ inUse: 1, waiters: 1 });
     expect(aErrors).toContain('lease-lost');
     expect(await raw.hget(`${prefix}:limits`, 'other')).toBe('3'); // limits written back
-    const releasedAt = Date.now();
     a.release('srv');
     await bWaits;
-    expect(bGot - releasedAt).toBeLessThan(500);
   });
 
   /** Deletes every key of a prefix. */
@@ -275,6 +302,30 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     await waits; // after the fence (Redis came back empty): the running slot was listed again first
     expect(await a.clusterBudget('srv')).toMatchObject({ limit: 2, inUse: 2 });
     expect(states).toEqual([true, false, true]);
+  });
+
+  it('should show every known budget cluster-wide, polled once per clusterStatsMs however many subscribe', async () => {
+    newPrefix();
+    const a = await make('a', { limits: { srv: 3 }, clusterStatsMs: 60_000 });
+    const b = await make('b', { limits: { srv: 3 } });
+    await grab(a, 'srv');
+    await grab(a, 'other');
+    await grab(b, 'srv');
+    await grab(b, 'srv');
+    expect(a.budget('srv')).toEqual({ limit: 3, inUse: 1 }); // this process only
+    expect(await a.clusterStats()).toEqual({ srv: { limit: 3, inUse: 3, waiters: 0 }, other: { limit: 1, inUse: 1, waiters: 0 } });
+
+    const calls = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+    const before = await calls();
+    const seen: unknown[] = [];
+    const first = a.clusterStats$.subscribe((stats) => seen.push(stats));
+    const second = a.clusterStats$.subscribe((stats) => seen.push(stats));
+    await eventually(() => seen.length === 2, 5_000, 'both subscribers got the snapshot');
+    expect(seen[1]).toBe(seen[0]); // one read, shared
+    expect(seen[0]).toMatchObject({ srv: { inUse: 3 } });
+    expect((await calls()) - before).toBe(2); // one script call per budget, not per subscriber
+    first.unsubscribe();
+    second.unsubscribe();
   });
 
   it('should pause a budget with limit 0 and lift every bound with Infinity', async () => {

@@ -14,19 +14,19 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator when Redis goes away',
     const workers = [WorkerProcess.spawn({ ...common, instanceName: 'w1' }), WorkerProcess.spawn({ ...common, instanceName: 'w2' })];
     const outcomes = (): number => workers.reduce((sum, w) => sum + w.of('outcome').length, 0);
     try {
-      await eventually(() => outcomes() >= 60, 30_000, '60 outcomes');
+      await eventually(() => outcomes() >= 60, 90_000, '60 outcomes');
       // A long task that runs through the outage: after Redis returns empty, its slot must still count.
       workers[0]!.send({ cmd: 'submit', count: 1, holdMs: 4_500, priority: 10 });
       await eventually(() => bed.http.requests.some((r) => r.holdMs === 4_500), 5_000, 'the long task started');
 
       const stoppedAt = Date.now();
       await bed.redis.stop();
-      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'error' && m.kind === 'connection', 5_000, 'a connection error')));
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'error' && m.kind === 'connection', 15_000, 'a connection error')));
       await sleep(1_000);
       const restartedAt = Date.now();
       await bed.redis.start(); // same port, no data: like a restart without persistence
 
-      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 30_000, "'done'")));
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.type === 'done', 90_000, "'done'")));
 
       expect(bed.http.max('/out')).toBeLessThanOrEqual(2);
       const startedWhileDown = bed.http.requests.filter((r) => r.startedAt > stoppedAt + 100 && r.startedAt < restartedAt);
@@ -46,5 +46,5 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator when Redis goes away',
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }
-  }, 60_000);
+  }, 240_000);
 });

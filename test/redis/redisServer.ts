@@ -51,8 +51,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+/**
+ * `dir`: keep the data there (`SAVE` writes it, a restart loads it), as a server with persistence
+ * does; without it every start is empty. `args`: more redis-server arguments.
+ */
+export async function startRedisServer(port?: number, options: { readonly dir?: string; readonly args?: readonly string[] } = {}): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
+  const storage = options.dir === undefined ? [] : ['--dir', options.dir, '--dbfilename', `dump-${chosen}.rdb`];
   let child: ChildProcess | undefined;
   const server: RedisServer = {
     port: chosen,
@@ -61,7 +66,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
       if (child !== undefined) return;
       child = spawn(
         'redis-server',
-        ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--protected-mode', 'no'],
+        ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--protected-mode', 'no', ...storage, ...(options.args ?? [])],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
       const started = child;

@@ -6,11 +6,16 @@
  * Writes JSON lines (WorkerMessage) on stdout; reads JSON lines (WorkerCommand) on stdin.
  */
 import { createInterface } from 'node:readline';
+import { Cluster } from 'ioredis';
 import { createTaskManager, defineProvider } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
 
 export interface WorkerConfig {
   readonly redisUrl: string;
+  /** ioredis options instead of the URL (Sentinel: `{ sentinels, name }`). */
+  readonly redisOptions?: Readonly<Record<string, unknown>>;
+  /** A Redis Cluster's nodes: the worker gives the coordinator an ioredis Cluster it owns. */
+  readonly clusterNodes?: ReadonlyArray<{ host: string; port: number }>;
   readonly instanceName: string;
   readonly keyPrefix?: string;
   readonly leaseMs: number;
@@ -44,10 +49,12 @@ const say = (message: WorkerMessage): void => {
 };
 
 async function main(): Promise<void> {
+  const cluster = config.clusterNodes === undefined ? undefined : new Cluster([...config.clusterNodes]);
+  cluster?.on('error', () => undefined);
   let coordinator;
   try {
     coordinator = await redisSlotCoordinator({
-      redis: config.redisUrl,
+      redis: cluster ?? config.redisOptions ?? config.redisUrl,
       instanceName: config.instanceName,
       leaseMs: config.leaseMs,
       ...(config.keyPrefix !== undefined ? { keyPrefix: config.keyPrefix } : {}),
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
   const exit = async (): Promise<void> => {
     await manager.shutdown({ mode: 'cancel', graceMs: 0 });
     await coordinator.close();
+    cluster?.disconnect();
     process.exit(0);
   };
   createInterface({ input: process.stdin }).on('line', (line) => {
