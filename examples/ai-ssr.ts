@@ -157,13 +157,13 @@ function pickFaults(canBeFatal: boolean): readonly Fault[] {
 }
 
 /** A task and the moment (ms after start) it arrives. */
-interface Arrival<P> {
+interface Arrival<P, N extends string> {
   readonly at: number;
-  readonly input: TaskInput<P>;
+  readonly input: TaskInput<P, N>;
 }
 
 // ai: a batch of 40 summaries at once, then steady chat traffic over 4 s.
-const aiArrivals: Arrival<AiJob>[] = Array.from({ length: AI_TASKS }, (_, i) => ({
+const aiArrivals: Arrival<AiJob, 'ai'>[] = Array.from({ length: AI_TASKS }, (_, i) => ({
   at: i < 40 ? 0 : between(0, 4_000),
   input: {
     id: `ai-${i + 1}`,
@@ -176,7 +176,7 @@ const aiArrivals: Arrival<AiJob>[] = Array.from({ length: AI_TASKS }, (_, i) => 
 // ssr: steady page views over 5 s, plus a spike of 80 pages at 2 s (a crawler).
 const SPIKE_AT = 2_000;
 const SPIKE_PAGES = 80;
-const ssrArrivals: Arrival<SsrJob>[] = Array.from({ length: SSR_TASKS }, (_, i) => ({
+const ssrArrivals: Arrival<SsrJob, 'ssr'>[] = Array.from({ length: SSR_TASKS }, (_, i) => ({
   at: i < SPIKE_PAGES ? SPIKE_AT : between(0, 5_000),
   input: {
     id: `ssr-${i + 1}`,
@@ -316,7 +316,7 @@ async function reloadModel(): Promise<CommandReport> {
 // ---------------------------------------------------------------------------------------------
 
 /** Submits each task at its arrival time; completes when the last one is submitted. */
-function submitAll(arrivals: ReadonlyArray<Arrival<AiJob | SsrJob>>): Promise<unknown> {
+function submitAll(arrivals: ReadonlyArray<Arrival<AiJob, 'ai'> | Arrival<SsrJob, 'ssr'>>): Promise<unknown> {
   return lastValueFrom(
     from(arrivals).pipe(
       mergeMap((arrival) => timer(arrival.at).pipe(map(() => arrival.input))),

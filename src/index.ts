@@ -14,6 +14,12 @@ export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoord
 /* Types */
 export type {
   Provider,
+  HandlerResult,
+  ProviderTypes,
+  ProviderMap,
+  ProviderMapOf,
+  ProviderName,
+  WithProvider,
   AttemptContext,
   Task,
   TaskInput,

@@ -1,17 +1,70 @@
-import type { ObservableInput } from 'rxjs';
+import type { InteropObservable, Observable } from 'rxjs';
+
+/**
+ * What a handler (or a command) may return for a result `R`: the value itself (arrays, strings and
+ * other iterables included), a Promise or thenable of it, or an Observable whose last value it is
+ * (an Observable that completes without a value succeeds with `undefined`).
+ * @since 0.2.0
+ */
+export type HandlerResult<R> = R | PromiseLike<R> | Observable<R> | InteropObservable<R>;
 
 /**
  * A work pool: a named set of servers and the function that does one attempt of a task on one of
- * them. Create with {@link defineProvider} for type inference.
+ * them. Create with {@link defineProvider}: the name, payload and result types are inferred, and
+ * the manager carries them to `run`, `submit` and `command`.
+ * @typeParam P - the payload of its tasks
+ * @typeParam R - the result of an attempt that succeeds
+ * @typeParam N - its name, as a string literal type when known
+ * @since 0.1.0
  */
-export interface Provider<P = unknown, R = unknown> {
+export interface Provider<P = unknown, R = unknown, N extends string = string> {
   /** Unique among the manager's providers, non-empty. */
-  readonly name: string;
+  readonly name: N;
   /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
   readonly servers: readonly string[];
   /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
-  handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
+  handle(task: Task<P>, ctx: AttemptContext): HandlerResult<R>;
 }
+
+/**
+ * The payload and result types of one provider, as the manager knows them.
+ * @since 0.2.0
+ */
+export interface ProviderTypes<P = unknown, R = unknown> {
+  readonly payload: P;
+  readonly result: R;
+}
+
+/**
+ * Provider name → payload and result types. The default, `ProviderMap` itself, accepts any name
+ * and payload and types results as `unknown`.
+ * @since 0.2.0
+ */
+export interface ProviderMap {
+  readonly [name: string]: ProviderTypes;
+}
+
+/**
+ * The {@link ProviderMap} of a list of providers: `createTaskManager({ providers: [ai, ssr] })`
+ * returns a `TaskManager<ProviderMapOf<[typeof ai, typeof ssr]>>`. A provider whose name is a
+ * plain `string` (not a literal) lets any name through.
+ * @since 0.2.0
+ */
+export type ProviderMapOf<Ps extends readonly Provider[]> = {
+  readonly [Pr in Ps[number] as Pr['name']]: Pr extends Provider<infer P, infer R, string> ? ProviderTypes<P, R> : ProviderTypes;
+};
+
+/**
+ * The map of a manager with one more provider (see `addProvider`).
+ * @since 0.2.0
+ */
+export type WithProvider<M extends ProviderMap, N extends string, P, R> = M & { readonly [K in N]: ProviderTypes<P, R> };
+
+/**
+ * The names a map accepts.
+ * @since 0.2.0
+ */
+export type ProviderName<M extends ProviderMap> = keyof M & string;
 
 /** What a handler is told about the attempt it runs. */
 export interface AttemptContext {
@@ -25,8 +78,14 @@ export interface AttemptContext {
   readonly signal: AbortSignal;
 }
 
-export interface TaskInput<P = unknown> {
-  readonly provider: string;
+/**
+ * A task to submit.
+ * @typeParam P - its payload
+ * @typeParam N - its provider's name
+ * @since 0.1.0
+ */
+export interface TaskInput<P = unknown, N extends string = string> {
+  readonly provider: N;
   readonly payload: P;
   /** Unique among live tasks; generated when absent. */
   readonly id?: string;
