@@ -32,6 +32,7 @@ export type {
   Logger,
   TaskEvent,
   TaskEventType,
+  TaskEventBase,
   ProviderStats,
   BudgetStats,
   StatsSnapshot,

@@ -164,7 +164,8 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-interface EventBase {
+/** The fields every {@link TaskEvent} has. @since 0.1.0 */
+export interface TaskEventBase {
   readonly id: string;
   readonly provider: string;
   /** The scheduler's `now()` when it happened. */
@@ -173,14 +174,14 @@ interface EventBase {
 
 /** Everything that happens to a task, as a discriminated union on `type`. */
 export type TaskEvent =
-  | (EventBase & { readonly type: 'queued'; readonly priority: number })
-  | (EventBase & { readonly type: 'waiting-for-slot' })
-  | (EventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
-  | (EventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
-  | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
-  | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: 'cancel' | 'shutdown'; readonly elapsedMs: number });
+  | (TaskEventBase & { readonly type: 'queued'; readonly priority: number })
+  | (TaskEventBase & { readonly type: 'waiting-for-slot' })
+  | (TaskEventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
+  | (TaskEventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
+  | (TaskEventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
+  | (TaskEventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
+  | (TaskEventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
+  | (TaskEventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: 'cancel' | 'shutdown'; readonly elapsedMs: number });
 
 export type TaskEventType = TaskEvent['type'];
 

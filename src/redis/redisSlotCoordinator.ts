@@ -33,12 +33,14 @@ import { decodeLimit, encodeLimit, parseMessage } from './wire.js';
  *
  * ## Example
  * ```ts
- * import { createTaskManager } from 'smt-rx';
+ * import { hostname } from 'node:os';
+ * import { createTaskManager, defineProvider } from 'smt-rx';
  * import { redisSlotCoordinator } from 'smt-rx/redis';
  *
+ * const ai = defineProvider({ name: 'ai', servers: ['https://gpu.example.com/v1'], handle: () => 'done' });
  * const coordinator = await redisSlotCoordinator({
  *   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
- *   instanceName: `worker-${process.env.WORKER_ID}`,
+ *   instanceName: `worker-${hostname()}-${process.pid}`, // unique among live processes
  *   limits: { 'https://gpu.example.com': 4 },
  * });
  * const manager = createTaskManager({ providers: [ai], coordinator });

@@ -62,3 +62,15 @@ export function typecheckSnippets(snippets: readonly Snippet[]): string[] {
       return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
 }
+
+/** The fenced TypeScript blocks of a source file's doc comments (`@example` and `## Example`). */
+export function docCommentBlocks(source: string, origin: string): Snippet[] {
+  const blocks: Snippet[] = [];
+  for (const comment of source.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+    const commentLine = source.slice(0, comment.index).split('\n').length;
+    const lines = comment[0].split('\n').map((line) => line.replace(/^\s*\* ?/, ''));
+    const text = lines.join('\n');
+    for (const block of fencedBlocks(text, 'ts', origin)) blocks.push({ ...block, firstLine: commentLine + block.firstLine - 1 });
+  }
+  return blocks;
+}
