@@ -196,6 +196,12 @@ export interface ProviderStats {
   readonly cancelled: number;
   /** Retries scheduled so far. */
   readonly retries: number;
+  /**
+   * The budget each server of its pool draws on: pool entry (as listed) → budget key, a key of
+   * {@link StatsSnapshot.servers}. Several entries may share one budget, and several providers too.
+   * @since 0.2.0
+   */
+  readonly budgetOf: Readonly<Record<string, string>>;
 }
 
 export interface BudgetStats {

@@ -1,11 +1,13 @@
+import { normalizeServerKey } from '../slots/serverKey.js';
 import type { SlotBroker } from '../slots/slotBroker.js';
+import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
 import type { Lane, TaskRecord } from './taskRecord.js';
 
 /** A snapshot of every provider's counters and every budget its pools draw on. @internal */
 export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
   const providers: Record<string, ProviderStats> = {};
-  for (const lane of lanes) setOwn(providers, lane.name, lane.stats());
+  for (const lane of lanes) setOwn(providers, lane.name, { ...lane.stats(), budgetOf: budgetsOfPool(lane.servers$.value, broker.coordinator) });
   const servers: Record<string, BudgetStats> = {};
   for (const budget of broker.budgets()) {
     let waiters = 0;
@@ -14,6 +16,13 @@ export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>
     setOwn(servers, budget, { limit, inUse, waiters });
   }
   return { providers, servers };
+}
+
+/** Pool entry -> the budget it draws on now (limits change live, so it is asked each time). */
+function budgetsOfPool(pool: readonly string[], coordinator: SlotCoordinator): Readonly<Record<string, string>> {
+  const budgetOf: Record<string, string> = {};
+  for (const server of pool) setOwn(budgetOf, server, coordinator.budgetOf(normalizeServerKey(server)));
+  return Object.freeze(budgetOf);
 }
 
 // Names such as `__proto__` must become ordinary keys, not change the object's prototype.

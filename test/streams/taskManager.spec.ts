@@ -276,13 +276,36 @@ describe('createTaskManager', () => {
     });
   });
 
+  it('should say in stats which budget each pool entry draws on, following live limit changes', () => {
+    const m = createTaskManager({ providers: [{ name: 'p', servers: ['https://gpu-1.example.com/v1', 'https://gpu-2.example.com/v1'], handle: () => 1 }] });
+    expect(m.stats().providers['p']?.budgetOf).toEqual({
+      'https://gpu-1.example.com/v1': 'https://gpu-1.example.com/v1',
+      'https://gpu-2.example.com/v1': 'https://gpu-2.example.com/v1',
+    });
+    m.setServerLimit('https://gpu-2.example.com', 4);
+    expect(m.stats().providers['p']?.budgetOf['https://gpu-2.example.com/v1']).toBe('https://gpu-2.example.com/');
+    expect(Object.keys(m.stats().servers)).toContain('https://gpu-2.example.com/');
+  });
+
   it('should report stats per provider and per budget, present from the start', () => {
     const m = createTaskManager({
       serverLimits: { 'https://api.example.com/v1': 3 },
       providers: [{ name: 'p', servers: ['https://api.example.com/v1/a', 'https://api.example.com/v1/b', 'gpu-1'], handle: () => 1 }],
     });
     expect(m.stats()).toEqual({
-      providers: { p: { queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, retries: 0 } },
+      providers: {
+        p: {
+          queued: 0,
+          waiting: 0,
+          running: 0,
+          succeeded: 0,
+          failed: 0,
+          cancelled: 0,
+          retries: 0,
+          // Which budget each pool entry draws on: both api servers share the prefix's.
+          budgetOf: { 'https://api.example.com/v1/a': 'https://api.example.com/v1', 'https://api.example.com/v1/b': 'https://api.example.com/v1', 'gpu-1': 'gpu-1' },
+        },
+      },
       servers: {
         'https://api.example.com/v1': { limit: 3, inUse: 0, waiters: 0 },
         'gpu-1': { limit: 1, inUse: 0, waiters: 0 },
