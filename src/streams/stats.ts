@@ -18,10 +18,15 @@ export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>
   return { providers, servers };
 }
 
+/** Server keys of a pool, parsed once per pool (a pool change is a new array). */
+const poolKeys = new WeakMap<readonly string[], readonly string[]>();
+
 /** Pool entry -> the budget it draws on now (limits change live, so it is asked each time). */
 function budgetsOfPool(pool: readonly string[], coordinator: SlotCoordinator): Readonly<Record<string, string>> {
+  let keys = poolKeys.get(pool);
+  if (keys === undefined) poolKeys.set(pool, (keys = pool.map(normalizeServerKey)));
   const budgetOf: Record<string, string> = {};
-  for (const server of pool) setOwn(budgetOf, server, coordinator.budgetOf(normalizeServerKey(server)));
+  pool.forEach((server, i) => setOwn(budgetOf, server, coordinator.budgetOf(keys[i]!)));
   return Object.freeze(budgetOf);
 }
 

@@ -47,7 +47,7 @@ describe('the packed tarball', () => {
       ),
       './package.json': ['node10', 'node16-cjs', 'node16-esm', 'bundler'].map((mode) => `${mode} /node_modules/${packageJson.name}/package.json`),
     });
-  });
+  }, 120_000);
 
   it('should pass publint with no error, warning or suggestion', async () => {
     const contents = readFileSync(tarball);
@@ -76,5 +76,5 @@ describe.each(consumerSetups)('a consumer project ($name) with the tarball insta
       const expected = Object.keys((await import(sourceOf(subpath))) as object).sort();
       expect(printed.exports[subpath], subpath).toEqual(expected);
     }
-  });
+  }, 300_000); // a full type-check of the declarations with @types/node: tens of seconds on a busy machine
 });
