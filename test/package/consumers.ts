@@ -26,7 +26,8 @@ export const consumerSetups: readonly ConsumerSetup[] = [
  */
 function consumerSource(): string {
   const imports = subpaths.map((subpath, i) => `import * as entry${i} from '${specifierOf(subpath)}';`);
-  const entries = subpaths.map((subpath, i) => `  ${JSON.stringify(subpath)}: Object.keys(entry${i}).sort(),`);
+  // A CommonJS namespace import (esModuleInterop) adds `default`, the module.exports object itself.
+  const entries = subpaths.map((subpath, i) => `  ${JSON.stringify(subpath)}: Object.keys(entry${i}).filter((k) => k !== 'default').sort(),`);
   return `${imports.join('\n')}
 import { createTaskManager, defineProvider, type Task } from 'smt-rx';
 
