@@ -6,7 +6,7 @@
 // words, so a failure reads as the rule it broke. src/types.ts holds only public types (no runtime
 // code) and every layer except internal may import it.
 //
-// The barrels (src/index.ts, src/operators/index.ts, src/redis/index.ts, src/testing/index.ts)
+// The barrels (src/index.ts and src/<subpath>/index.ts for every subpath of the package)
 // are not bound by the layer table: they may import whatever they re-export, and only to
 // re-export it (rule barrels-only-re-export). Nothing in src may import the root barrel.
 
@@ -58,12 +58,33 @@ const areas = {
     role: 'test helpers for users',
     may: ['internal', 'errors', 'types'],
   },
+  // The add-ons read a manager only through its public API (the types in src/types.ts), so they
+  // never reach into the streams; the p-queue adapter uses only the queues.
+  dashboard: {
+    path: '^src/dashboard/',
+    name: 'src/dashboard/',
+    role: 'the live dashboard, a reader of stats$ and events$',
+    may: ['types'],
+  },
+  otel: {
+    path: '^src/otel/',
+    name: 'src/otel/',
+    role: 'the OpenTelemetry metrics, a reader of stats and events$',
+    may: ['types'],
+  },
+  pqueue: {
+    path: '^src/p-queue/',
+    name: 'src/p-queue/',
+    role: "a queueClass for p-queue on smt-rx's priority queue",
+    may: ['queues'],
+  },
   // Import targets only: what these two may import is ruled separately below.
   types: { path: '^src/types\\.ts$', name: 'src/types.ts', role: 'public types' },
   index: { path: '^src/index\\.ts$', name: 'src/index.ts', role: 'the root barrel' },
 };
 
-const barrels = ['^src/index\\.ts$', '^src/operators/index\\.ts$', '^src/redis/index\\.ts$', '^src/testing/index\\.ts$'];
+const subpaths = ['operators', 'redis', 'testing', 'dashboard', 'otel', 'p-queue'];
+const barrels = ['^src/index\\.ts$', ...subpaths.map((subpath) => `^src/${subpath}/index\\.ts$`)];
 
 /** "operators never imports streams": the rule in words, then what the layer may import. */
 function layerComment(layer, target) {

@@ -6,6 +6,9 @@ export default defineConfig({
     'operators/index': 'src/operators/index.ts',
     'redis/index': 'src/redis/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'dashboard/index': 'src/dashboard/index.ts',
+    'otel/index': 'src/otel/index.ts',
+    'p-queue/index': 'src/p-queue/index.ts',
   },
   format: ['esm', 'cjs'],
   // Members marked @internal (the broker's member API) stay out of the published declarations.

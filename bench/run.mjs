@@ -32,6 +32,15 @@ const RESULTS_DIR = new URL('results/', import.meta.url);
 const MIN_FULL_ROUNDS = 5;
 const USAGE = 'usage: node bench/run.mjs [--quick] [--only <scenario,…>] [--rounds <n>] [--peers-only] [--baseline <dir>]';
 
+/** The fleet section of BENCHMARKS.md (written by `npm run bench:fleet`), carried over unchanged. */
+function fleetSection() {
+  const file = new URL('BENCHMARKS.md', ROOT);
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = text.indexOf('<!-- fleet:start -->');
+  const end = text.indexOf('<!-- fleet:end -->');
+  return start < 0 || end < start ? '' : `\n${text.slice(start, end + '<!-- fleet:end -->'.length)}\n`;
+}
+
 function parseOptions(argv) {
   const options = { quick: false, only: undefined, rounds: undefined, peersOnly: false, baselineDist: undefined };
   for (let i = 0; i < argv.length; i++) {
@@ -239,7 +248,7 @@ async function main() {
   // BENCHMARKS.md keeps the latest complete run only: a quick, partial or short run would hide it,
   // and a baseline run is an A/B check with twice the smt-rx rows, not the published figures.
   const complete = !options.quick && !options.peersOnly && !options.baselineDist && options.only === undefined && options.rounds >= MIN_FULL_ROUNDS;
-  if (complete) writeFileSync(new URL('BENCHMARKS.md', ROOT), markdown);
+  if (complete) writeFileSync(new URL('BENCHMARKS.md', ROOT), `${markdown.trimEnd()}\n${fleetSection()}`);
   const failed = allRuns.filter((run) => !run.ok).length;
   if (!options.peersOnly) process.stdout.write(`\n${targetsTable(sections.flatMap((s) => s.targets))}\n`);
   if (options.baselineDist) process.stdout.write(`\nNew vs baseline (${fileURLToPath(options.baselineDist)}):\n\n${baselineTable(sections.flatMap((s) => s.comparisons))}\n`);

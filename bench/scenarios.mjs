@@ -10,6 +10,7 @@ const FULL = {
   latency: 100_000,
   providers: { n: 200_000, providers: 1_000 },
   idle: 10_000,
+  pQueueClass: 50_000,
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -20,6 +21,7 @@ const QUICK = {
   latency: 5_000,
   providers: { n: 2_000, providers: 1_000 },
   idle: 1_000,
+  pQueueClass: 2_000,
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
@@ -54,6 +56,7 @@ export function buildScenarios(quick) {
     latency(size.latency),
     providers(size.providers),
     idleTimers(size.idle),
+    pQueueClass(size.pQueueClass),
   ];
 }
 
@@ -163,5 +166,25 @@ function idleTimers(n) {
       { key: 'timerCalls', label: 'timer calls', format: 'num' },
     ],
     targets: [{ metric: 'addedTimers', text: 'no timer per waiting task (0 timers added)', pass: (added) => added <= 0 }],
+  };
+}
+
+function pQueueClass(n) {
+  return {
+    id: 'p-queue-class',
+    script: 'p-queue-class.mjs',
+    title: `p-queue with priorities: ${int(n)} functions added behind a paused queue, then run with concurrency 16`,
+    note: "Both rows are p-queue; the first passes `queueClass: SmtPriorityQueue` (smt-rx/p-queue), the second uses p-queue's own queue; the third adds without priorities (p-queue's queue only appends then: the floor of its own cost per add). Random priorities 0–9. add µs/function is the add loop (p-queue's own work included) while the queue grows to the full size; tasks/s covers adding and running.",
+    variants: [
+      variant('smt-rx', [n], 'p-queue + SmtPriorityQueue'),
+      variant('p-queue-priority', [n], 'p-queue (own queue)'),
+      variant('p-queue', [n], 'p-queue, no priorities (floor)'),
+    ],
+    metrics: [
+      { key: 'addUsPerTask', label: 'add µs/function', format: 'num', ratio: true, better: 'lower' },
+      { key: 'drainTasksPerSec', label: 'run tasks/s', format: 'rate', better: 'higher' },
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', better: 'higher' },
+    ],
+    targets: [],
   };
 }

@@ -92,3 +92,11 @@ export async function closeManager(manager, outcomes) {
   outcomes.subscription.unsubscribe();
   return report;
 }
+
+/** Another entry point of the same build (e.g. 'p-queue' for dist/p-queue/index.js), reported as that build. */
+export async function loadSmtSubpath(subpath) {
+  const entry = new URL(`./${subpath}/index.js`, DIST);
+  if (!existsSync(entry)) throw new Error(`dist not built: ${entry.pathname} is missing`);
+  runFacts.smtRx = DIST.href;
+  return import(entry.href);
+}

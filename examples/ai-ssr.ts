@@ -23,6 +23,7 @@ import {
   type TaskInput,
   type TaskOutcome,
 } from '../src/index.js';
+import { serveDashboard } from './lib/dashboardServer.js';
 import { formatMs, formatTable, glyph, percentile, shortName } from './lib/format.js';
 import { ProgressView } from './lib/progress.js';
 
@@ -327,6 +328,9 @@ function submitAll(arrivals: ReadonlyArray<Arrival<AiJob, 'ai'> | Arrival<SsrJob
 }
 
 async function main(): Promise<void> {
+  // The same run in a browser: smt-rx/dashboard on a local port (see lib/dashboardServer.ts).
+  const board = await serveDashboard(manager, 'smt-rx demo');
+  progress.log(`dashboard: ${board.url} (live while the demo runs)`);
   const submitting = submitAll([...aiArrivals, ...ssrArrivals]);
 
   await sleep(1_000);
@@ -347,6 +351,7 @@ async function main(): Promise<void> {
   const report = await manager.shutdown({ mode: 'drain' });
   const commandReport = await command;
   progress.stop(manager.stats());
+  await board.close();
   const totalMs = performance.now() - startedAt;
 
   printSummary(commandReport);

@@ -2,17 +2,16 @@
 // commands before tasks, priority then FIFO, per-server limits that hold even when a handler ignores
 // its aborted signal, retries that give the slot back during their backoff and re-enter the queue at
 // their priority. `npx tsx examples/compose.ts` runs it; test/examples/compose.spec.ts checks it.
-import { catchError, defer, from, map, merge, of, Subject, timer } from 'rxjs';
+import { catchError, defer, from, map, merge, of, Subject } from 'rxjs';
 import { localSlotCoordinator } from '../src/index.js';
 import {
   attemptTimeout,
-  backoffDelay,
   compareRanked,
   LevelQueue,
   prioritySlots,
-  resolveBackoff,
-  shouldRetry,
+  requeueWithBackoff,
   SlotBroker,
+  type AttemptResult,
   type Ranked,
 } from '../src/operators/index.js';
 
@@ -23,7 +22,7 @@ interface Job extends Ranked {
   attempts: number;
 }
 
-type Result = { readonly job: Job; readonly ok: true; readonly value: string } | { readonly job: Job; readonly ok: false; readonly error: unknown };
+type Result = AttemptResult<Job, string>;
 
 export interface ComposeReport {
   /** The most handlers that ran at once on the one server (its limit is `limit`). */
@@ -42,7 +41,6 @@ export function runComposed(): Promise<ComposeReport> {
   const coordinator = localSlotCoordinator({ limits: { [server]: limit } });
   const broker = new SlotBroker<Job>({ coordinator, compare: compareRanked });
   const queue = new LevelQueue<Job>();
-  const backoff = resolveBackoff({ initialDelayMs: 5, jitter: 'none' });
   const tasks$ = new Subject<Job>();
   const commands$ = new Subject<Job>();
 
@@ -73,8 +71,8 @@ export function runComposed(): Promise<ComposeReport> {
     const controller = new AbortController();
     return defer(() => from(handler(job))).pipe(
       attemptTimeout({ timeoutMs: 20, graceMs: Infinity, controller, taskId: job.id, server }),
-      map((value): Result => ({ job, ok: true, value })),
-      catchError((error: unknown) => of<Result>({ job, ok: false, error })),
+      map((value): Result => ({ item: job, ok: true, value })),
+      catchError((error: unknown) => of<Result>({ item: job, ok: false, error })),
     );
   };
 
@@ -88,13 +86,15 @@ export function runComposed(): Promise<ComposeReport> {
       }
     };
     const subscription = merge(tasks$, commands$)
-      .pipe(prioritySlots({ queue, broker, servers: [server], work: attempt }))
+      .pipe(
+        prioritySlots({ queue, broker, servers: [server], work: attempt }),
+        // A failed attempt's retry holds no slot while it waits, then re-enters the queue at its
+        // priority and seq; each job's final result comes out.
+        requeueWithBackoff({ maxRetries: 2, backoff: { initialDelayMs: 5, jitter: 'none' }, requeue: (job) => tasks$.next(job) }),
+      )
       .subscribe((result) => {
-        if (result.ok) return settle(result.job, result.value);
-        const { job, error } = result;
-        if (!shouldRetry(error, job.attempts, 2)) return settle(job, error instanceof Error ? error.message : String(error));
-        // A retry holds no slot while it waits, then re-enters the queue at its priority and seq.
-        timer(backoffDelay(job.attempts, undefined, backoff, Math.random)).subscribe(() => tasks$.next(job));
+        if (result.ok) settle(result.item, result.value);
+        else settle(result.item, result.error instanceof Error ? result.error.message : String(result.error));
       });
 
     let seq = 0;

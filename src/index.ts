@@ -11,6 +11,15 @@ export { localSlotCoordinator } from './slots/localSlotCoordinator.js';
 export type { LocalSlotCoordinatorOptions } from './slots/localSlotCoordinator.js';
 export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoordinator.js';
 
+/* Adaptive limits, health, load-aware choice */
+export type { FleetOptions } from './slots/fleet/fleetSettings.js';
+export type { ServerEvent } from './slots/fleet/serverEvent.js';
+export type { AdaptiveLimitOptions } from './slots/adaptive/adaptiveOptions.js';
+export type { HealthOptions } from './slots/health/serverHealth.js';
+export type { LimitAlgorithm, LimitReason, LimitSample } from './slots/adaptive/limitAlgorithm.js';
+export { aimdLimit } from './slots/adaptive/aimdLimit.js';
+export { gradientLimit } from './slots/adaptive/gradientLimit.js';
+
 /* Types */
 export type {
   Provider,
@@ -36,6 +45,7 @@ export type {
   ProviderStats,
   BudgetStats,
   StatsSnapshot,
+  ObservedManager,
 } from './types.js';
 
 /* Errors */

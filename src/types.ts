@@ -210,10 +210,30 @@ export interface BudgetStats {
   readonly inUse: number;
   /** Queued tasks of providers that can use this budget. */
   readonly waiters: number;
+  /** With `adaptiveLimits` on this budget: the adaptive limit, its bounds and why it last moved. */
+  readonly adaptive?: {
+    readonly limit: number;
+    readonly min: number;
+    readonly max: number;
+    readonly algorithm: string;
+    readonly reason: 'probe' | 'latency' | 'errors' | undefined;
+  };
+  /** With `health` on, once the budget failed once: ejected (until when), half-open or healthy. */
+  readonly health?: { readonly state: 'ejected'; readonly until: number } | { readonly state: 'healthy' | 'half-open' };
 }
 
 export interface StatsSnapshot {
   readonly providers: Readonly<Record<string, ProviderStats>>;
   /** One entry per budget key (see "Server keys and budgets" in the README). */
   readonly servers: Readonly<Record<string, BudgetStats>>;
+}
+
+/**
+ * The part of a task manager that the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel)
+ * read: its stats and its events. Every `TaskManager` is one.
+ */
+export interface ObservedManager {
+  stats(): StatsSnapshot;
+  readonly stats$: Observable<StatsSnapshot>;
+  readonly events$: Observable<TaskEvent>;
 }

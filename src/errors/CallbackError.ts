@@ -1,6 +1,7 @@
 /** Where a throw came from when user code threw outside any task's attempt. */
 export type CallbackSource =
   | 'events$ subscriber'
+  | 'serverEvents$ subscriber'
   | 'stats$ subscriber'
   | 'handle subscriber'
   | 'outcome listener'

@@ -1,5 +1,6 @@
 import { Heap } from 'heap-js';
 import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Clock } from './clock.js';
 
 /** Something the timeline calls back when its time comes. */
 export interface TimelineTarget {
@@ -25,7 +26,7 @@ const byTime = (a: TimelineEntry, b: TimelineEntry): number => a.at - b.at || a.
  * TestScheduler drives all of it in virtual time.
  * @internal
  */
-export class Timeline {
+export class Timeline implements Clock<TimelineEntry> {
   readonly #heap = new Heap<TimelineEntry>(byTime);
   #seq = 0;
   #live = 0;

@@ -1,7 +1,8 @@
 import { asyncScheduler, identity, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { check, checkOptional, expectFunction, expectNonNegativeOrInfinity, expectPositiveOrInfinity, expectScheduler } from '../errors/checks.js';
 import { operate } from './operate.js';
-import { runWithDeadline, type TimeoutSettings } from './deadlineRun.js';
+import { schedulerClock } from '../internal/clock.js';
+import { DeadlineRun, type TimeoutSettings } from './deadlineRun.js';
 
 export interface AttemptTimeoutConfig {
   /** How long the source may take to complete, from subscription, in ms; > 0 or Infinity. */
@@ -81,7 +82,7 @@ export interface AttemptTimeoutConfig {
 export function attemptTimeout<T>(config: number | AttemptTimeoutConfig): MonoTypeOperatorFunction<T> {
   const settings = resolveSettings(config);
   if (settings.timeoutMs === Infinity) return identity;
-  return operate<T, T>((source, subscriber) => runWithDeadline(source, subscriber, settings));
+  return operate<T, T>((source, subscriber) => new DeadlineRun(settings, subscriber).run(source));
 }
 
 const expectConfig = (v: unknown): string | undefined =>
@@ -114,7 +115,7 @@ function resolveSettings(config: number | AttemptTimeoutConfig): TimeoutSettings
     timeoutMs: options.timeoutMs,
     graceMs: options.graceMs ?? options.timeoutMs,
     onAbandoned: options.onAbandoned,
-    scheduler: options.scheduler ?? asyncScheduler,
+    clock: schedulerClock(options.scheduler ?? asyncScheduler),
     controller: options.controller,
     taskId: options.taskId ?? '',
     server: options.server ?? '',

@@ -1,5 +1,6 @@
-import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
-import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import type { Observable, Subscriber, Subscription, Unsubscribable } from 'rxjs';
+import type { Clock } from '../internal/clock.js';
+import { DeadlineGrace } from './deadlineGrace.js';
 import { reportHookError } from './reportHookError.js';
 import { subscribeToSource } from './sourceObserver.js';
 
@@ -8,7 +9,8 @@ export interface TimeoutSettings {
   readonly timeoutMs: number;
   readonly graceMs: number;
   readonly onAbandoned: (() => void) | undefined;
-  readonly scheduler: SchedulerLike;
+  /** The scheduler, as a clock for the deadline and the grace. */
+  readonly clock: Clock<Subscription>;
   readonly controller: AbortController | undefined;
   readonly taskId: string;
   readonly server: string;
@@ -16,56 +18,100 @@ export interface TimeoutSettings {
 
 /**
  * One subscription of `attemptTimeout`: the source raced against its deadline, then given up to
- * `graceMs` to settle. The output errors with the timeout only once the source has settled or been
- * abandoned, so whoever holds a slot for this output holds it while the work may still run.
+ * `graceMs` to settle (the shared {@link DeadlineGrace}). The output errors with the timeout only
+ * once the source has settled or been abandoned, so whoever holds a slot for this output holds it
+ * while the work may still run.
  * @internal
  */
-export function runWithDeadline<T>(source: Observable<T>, subscriber: Subscriber<T>, settings: TimeoutSettings): void {
-  let timeout: TaskTimeoutError | undefined;
-  let sourceSubscription: Subscription | undefined = undefined;
-  let subscribed = false;
+export class DeadlineRun<T> extends DeadlineGrace<Subscription> implements Unsubscribable {
+  #source: Subscription | undefined = undefined;
+  #subscribed = false;
+  #ok = true;
+  #result: unknown = undefined;
 
-  const abandon = (): void => {
-    if (settings.onAbandoned !== undefined) {
+  constructor(
+    readonly settings: TimeoutSettings,
+    readonly subscriber: Subscriber<T>,
+  ) {
+    super();
+    this.timeoutMs = settings.timeoutMs;
+    this.graceMs = settings.graceMs;
+  }
+
+  get server(): string {
+    return this.settings.server;
+  }
+
+  protected get taskId(): string {
+    return this.settings.taskId;
+  }
+
+  protected get clock(): Clock<Subscription> {
+    return this.settings.clock;
+  }
+
+  run(source: Observable<T>): void {
+    // Unsubscribing the output cancels the deadline and the grace: no action outlives it.
+    this.subscriber.add(this);
+    this.startDeadline();
+    // A scheduler that ran the deadline synchronously has already failed the attempt.
+    if (this.settled) return;
+    this.#subscribed = true;
+    this.#source = subscribeToSource(source, this.subscriber, this);
+  }
+
+  /** Values after the deadline belong to an attempt that has already failed. */
+  next(value: T): void {
+    if (!this.decided) this.subscriber.next(value);
+  }
+
+  // Settling after the deadline ends the grace period; the error is the timeout's, never the
+  // source's own late one (often its reaction to the abort).
+  error(error: unknown): void {
+    this.finish(false, error);
+  }
+
+  complete(): void {
+    this.finish(true, undefined);
+  }
+
+  unsubscribe(): void {
+    this.release();
+  }
+
+  protected onDecided(ok: boolean, valueOrError: unknown): void {
+    this.#ok = ok;
+    this.#result = valueOrError;
+  }
+
+  protected onAbortRequested(reason: unknown): void {
+    const controller = this.settings.controller;
+    if (this.graceMs === 0 || !this.#subscribed) {
+      // Unsubscribe first: a source that reacts to the abort must not be heard any more.
+      this.#source?.unsubscribe();
+      controller?.abort(reason);
+      this.settle();
+      return;
+    }
+    controller?.abort(reason);
+    // A source that settled on the abort has ended the attempt already; Infinity waits for it.
+    this.holdUntilSettled();
+  }
+
+  protected onAbandoned(): void {
+    const onAbandoned = this.settings.onAbandoned;
+    if (onAbandoned !== undefined) {
       try {
-        settings.onAbandoned();
+        onAbandoned();
       } catch (error) {
         reportHookError(error);
       }
     }
-    sourceSubscription?.unsubscribe();
-    subscriber.error(timeout);
-  };
+    this.#source?.unsubscribe();
+  }
 
-  const onDeadline = (): void => {
-    const error = new TaskTimeoutError(settings.taskId, settings.server, settings.timeoutMs);
-    timeout = error;
-    if (settings.graceMs === 0 || !subscribed) {
-      // Unsubscribe first: a source that reacts to the abort must not be heard any more.
-      sourceSubscription?.unsubscribe();
-      settings.controller?.abort(error);
-      subscriber.error(error);
-      return;
-    }
-    settings.controller?.abort(error);
-    // A source that settled on the abort has ended the output already; Infinity waits for it.
-    if (subscriber.closed || settings.graceMs === Infinity) return;
-    // Added to the output: unsubscribing during the grace period cancels it.
-    subscriber.add(settings.scheduler.schedule(abandon, settings.graceMs));
-  };
-
-  subscriber.add(settings.scheduler.schedule(onDeadline, settings.timeoutMs));
-  // A scheduler that ran the deadline synchronously has already failed the attempt.
-  if (subscriber.closed) return;
-  subscribed = true;
-  sourceSubscription = subscribeToSource(source, subscriber, {
-    // Values after the deadline belong to an attempt that has already failed.
-    next: (value) => {
-      if (timeout === undefined) subscriber.next(value);
-    },
-    // Settling after the deadline ends the grace period; the error is the timeout's, never the
-    // source's own late one (often its reaction to the abort).
-    error: (error) => subscriber.error(timeout ?? error),
-    complete: () => (timeout === undefined ? subscriber.complete() : subscriber.error(timeout)),
-  });
+  protected onSettled(): void {
+    if (this.#ok) this.subscriber.complete();
+    else this.subscriber.error(this.#result);
+  }
 }

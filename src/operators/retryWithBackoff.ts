@@ -1,19 +1,6 @@
-import {
-  asyncScheduler,
-  defer,
-  identity,
-  retry,
-  throwError,
-  timer,
-  type MonoTypeOperatorFunction,
-  type Observable,
-  type SchedulerLike,
-} from 'rxjs';
-import { check, checkOptional, expectFunction, expectNonNegativeInteger, expectScheduler } from '../errors/checks.js';
-import { isNonRetryableError } from '../errors/guards.js';
-import type { BackoffOptions } from '../types.js';
-import { backoffDelay, resolveBackoff } from './backoff.js';
-import { reportHookError } from './reportHookError.js';
+import { defer, identity, retry, throwError, timer, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { check, checkOptional, expectFunction } from '../errors/checks.js';
+import { finalError, notifyRetry, resolveRetryOptions, retryDelay, type ResolvedRetryOptions, type RetryOptions } from './retryPolicy.js';
 
 /** What `onRetry` is told before each retry's wait starts. */
 export interface RetryInfo {
@@ -25,84 +12,20 @@ export interface RetryInfo {
   readonly delayMs: number;
 }
 
-export interface RetryWithBackoffConfig {
-  /** Resubscriptions allowed after the first failure; integer >= 0. 0 makes the operator a no-op. */
-  readonly maxRetries: number;
-  /** The wait between attempts. @default defaultBackoff (100 ms doubling to 30 s, full jitter) */
-  readonly backoff?: BackoffOptions;
-  /**
-   * Decides whether an error deserves another attempt; a falsy result or a throw stops at once.
-   * `NonRetryableError`s never get here: they always stop. @default every error is retryable
-   */
-  readonly isRetryable?: (error: unknown) => boolean;
+export interface RetryWithBackoffConfig extends RetryOptions {
   /**
    * When true, a value emitted resets the retry count and the backoff sequence, so a
    * long-lived source gets `maxRetries` retries per failure streak instead of per lifetime.
    * @default false
    */
   readonly resetOnSuccess?: boolean;
-  /** Where the waits are scheduled. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
-  /** The jitter source, returning numbers in [0, 1). @default Math.random */
-  readonly random?: () => number;
   /** Told about each retry before its wait; a throw here does not change the outcome. */
   readonly onRetry?: (info: RetryInfo) => void;
 }
 
-interface RetrySettings {
-  readonly maxRetries: number;
-  readonly backoff: Required<BackoffOptions>;
-  readonly isRetryable: ((error: unknown) => boolean) | undefined;
+interface RetrySettings extends ResolvedRetryOptions {
   readonly resetOnSuccess: boolean;
-  readonly scheduler: SchedulerLike;
-  readonly random: () => number;
   readonly onRetry: ((info: RetryInfo) => void) | undefined;
-}
-
-/**
- * The one retry decision, shared by {@link retryWithBackoff} and the task manager.
- *
- * <span class="informal">Retry while attempts remain, unless the error says or is judged
- * otherwise.</span>
- *
- * Returns false when `attemptsMade > maxRetries` (so `maxRetries + 1` attempts run at most),
- * when the error is a `NonRetryableError`, or when `isRetryable` returns a falsy value or throws:
- * a predicate that cannot decide is read as "do not retry", so a bug in it fails fast instead
- * of retrying blindly.
- *
- * ## Example
- *
- * ```ts
- * import { shouldRetry } from 'smt-rx/operators';
- *
- * const transient = (e: unknown) => e instanceof Error && e.message.includes('503');
- * console.log(shouldRetry(new Error('HTTP 503'), 1, 3, transient));
- * // true
- * console.log(shouldRetry(new Error('HTTP 503'), 4, 3, transient));
- * // false
- * ```
- *
- * @param error What the last attempt failed with.
- * @param attemptsMade Attempts run so far: 1 after the first attempt.
- * @param maxRetries Retries allowed in all.
- * @param isRetryable Optional judgement of the error; absent means every error is retryable.
- * @returns Whether to run another attempt.
- */
-export function shouldRetry(
-  error: unknown,
-  attemptsMade: number,
-  maxRetries: number,
-  isRetryable?: (e: unknown) => boolean,
-): boolean {
-  // Written as a negated <= so that a NaN count also stops.
-  if (!(attemptsMade <= maxRetries)) return false;
-  if (isNonRetryableError(error)) return false;
-  if (isRetryable === undefined) return true;
-  try {
-    return Boolean(isRetryable(error));
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -155,6 +78,7 @@ export function shouldRetry(
  *
  * @see {@link shouldRetry}
  * @see {@link backoffDelay}
+ * @see {@link requeueWithBackoff} to retry through a queue, holding no slot during the wait
  *
  * @param config `maxRetries` alone, or a {@link RetryWithBackoffConfig}.
  * @returns A function that returns an Observable that mirrors the source, resubscribing to it
@@ -172,29 +96,16 @@ export function retryWithBackoff<T>(config: number | RetryWithBackoffConfig): Mo
 function createRetryPlan(settings: RetrySettings): (error: unknown, retryCount: number) => Observable<unknown> {
   let previousDelayMs: number | undefined;
   return (error, retryCount) => {
-    // rxjs counts failures since the last reset, which is exactly the attempts made so far.
-    if (!shouldRetry(error, retryCount, settings.maxRetries, settings.isRetryable)) {
-      return throwError(() => (isNonRetryableError(error) ? error.cause : error));
-    }
     // Retry 1 opens a sequence: the first failure, or the first one after a reset.
     if (retryCount === 1) previousDelayMs = undefined;
-    const delayMs = backoffDelay(retryCount, previousDelayMs, settings.backoff, settings.random);
+    // rxjs counts failures since the last reset, which is exactly the attempts made so far.
+    const delayMs = retryDelay(error, retryCount, previousDelayMs, settings);
+    if (delayMs === undefined) return throwError(() => finalError(error));
     previousDelayMs = delayMs;
     notifyRetry(settings.onRetry, { retry: retryCount, error, delayMs });
     return timer(delayMs, settings.scheduler);
   };
 }
-
-function notifyRetry(onRetry: ((info: RetryInfo) => void) | undefined, info: RetryInfo): void {
-  if (onRetry === undefined) return;
-  try {
-    onRetry(info);
-  } catch (hookError) {
-    // An observer's bug must not turn a recoverable failure into a fatal one.
-    reportHookError(hookError);
-  }
-}
-
 
 const expectConfig = (v: unknown): string | undefined =>
   (typeof v === 'object' && v !== null && !Array.isArray(v)) || typeof v === 'number'
@@ -203,23 +114,11 @@ const expectConfig = (v: unknown): string | undefined =>
 
 const expectBoolean = (v: unknown): string | undefined => (typeof v === 'boolean' ? undefined : 'a boolean');
 
-
 function resolveSettings(config: number | RetryWithBackoffConfig): RetrySettings {
   check('config', config, expectConfig);
   const options: RetryWithBackoffConfig = typeof config === 'number' ? { maxRetries: config } : config;
-  check('maxRetries', options.maxRetries, expectNonNegativeInteger);
-  checkOptional('isRetryable', options.isRetryable, expectFunction);
+  const common = resolveRetryOptions(options);
   checkOptional('resetOnSuccess', options.resetOnSuccess, expectBoolean);
-  checkOptional('scheduler', options.scheduler, expectScheduler);
-  checkOptional('random', options.random, expectFunction);
   checkOptional('onRetry', options.onRetry, expectFunction);
-  return {
-    maxRetries: options.maxRetries,
-    backoff: resolveBackoff(options.backoff, 'backoff'),
-    isRetryable: options.isRetryable,
-    resetOnSuccess: options.resetOnSuccess ?? false,
-    scheduler: options.scheduler ?? asyncScheduler,
-    random: options.random ?? Math.random,
-    onRetry: options.onRetry,
-  };
+  return { ...common, resetOnSuccess: options.resetOnSuccess ?? false, onRetry: options.onRetry };
 }

@@ -135,6 +135,16 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
     return true;
   }
 
+  /** The live items (removed ones skipped), level by level in no particular order: for scans such as p-queue's `filter`. */
+  *items(): IterableIterator<T> {
+    for (const levels of this.#lanes.values()) {
+      for (const level of levels.values()) {
+        for (const item of level.items) if (!this.#removed.has(item)) yield item;
+        for (const item of level.late?.toArray() ?? []) if (!this.#removed.has(item)) yield item;
+      }
+    }
+  }
+
   take(): T | undefined {
     if (this.#size === 0) return undefined;
     const item = this.#takeFront();

@@ -7,8 +7,9 @@ import type { SlotCoordinator } from './slotCoordinator.js';
 // How the slot broker picks a server and ranks waiting members: small pure helpers.
 
 /**
- * The server of a member's pool with the lowest in-use/limit ratio that has room; ties go in
- * rotation (the member's cursor moves past the one chosen).
+ * The server of a member's pool with the lowest in-use/limit ratio that has room (or the lowest
+ * `coordinator.serverCost`, when it has one); ties go in rotation (the member's cursor moves past
+ * the one chosen).
  */
 export function leastLoaded<T>(member: BrokerMember<T>, coordinator: SlotCoordinator): ServerEntry | undefined {
   const servers = member.servers;
@@ -16,12 +17,13 @@ export function leastLoaded<T>(member: BrokerMember<T>, coordinator: SlotCoordin
   let best: ServerEntry | undefined;
   let bestIndex = 0;
   let bestLoad = Infinity;
+  const cost = coordinator.serverCost;
   for (let i = 0; i < count; i++) {
     const index = (member.cursor + i) % count;
     const entry = servers[index] as ServerEntry;
     const { limit, inUse } = coordinator.budget(entry.budget);
     if (inUse >= limit) continue;
-    const load = limit === Infinity ? 0 : inUse / limit;
+    const load = cost !== undefined ? cost.call(coordinator, entry.key) : limit === Infinity ? 0 : inUse / limit;
     if (load < bestLoad) {
       best = entry;
       bestIndex = index;

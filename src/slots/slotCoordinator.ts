@@ -43,6 +43,11 @@ export interface SlotCoordinator {
   limits(): ReadonlyMap<string, number>;
   /** Changes the broker reacts to. Hot; emits synchronously. */
   readonly changes$: Observable<SlotChange>;
+  /**
+   * Optional: the cost of one more attempt on a server. When present, a new item picks the server
+   * with room whose cost is lowest, instead of the one with the lowest in-use / limit.
+   */
+  serverCost?(serverKey: string): number;
   /** Gives back everything this process holds and stops. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Observer, Subscribable, Unsubscribable } from 'rxjs';
-import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
-import type { Timeline, TimelineEntry, TimelineTarget } from '../internal/timeline.js';
+import type { Timeline, TimelineEntry } from '../internal/timeline.js';
+import { DeadlineGrace } from '../operators/deadlineGrace.js';
 import type { SlotLease } from '../slots/brokerMember.js';
 import type { AttemptContext, TaskEvent } from '../types.js';
 import { AttemptContextImpl } from './attemptContext.js';
@@ -31,12 +31,10 @@ export interface AttemptHost {
   settled(run: AttemptRun): void;
 }
 
-const DEADLINE = 0;
-const GRACE = 1;
-
 /**
  * One attempt of one task on one server slot: what `serverSlots` subscribes to (a bare
- * `Subscribable`, no Observable per attempt) and the timeline target of its deadline and grace.
+ * `Subscribable`, no Observable per attempt), raced against its deadline and held for its grace by
+ * the same {@link DeadlineGrace} as `attemptTimeout`, on the manager's timeline.
  *
  * State changes happen inside the manager's transitions; everything that runs user code — the
  * handler, the abort of its signal, the teardown of an Observable handler — is queued as an effect
@@ -46,38 +44,31 @@ const GRACE = 1;
  * abandoned after the grace period), so a server never runs more than its limit.
  * @internal
  */
-export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower {
+export class AttemptRun extends DeadlineGrace<TimelineEntry> implements Subscribable<never>, Follower {
   readonly server: string;
   readonly attempt: number;
   readonly startedAt: number;
   readonly ctx: AttemptContext;
   /** The task's attempt before this one (its history, for the handle's `events$`). */
   readonly previous: AttemptRun | undefined;
-  timeoutMs = Infinity;
-  graceMs = Infinity;
-  settled = false;
-  timedOut = false;
   /**
    * The rare events that followed its start before the task's outcome (retrying, abandoned, a
    * wait for a slot when its retry re-entered the queue): kept for the handle's `events$` replay.
    */
   later: TaskEvent[] | undefined = undefined;
   #controller: AbortController | undefined = undefined;
-  #abortRequested = false;
   #abortReason: unknown = undefined;
   #invoked = false;
-  #decided = false;
   #inner: Unsubscribable | undefined = undefined;
   #innerResult: { ok: boolean; value: unknown } | undefined = undefined;
   #observer: Partial<Observer<never>> | undefined = undefined;
-  #deadline: TimelineEntry | undefined = undefined;
-  #grace: TimelineEntry | undefined = undefined;
 
   constructor(
     readonly host: AttemptHost,
     readonly record: TaskRecord,
     lease: SlotLease,
   ) {
+    super();
     this.server = lease.server;
     this.attempt = record.attempts + 1;
     this.startedAt = host.timeline.now();
@@ -86,10 +77,18 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     this.ctx = new AttemptContextImpl(record.id, record.provider, lease.server, this.attempt, this);
   }
 
+  protected get clock(): Timeline {
+    return this.host.timeline;
+  }
+
+  protected get taskId(): string {
+    return this.record.id;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#abortRequested) this.#controller.abort(this.#abortReason);
+      if (this.abortRequested) this.#controller.abort(this.#abortReason);
     }
     return this.#controller.signal;
   }
@@ -103,9 +102,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
 
   /** serverSlots lets go of it: after it settled, or when the pipeline is torn down. */
   unsubscribe(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.#cancelTimers();
+    if (!this.release()) return;
     if (this.#inner !== undefined) this.host.defer(Effect.Teardown, this.#inner, this);
   }
 
@@ -113,8 +110,8 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
 
   /** Effect: the timeout function, then the handler; a task cancelled before this never runs it. */
   invoke(): void {
-    if (this.#abortRequested || this.settled) {
-      this.#inTransition(() => this.#settle());
+    if (this.abortRequested || this.settled) {
+      this.#inTransition(() => this.settle());
       return;
     }
     this.timeoutMs = this.host.timeoutFor(this.record);
@@ -135,9 +132,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     // Booked only for work still under way, counted from the handler's call (user code that ran
     // between the slot and the call does not shorten it): a synchronous handler never costs a timer.
     // (Not a transition of its own: booking a time runs no user code and changes nothing else.)
-    if (!this.settled && !this.#decided && this.timeoutMs !== Infinity) {
-      this.#deadline = this.host.timeline.after(this.timeoutMs, this, DEADLINE, calledAt);
-    }
+    this.startDeadline(calledAt);
   }
 
   /** Effect: tells the handler to stop (signal, unsubscribe), then holds the slot until it has. */
@@ -150,13 +145,11 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     if (this.#inner !== undefined) {
       // An Observable handler stops when unsubscribed: once its teardown ran, it has settled.
       this.#teardownInner();
-      this.#inTransition(() => this.#settle());
+      this.#inTransition(() => this.settle());
       return;
     }
     if (this.settled || !this.#invoked || this.graceMs === Infinity) return;
-    this.#inTransition(() => {
-      if (!this.settled) this.#grace = this.host.timeline.after(this.graceMs, this, GRACE);
-    });
+    this.#inTransition(() => this.holdUntilSettled());
   }
 
   /** Effect: an Observable handler finished during a change: run its teardown, then settle. */
@@ -173,7 +166,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     // Written out: every attempt ends here, and a closure per attempt shows on the hot path.
     this.host.enter();
     try {
-      this.#finish(ok, valueOrError);
+      this.finish(ok, valueOrError);
     } finally {
       this.host.exit();
     }
@@ -181,7 +174,7 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
 
   /** Whether an Observable handler may still be subscribed (not if the task was cancelled meanwhile). */
   get mayStart(): boolean {
-    return !this.#abortRequested && !this.settled;
+    return !this.abortRequested && !this.settled;
   }
 
   /** An Observable handler was subscribed; `finished` tells whether it already completed or errored. */
@@ -209,65 +202,27 @@ export class AttemptRun implements TimelineTarget, Subscribable<never>, Follower
     }
   }
 
-  // ------------------------------------------------------------ transitions (inside a change)
+  // ------------------------------------------------------------ DeadlineGrace (inside a change)
 
-  /** Stops the attempt from outside (cancel, forced shutdown, timeout): its result no longer counts. */
-  requestAbort(reason: unknown): void {
-    if (this.settled || this.#abortRequested) return;
-    this.#abortRequested = true;
+  /** Not yet invoked: the queued invoke sees the abort and settles without calling the handler. */
+  protected onAbortRequested(reason: unknown): void {
     this.#abortReason = reason;
-    this.#decided = true;
-    this.host.timeline.cancel(this.#deadline);
-    // Not yet invoked: the queued invoke sees the abort and settles without calling the handler.
     if (this.#invoked) this.host.defer(Effect.Abort, this);
   }
 
-  /** Gives the slot back now, whether or not the handler has settled (grace over, forced shutdown). */
-  abandon(): void {
-    if (this.settled) return;
-    this.host.abandoned(this);
-    this.#settle();
-  }
-
-  onTime(entry: TimelineEntry): void {
-    if (entry.kind === GRACE) {
-      this.abandon();
-      return;
-    }
-    this.timedOut = true;
-    const error = new TaskTimeoutError(this.record.id, this.server, this.timeoutMs);
-    this.#decide(false, error);
-    this.requestAbort(error);
-  }
-
-  #finish(ok: boolean, valueOrError: unknown): void {
-    if (this.settled) return;
-    this.#decide(ok, valueOrError);
-    this.#settle();
-  }
-
-  #decide(ok: boolean, valueOrError: unknown): void {
-    if (this.#decided) return;
-    this.#decided = true;
-    this.host.timeline.cancel(this.#deadline);
+  protected onDecided(ok: boolean, valueOrError: unknown): void {
     this.host.decided(this, ok, valueOrError);
   }
 
-  #settle(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.#cancelTimers();
-    // Slot first (completing releases it), then the host: what it does next sees the slot free.
+  protected onAbandoned(): void {
+    this.host.abandoned(this);
+  }
+
+  /** Slot first (completing releases it), then the host: what it does next sees the slot free. */
+  protected onSettled(): void {
     this.#observer?.complete?.();
     this.#observer = undefined;
     this.host.settled(this);
-  }
-
-  #cancelTimers(): void {
-    this.host.timeline.cancel(this.#deadline);
-    this.host.timeline.cancel(this.#grace);
-    this.#deadline = undefined;
-    this.#grace = undefined;
   }
 
   #teardownInner(): void {

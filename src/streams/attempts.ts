@@ -1,8 +1,7 @@
 import { expectPositiveOrInfinity } from '../errors/checks.js';
-import { isNonRetryableError } from '../errors/guards.js';
-import type { TimelineTarget } from '../internal/timeline.js';
-import { backoffDelay } from '../operators/backoff.js';
-import { shouldRetry } from '../operators/retryWithBackoff.js';
+import type { TimelineEntry } from '../internal/timeline.js';
+import { finalError, retryDelay, type RetryPolicy } from '../operators/retryPolicy.js';
+import { RetryWait } from '../operators/retryWait.js';
 import type { SlotLease } from '../slots/brokerMember.js';
 import type { AttemptContext, TaskEvent } from '../types.js';
 import { enterQueue } from './admission.js';
@@ -97,6 +96,7 @@ export class Attempts implements AttemptHost {
 
   decided(run: AttemptRun, ok: boolean, valueOrError: unknown): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.result(run.server, run.startedAt, ok);
     if (record.attempt !== run || record.state !== TaskState.Running) return; // cancelled first
     if (!ok) {
       this.core.defer(Effect.DecideFailure, run, valueOrError, this.timeline.now());
@@ -115,19 +115,18 @@ export class Attempts implements AttemptHost {
     if (record.attempt !== run || record.state !== TaskState.Running) return;
     const context = { taskId: record.id, provider: record.provider, server: run.server, attempt: run.attempt, err: error, timedOut: run.timedOut };
     this.core.log('warn', context, run.timedOut ? 'attempt timed out' : 'attempt failed');
-    const isRetryable = this.core.o.isRetryable;
-    const judge = isRetryable === undefined ? undefined : (e: unknown) => this.#judge(isRetryable, e, record.id);
-    const retry = shouldRetry(error, record.attempts, record.maxRetries, judge);
-    const delayMs = retry ? backoffDelay(record.attempts, record.retry?.lastDelayMs, this.core.o.backoff, this.#random(record.id)) : 0;
+    // The same decision as requeueWithBackoff's, with the manager's reporting around user code.
+    const delayMs = retryDelay(error, record.attempts, record.retry?.lastDelayMs, this.#policy(record));
     this.enter();
     try {
-      this.#applyFailure(run, error, retry, failedAt + delayMs, delayMs);
+      this.#applyFailure(run, error, delayMs, failedAt);
     } finally {
       this.exit();
     }
   }
 
-  #applyFailure(run: AttemptRun, error: unknown, retry: boolean, retryAt: number, delayMs: number): void {
+  /** `delayMs`: the backoff before the retry, or undefined when the failure is final. */
+  #applyFailure(run: AttemptRun, error: unknown, delayMs: number | undefined, failedAt: number): void {
     const record = run.record;
     if (record.attempt !== run || record.state !== TaskState.Running) return; // user code cancelled it
     const core = this.core;
@@ -138,20 +137,20 @@ export class Attempts implements AttemptHost {
       return;
     }
     const now = this.timeline.now();
-    if (!retry) {
-      const cause = isNonRetryableError(error) ? error.cause : error;
+    if (delayMs === undefined) {
+      const cause = finalError(error);
       this.core.log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
       this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
       return;
     }
-    const state = (record.retry ??= { backoff: undefined, retryAt: 0, lastDelayMs: undefined });
-    state.lastDelayMs = delayMs;
-    state.retryAt = retryAt;
+    const retry = (record.retry ??= new TaskRetry(this, record));
+    retry.plan(delayMs, failedAt);
     record.state = TaskState.Waiting;
     lane.waiting++;
     lane.retries++;
     this.#remember(run, { type: 'retrying', id: record.id, provider: record.provider, at: now, attempt: record.attempts, error, delayMs });
-    if (run.settled) this.#bookRetry(record);
+    // A retry never overlaps its last attempt: booked once that has settled.
+    if (run.settled) retry.book(this.timeline);
     core.statsChanged();
   }
 
@@ -163,22 +162,15 @@ export class Attempts implements AttemptHost {
 
   settled(run: AttemptRun): void {
     const record = run.record;
+    if (this.core.fleet !== undefined) this.core.fleet.lost(run.server, run.startedAt);
     if (record.attempt !== run) return;
-    if (record.state === TaskState.Waiting && record.retry?.backoff === undefined) this.#bookRetry(record);
+    const retry = record.retry;
+    if (record.state === TaskState.Waiting && retry !== undefined && retry.backoff === undefined) retry.book(this.timeline);
     else if (record.state === TaskState.Done) this.outcomes.forget(record);
   }
 
-  /** The backoff counts from the failure, but the retry never overlaps its last attempt. */
-  #bookRetry(record: TaskRecord): void {
-    const state = record.retry;
-    if (state === undefined) return;
-    const delay = Math.max(0, state.retryAt - this.timeline.now());
-    const target: TimelineTarget = { onTime: () => this.#retryNow(record) };
-    state.backoff = this.timeline.after(delay, target);
-  }
-
-  #retryNow(record: TaskRecord): void {
-    if (record.retry !== undefined) record.retry.backoff = undefined;
+  /** The backoff is over: into the queue again, at the task's priority and submission order. */
+  retryNow(record: TaskRecord): void {
     if (record.state !== TaskState.Waiting) return;
     const lane = record.home;
     lane.waiting--;
@@ -192,6 +184,17 @@ export class Attempts implements AttemptHost {
     if (record.state !== TaskState.Done) (run.later ??= []).push(event);
     const core = this.core;
     if (core.observed(record)) core.emit(record, event);
+  }
+
+  /** The manager's retry policy for a task: its `maxRetries`, and user code that reports its throws. */
+  #policy(record: TaskRecord): RetryPolicy {
+    const isRetryable = this.core.o.isRetryable;
+    return {
+      maxRetries: record.maxRetries,
+      backoff: this.core.o.backoff,
+      isRetryable: isRetryable === undefined ? undefined : (e: unknown) => this.#judge(isRetryable, e, record.id),
+      random: this.#random(record.id),
+    };
   }
 
   #judge(isRetryable: (error: unknown) => boolean, error: unknown, taskId: string): boolean {
@@ -213,5 +216,19 @@ export class Attempts implements AttemptHost {
         return Number.NaN; // backoffDelay reads it as the middle of the range
       }
     };
+  }
+}
+
+/** A task's retries: booked on the manager's timeline like `requeueWithBackoff` books an item's. */
+class TaskRetry extends RetryWait<TimelineEntry> {
+  constructor(
+    readonly attempts: Attempts,
+    readonly record: TaskRecord,
+  ) {
+    super();
+  }
+
+  protected due(): void {
+    this.attempts.retryNow(this.record);
   }
 }

@@ -43,8 +43,7 @@ export class Cancellation {
         lane.queue.remove(record);
         return { _tag: 'RemovedFromQueue' };
       case TaskState.Waiting:
-        this.core.timeline.cancel(record.retry?.backoff);
-        if (record.retry !== undefined) record.retry.backoff = undefined;
+        record.retry?.cancel(this.core.timeline);
         lane.waiting--;
         return { _tag: 'CancelledWhileWaiting' };
       case TaskState.Running:

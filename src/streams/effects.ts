@@ -26,4 +26,6 @@ export const enum Effect {
   Stop = 9,
   /** a: a CallbackError for `callbackErrors$`. */
   Report = 10,
+  /** a: a ServerEvent for `serverEvents$`. */
+  ServerEvent = 11,
 }

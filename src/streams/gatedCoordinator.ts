@@ -23,7 +23,9 @@ export function gatedCoordinator(coordinator: SlotCoordinator, gate: { enter(): 
       complete: () => subscriber.complete(),
     }),
   );
+  const serverCost = coordinator.serverCost?.bind(coordinator);
   return {
+    ...(serverCost === undefined ? {} : { serverCost }),
     changes$,
     budgetOf: (serverKey) => coordinator.budgetOf(serverKey),
     budget: (budgetKey) => coordinator.budget(budgetKey),

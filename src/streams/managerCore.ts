@@ -5,6 +5,8 @@ import { Trampoline } from '../internal/trampoline.js';
 import { compareRanked } from '../queues/levelQueue.js';
 import { SlotBroker } from '../slots/slotBroker.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { FleetCoordinator, type FleetHost } from '../slots/fleet/fleetCoordinator.js';
+import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 import type { TaskEvent } from '../types.js';
 import { Effect } from './effects.js';
 import { gatedCoordinator } from './gatedCoordinator.js';
@@ -36,6 +38,9 @@ export class ManagerCore {
   readonly broker: SlotBroker<TaskRecord>;
   readonly coordinator: SlotCoordinator;
   readonly events: Multicast<TaskEvent>;
+  readonly serverEvents: Multicast<ServerEvent>;
+  /** Adaptive limits, health and latency: undefined unless one of them is on. */
+  readonly fleet: FleetCoordinator | undefined;
   readonly callbackErrors: Multicast<CallbackError>;
   readonly stats: StatsStream;
   readonly epoch: number;
@@ -57,11 +62,13 @@ export class ManagerCore {
     this.events = new Multicast<TaskEvent>((error) => this.reportThrow('events$ subscriber', error));
     // Its own subscribers' throws are dropped: reporting them here again could loop.
     this.callbackErrors = new Multicast<CallbackError>(() => undefined);
-    this.coordinator = gatedCoordinator(o.coordinator, this);
+    this.serverEvents = new Multicast<ServerEvent>((error) => this.reportThrow('serverEvents$ subscriber', error));
+    this.fleet = o.fleet === undefined ? undefined : new FleetCoordinator(o.coordinator, o.fleet, this.#fleetHost());
+    this.coordinator = gatedCoordinator(this.fleet ?? o.coordinator, this);
     this.broker = new SlotBroker<TaskRecord>({ coordinator: this.coordinator, compare: compareRanked });
     this.stats = new StatsStream(
       o.scheduler,
-      () => buildStats(this.lanes.values(), this.broker),
+      () => buildStats(this.lanes.values(), this.broker, this.fleet),
       (error) => this.reportThrow('stats$ subscriber', error),
     );
   }
@@ -112,6 +119,9 @@ export class ManagerCore {
       case Effect.Report:
         if (this.callbackErrors.observed) this.callbackErrors.next(a as CallbackError);
         break;
+      case Effect.ServerEvent:
+        this.serverEvents.next(a as ServerEvent);
+        break;
       default:
         this.#runner?.run(kind as Effect, a, b, c);
     }
@@ -149,6 +159,18 @@ export class ManagerCore {
       observer.subscriber.next(event);
       if (final) observer.subscriber.complete();
     }
+  }
+
+  #fleetHost(): FleetHost {
+    return {
+      timeline: this.timeline,
+      poolsOf: (budget) => this.broker.membersOf(budget).map((member) => member.servers.map((entry) => entry.budget)),
+      emit: (event) => {
+        this.log(event.type === 'limit-changed' ? 'debug' : 'warn', event, event.type);
+        if (this.serverEvents.observed) this.#trampoline.defer(Effect.ServerEvent, event);
+        this.statsChanged();
+      },
+    };
   }
 
   // ---------------------------------------------------------------- stats, logs and throws

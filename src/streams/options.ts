@@ -12,6 +12,7 @@ import { InvalidOptionError } from '../errors/invalidOption.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
 /**
@@ -19,7 +20,7 @@ import type { BackoffOptions, Logger, Provider } from '../types.js';
  * @typeParam Ps - the providers, whose names, payloads and results the manager's type carries
  * @since 0.1.0
  */
-export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Provider[]> {
+export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Provider[]> extends FleetOptions {
   /** The work pools. Names must be unique and non-empty. Providers of any payload and result types are accepted. */
   readonly providers: Ps;
   /** Server URL or URL prefix -> max parallel attempts (integer >= 0 or Infinity). */
@@ -70,6 +71,8 @@ export interface ResolvedOptions {
   readonly coordinator: SlotCoordinator;
   readonly ownsCoordinator: boolean;
   readonly logger: Logger | undefined;
+  /** Adaptive limits, health, load-aware choice: undefined when none is on. */
+  readonly fleet: FleetSettings | undefined;
 }
 
 /** Validates every option at the boundary; a wrong one throws a TypeError naming it. */
@@ -96,10 +99,11 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
   checkOptional('logger', options.logger, expectLogger);
+  const fleet = resolveFleet(options);
   const coordinator =
     options.coordinator ??
     localSlotCoordinator({
-      ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      ...(options.serverLimits !== undefined || fleet !== undefined ? { limits: withCaps(options.serverLimits, fleet) } : {}),
       ...(options.defaultServerLimit !== undefined ? { defaultLimit: options.defaultServerLimit } : {}),
     });
   return {
@@ -115,7 +119,14 @@ export function resolveOptions(options: TaskManagerOptions): ResolvedOptions {
     coordinator,
     ownsCoordinator: options.coordinator === undefined,
     logger: options.logger,
+    fleet,
   };
+}
+
+/** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
+function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
+  const caps = Object.fromEntries([...(fleet?.adaptive ?? [])].map(([key, { bounds }]) => [key, bounds.max]));
+  return { ...caps, ...limits };
 }
 
 const expectPlainObject = (v: unknown): string | undefined =>

@@ -93,6 +93,7 @@ export class Shutdown {
     const core = this.core;
     core.stats.complete();
     core.events.complete();
+    core.serverEvents.complete();
     core.callbackErrors.complete();
     const report = this.#report as ShutdownReport;
     const resolve = this.#resolve;

@@ -1,11 +1,12 @@
 import { normalizeServerKey } from '../slots/serverKey.js';
 import type { SlotBroker } from '../slots/slotBroker.js';
+import type { FleetCoordinator } from '../slots/fleet/fleetCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import type { BudgetStats, ProviderStats, StatsSnapshot } from '../types.js';
 import type { Lane, TaskRecord } from './taskRecord.js';
 
 /** A snapshot of every provider's counters and every budget its pools draw on. @internal */
-export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>): StatsSnapshot {
+export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>, fleet?: FleetCoordinator): StatsSnapshot {
   const providers: Record<string, ProviderStats> = {};
   for (const lane of lanes) setOwn(providers, lane.name, { ...lane.stats(), budgetOf: budgetsOfPool(lane.servers$.value, broker.coordinator) });
   const servers: Record<string, BudgetStats> = {};
@@ -13,7 +14,7 @@ export function buildStats(lanes: Iterable<Lane>, broker: SlotBroker<TaskRecord>
     let waiters = 0;
     for (const member of broker.membersOf(budget)) waiters += member.queue.size;
     const { limit, inUse } = broker.coordinator.budget(budget);
-    setOwn(servers, budget, { limit, inUse, waiters });
+    setOwn(servers, budget, fleet === undefined ? { limit, inUse, waiters } : { limit, inUse, waiters, ...fleet.describe(budget) });
   }
   return { providers, servers };
 }

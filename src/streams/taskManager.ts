@@ -2,6 +2,7 @@ import { isRight, right, type Either, type Left } from 'fp-ts/lib/Either.js';
 import type { Observable, Unsubscribable } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
+import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 import type {
   AttemptContext,
   CancelResult,
@@ -67,6 +68,7 @@ export function createTaskManager<const Ps extends readonly Provider[]>(options:
 class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
+  readonly serverEvents$: Observable<ServerEvent>;
   readonly callbackErrors$: Observable<CallbackError>;
   readonly #core: ManagerCore;
   readonly #outcomes: Outcomes;
@@ -87,6 +89,7 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
     this.events$ = core.events.observable;
     this.stats$ = core.stats.observable;
+    this.serverEvents$ = core.serverEvents.observable;
     this.callbackErrors$ = core.callbackErrors.observable;
     core.enter();
     try {

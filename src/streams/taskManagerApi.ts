@@ -18,6 +18,7 @@ import type {
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { TaskHandle } from './taskHandle.js';
+import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 
 export interface CommandOptions {
   readonly id?: string;
@@ -62,6 +63,8 @@ export interface TaskManager<M extends ProviderMap = ProviderMap> {
   addProvider<const N extends string, P, R>(provider: Provider<P, R, N>): Either<ConfigRejected, TaskManager<WithProvider<M, N, P, R>>>;
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
+  /** Adaptive limits that moved, servers ejected and restored (see `adaptiveLimits`, `health`). Completes at shutdown. */
+  readonly serverEvents$: Observable<ServerEvent>;
   /**
    * User code that threw (a subscriber, a listener, `isRetryable`, the timeout function, `random`,
    * the logger, a handler's teardown): reported here and to the logger; nothing else changes.

@@ -2,6 +2,7 @@ import type { ObservableInput, Subscriber } from 'rxjs';
 import type { AttemptContext, CancelResult, Task, TaskEvent, TaskInput, TaskOutcome } from '../types.js';
 import type { ProviderLane } from './providerLane.js';
 import type { TimelineEntry } from '../internal/timeline.js';
+import type { RetryWait } from '../operators/retryWait.js';
 
 /** A provider's lane, as the manager's records live in it. */
 export type Lane = ProviderLane<TaskRecord>;
@@ -31,15 +32,8 @@ export interface TaskExtras {
   readonly command?: CommandFn | undefined;
 }
 
-/** A task's state between attempts; created at its first retry. */
-export interface RetryState {
-  /** The booked end of the backoff, while waiting. */
-  backoff: TimelineEntry | undefined;
-  /** When the retry may start (the scheduler's clock). */
-  retryAt: number;
-  /** The last backoff delay (for decorrelated jitter). */
-  lastDelayMs: number | undefined;
-}
+/** A task's state between attempts (its backoff, as `requeueWithBackoff` keeps it); created at its first retry. */
+export type RetryState = RetryWait<TimelineEntry>;
 
 /** A subscriber of a handle's `events$`, and the first event index it has not had yet. */
 export interface TaskObserver {

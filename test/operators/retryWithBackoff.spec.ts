@@ -3,7 +3,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../src/errors/NonRetryableError.js';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
-import { retryWithBackoff, shouldRetry, type RetryInfo } from '../../src/operators/retryWithBackoff.js';
+import { shouldRetry } from '../../src/operators/retryPolicy.js';
+import { retryWithBackoff, type RetryInfo } from '../../src/operators/retryWithBackoff.js';
 
 /** A random source that replays `values` in a loop. */
 function replay(...values: number[]): () => number {

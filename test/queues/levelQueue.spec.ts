@@ -114,4 +114,14 @@ describe('LevelQueue memory', () => {
     while (queue.pull());
     expect(order).toEqual(items.slice(0, 100).sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((i) => i.seq));
   });
+
+  it('should list exactly the live items with items(), re-entered ones included and removed ones left out', () => {
+    const q = new LevelQueue<Item>();
+    const [a, b, c, late, gone] = [item('a', 1, 1), item('b', 2, 2), item('c', 1, 3), item('late', 1, 0), item('gone', 2, 4)];
+    for (const i of [a, b, c, late, gone]) q.push(i);
+    q.remove(gone);
+    expect(q.take()?.name).toBe('b');
+    expect([...q.items()].map((i) => i.name).sort()).toEqual(['a', 'c', 'late']);
+    expect(q.size).toBe(3);
+  });
 });

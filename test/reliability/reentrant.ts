@@ -14,6 +14,7 @@ import {
   type Task,
   type TaskEvent,
   type TaskManager,
+  type TaskManagerOptions,
   type TaskOutcome,
 } from '../../src/index.js';
 import { virtualPromise, virtualWork } from '../../src/testing/index.js';
@@ -22,7 +23,9 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 //
 // Each seed builds a small model (1-3 providers over 1-3 shared servers, 3-15 tasks of every
 // handler kind, limits 0-3 or Infinity on exact server keys, retries with backoff, timeouts,
-// maybe a shutdown) and plays it in virtual time. EVERY kind of user callback the manager runs -
+// maybe a shutdown; in half of the seeds adaptive limits on some servers, health checks with
+// ejection and a latency-aware choice rule) and plays it in virtual time. EVERY kind of user
+// callback the manager runs - the serverEvents$ subscriber included -
 // the handler body, one or two events$ subscribers, a stats$ subscriber, handle.outcome$
 // subscribers, isRetryable, the timeout function, the logger methods and the random source - now
 // and then runs a "reaction" (one or two of submit (new, duplicate id or unknown provider), cancel
@@ -39,7 +42,8 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // - in-use <= limit at every start: the coordinator is watched (SlotWatch); at every slot it hands
 //   out, the attempts really running on that budget (handler called and not yet really settled:
 //   an Observable's teardown, a Promise's settling, abandonAfterMs is Infinity) plus the new one
-//   are within the limit in force; every release gives back a slot that was taken;
+//   are within the limit in force, and within the adaptive `max` of an adaptive budget; every
+//   release gives back a slot that was taken;
 // - at every 'started' event, no task waiting (after 'waiting-for-slot') on a provider that can
 //   use that budget ranks better (commands first, then priority, then submission order);
 // - stats agree with events: at every stats$ emission, before every submission of the test and
@@ -118,6 +122,36 @@ export interface Model {
   readonly pOutcomeSubscriber: number;
   /** Manager calls the reactions may make in one run (so a run always ends). */
   readonly reactionBudget: number;
+  /** Adaptive limits (max per server), health and the choice rule; undefined: all off. */
+  readonly fleet: FleetModel | undefined;
+}
+
+export interface FleetModel {
+  readonly adaptive: ReadonlyArray<readonly [string, number]>;
+  readonly algorithm: 'gradient' | 'aimd';
+  readonly health: { readonly failures: number; readonly ejectMs: number; readonly maxEjectedShare: number } | undefined;
+  readonly serverChoice: 'slots' | 'peak-ewma' | 'lowest-latency';
+}
+
+function fleetOptions(fleet: FleetModel | undefined): Partial<TaskManagerOptions> {
+  if (fleet === undefined) return {};
+  return {
+    adaptiveLimits: Object.fromEntries(fleet.adaptive.map(([server, max]) => [server, { min: 1, max, initial: 1, algorithm: fleet.algorithm }])),
+    ...(fleet.health === undefined ? {} : { health: fleet.health }),
+    serverChoice: fleet.serverChoice,
+  };
+}
+
+/** Drawn from a generator of its own, so the rest of each seed's model is what it was before. */
+function fleetModel(seed: number, servers: readonly string[]): FleetModel | undefined {
+  const rng = prng(seed * 13 + 5);
+  if (!chance(rng, 0.5)) return undefined;
+  return {
+    adaptive: servers.filter(() => chance(rng, 0.6)).map((s) => [s, int(rng, 1, 4)] as const),
+    algorithm: chance(rng, 0.5) ? 'gradient' : 'aimd',
+    health: chance(rng, 0.6) ? { failures: int(rng, 1, 3), ejectMs: pick(rng, [5, 20, 100]), maxEjectedShare: pick(rng, [0, 0.5, 0.9]) } : undefined,
+    serverChoice: pick(rng, ['slots', 'peak-ewma', 'lowest-latency'] as const),
+  };
 }
 
 /** Servers the models and reactions draw on: URLs (query and port variants) and a plain name. */
@@ -222,6 +256,7 @@ export function generateModel(seed: number): Model {
     statsSubscriber: chance(rng, 0.6),
     pOutcomeSubscriber: pick(rng, [0, 0.3, 0.8]),
     reactionBudget: int(rng, 4, 24),
+    fleet: fleetModel(seed, servers),
   };
 }
 
@@ -285,6 +320,8 @@ export class SlotWatch {
   constructor(
     readonly inner: SlotCoordinator,
     readonly report: (violation: string) => void,
+    /** Budgets with an adaptive limit, and its hard cap (`max`): never exceeded either. */
+    readonly adaptiveCaps: ReadonlyMap<string, number> = new Map(),
   ) {
     this.coordinator = {
       budgetOf: (serverKey) => inner.budgetOf(serverKey),
@@ -297,6 +334,8 @@ export class SlotWatch {
           const running = this.running(budgetKey);
           const { limit } = inner.budget(budgetKey);
           if (running + 1 > limit) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (limit ${limit})`);
+          const cap = this.adaptiveCaps.get(budgetKey);
+          if (cap !== undefined && running + 1 > cap) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (adaptive max ${cap})`);
         }
         return ok;
       },
@@ -434,7 +473,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   const clock = new CountingScheduler(scheduler, trace === undefined ? undefined : (line) => note(line));
   // The coordinator the manager takes its slots from, watched (see SlotWatch).
   const slots = localSlotCoordinator({ limits: Object.fromEntries(model.limits), defaultLimit: model.defaultLimit });
-  const watch = new SlotWatch(slots, fail);
+  const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])));
   const coordinator = watch.coordinator;
   const budgetOf = (server: string): string => coordinator.budgetOf(keyOf(server));
 
@@ -730,7 +769,10 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       },
     },
     timeout: model.timeout === 'fn' ? timeoutFn : model.timeout,
+    ...fleetOptions(model.fleet),
   });
+  // Server events are user code too: their subscriber reacts and throws like the others.
+  m.serverEvents$.subscribe(() => react('serverEvents$'));
 
   // ------------------------------------------------------------ the checker's own subscribers (first)
   const setState = (sub: Sub, state: Sub['state']): void => {

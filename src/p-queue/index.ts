@@ -1,0 +1,3 @@
+/* p-queue */
+export { SmtPriorityQueue } from './smtPriorityQueue.js';
+export type { RunFunction, PQueueEnqueueOptions } from './smtPriorityQueue.js';

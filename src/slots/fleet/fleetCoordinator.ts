@@ -1,0 +1,188 @@
+import { merge, type Observable } from 'rxjs';
+import { Multicast } from '../../internal/multicast.js';
+import type { Timeline } from '../../internal/timeline.js';
+import { AdaptiveLimit } from '../adaptive/adaptiveLimit.js';
+import { PeakEwma } from '../choice/peakEwma.js';
+import type { ResolvedHealthOptions } from '../health/serverHealth.js';
+import { normalizeServerKey } from '../serverKey.js';
+import type { BudgetState, SlotChange, SlotCoordinator } from '../slotCoordinator.js';
+import { BudgetHealth } from './budgetHealth.js';
+import type { FleetSettings } from './fleetSettings.js';
+import type { ServerEvent } from './serverEvent.js';
+
+/** What the fleet layer needs from the manager. @internal */
+export interface FleetHost {
+  readonly timeline: Timeline;
+  /** The budget keys of each pool that draws on `budget`. */
+  poolsOf(budget: string): Iterable<readonly string[]>;
+  /** Delivered once the transition is whole. */
+  emit(event: ServerEvent): void;
+}
+
+/** Per server: slots held by this process (for the choice rule) and its latency. */
+interface ServerState {
+  held: number;
+  readonly latency: PeakEwma | undefined;
+}
+
+/**
+ * Adaptive limits, health checks and the latency of each server, as a coordinator around the one
+ * that counts slots. The inner coordinator's limit of a budget is its hard cap; this layer admits
+ * less: nothing on an ejected budget, one probe on a half-open one, and no more than the adaptive
+ * limit on an adaptive one (counted against this process's slots, so in Redis mode each process
+ * adapts within the cluster-wide cap). `budget()` reports the limit in force.
+ * @internal
+ */
+export class FleetCoordinator implements SlotCoordinator {
+  readonly changes$: Observable<SlotChange>;
+  readonly #inner: SlotCoordinator;
+  readonly #host: FleetHost;
+  readonly #adaptive = new Map<string, AdaptiveLimit>();
+  readonly #health: BudgetHealth | undefined;
+  readonly #decayMs: number | undefined;
+  readonly #servers = new Map<string, ServerState>();
+  readonly #keys = new Map<string, string>();
+  readonly #room = new Multicast<SlotChange>();
+
+  constructor(inner: SlotCoordinator, settings: FleetSettings, host: FleetHost) {
+    this.#inner = inner;
+    this.#host = host;
+    this.changes$ = merge(inner.changes$, this.#room.observable);
+    for (const [key, { bounds, algorithm }] of settings.adaptive) this.#adaptive.set(key, new AdaptiveLimit(algorithm, bounds));
+    this.#health = settings.health === undefined ? undefined : this.#makeHealth(settings.health);
+    this.#decayMs = settings.decayMs;
+    this.serverCost = settings.decayMs === undefined ? undefined : (key) => {
+      const server = this.#servers.get(key);
+      if (server?.latency === undefined) return 0;
+      return settings.chargeRunning ? server.latency.cost(server.held) : server.latency.latencyMs;
+    };
+  }
+
+  /** The cost of one more attempt on a server: its peak-EWMA latency (× (running + 1) for 'peak-ewma'), when a latency rule is on. */
+  readonly serverCost: ((serverKey: string) => number) | undefined;
+
+  budgetOf(serverKey: string): string {
+    return this.#inner.budgetOf(serverKey);
+  }
+
+  budget(budgetKey: string): BudgetState {
+    const state = this.#inner.budget(budgetKey);
+    if (this.#health !== undefined && !this.#health.canStart(budgetKey)) return { limit: 0, inUse: state.inUse };
+    const adaptive = this.#adaptive.get(budgetKey);
+    if (adaptive === undefined || adaptive.limit >= state.limit) return state;
+    return { limit: adaptive.limit, inUse: state.inUse };
+  }
+
+  tryAcquire(serverKey: string): boolean {
+    const budget = this.#inner.budgetOf(serverKey);
+    if (this.#health !== undefined && !this.#health.canStart(budget)) return false;
+    const adaptive = this.#adaptive.get(budget);
+    if (adaptive !== undefined && this.#inner.budget(budget).inUse >= adaptive.limit) return false;
+    if (!this.#inner.tryAcquire(serverKey)) return false;
+    this.#health?.started(budget, this.#host.timeline.now());
+    this.#server(serverKey).held++;
+    return true;
+  }
+
+  release(serverKey: string): void {
+    const server = this.#servers.get(serverKey);
+    if (server !== undefined && server.held > 0) server.held--;
+    this.#inner.release(serverKey);
+  }
+
+  setLimit(keyOrPrefix: string, limit: number): void {
+    this.#inner.setLimit(keyOrPrefix, limit);
+  }
+
+  removeLimit(keyOrPrefix: string): void {
+    this.#inner.removeLimit(keyOrPrefix);
+  }
+
+  limits(): ReadonlyMap<string, number> {
+    return this.#inner.limits();
+  }
+
+  close(): Promise<void> {
+    this.#health?.dispose();
+    this.#room.complete();
+    return this.#inner.close();
+  }
+
+  /** An attempt on `server` (as listed in the pool) that started at `startedAt` has its result. */
+  result(server: string, startedAt: number, ok: boolean): void {
+    const key = this.#keyOf(server);
+    const budget = this.#inner.budgetOf(key);
+    const now = this.#host.timeline.now();
+    const rttMs = now - startedAt;
+    const latency = this.#servers.get(key)?.latency;
+    // A failure counts as a peak of twice the usual latency: a server that fails fast must not look fast.
+    latency?.observe(ok ? rttMs : Math.max(rttMs, 2 * latency.latencyMs), now);
+    this.#health?.result(budget, ok, startedAt);
+    const adaptive = this.#adaptive.get(budget);
+    if (adaptive === undefined) return;
+    const { limit: cap, inUse } = this.#inner.budget(budget);
+    const move = adaptive.observe({ at: now, rttMs, inFlight: inUse, ok });
+    if (move === undefined) return;
+    this.#host.emit({ type: 'limit-changed', budget, at: now, from: move.from, to: move.to, cap, reason: move.reason });
+    if (move.to > move.from) this.#room.next({ type: 'room', budget });
+  }
+
+  /** An attempt settled without a result (cancelled before its handler ran). */
+  lost(server: string, startedAt: number): void {
+    this.#health?.lost(this.#inner.budgetOf(this.#keyOf(server)), startedAt);
+  }
+
+  /** What stats add to a budget: its adaptive limit and its health. */
+  describe(budget: string): { adaptive?: AdaptiveView; health?: HealthView } {
+    const adaptive = this.#adaptive.get(budget);
+    const health = this.#health?.of(budget)?.state;
+    return {
+      ...(adaptive === undefined
+        ? {}
+        : { adaptive: { limit: adaptive.limit, min: adaptive.bounds.min, max: adaptive.bounds.max, algorithm: adaptive.algorithm.name, reason: adaptive.lastReason } }),
+      ...(health === undefined || this.#health === undefined ? {} : { health: health.tag === 'ejected' ? { state: 'ejected', until: health.until } : { state: health.tag } }),
+    };
+  }
+
+  #makeHealth(options: ResolvedHealthOptions): BudgetHealth {
+    const host = this.#host;
+    return new BudgetHealth(options, {
+      timeline: host.timeline,
+      poolsOf: (budget) => host.poolsOf(budget),
+      ejected: (budget, verdict, until) =>
+        host.emit({ type: 'server-ejected', budget, at: host.timeline.now(), reason: verdict.reason, failures: verdict.failures, until }),
+      restored: (budget) => host.emit({ type: 'server-restored', budget, at: host.timeline.now(), reason: 'probe-succeeded' }),
+      room: (budget) => this.#room.next({ type: 'room', budget }),
+    });
+  }
+
+  #server(key: string): ServerState {
+    let server = this.#servers.get(key);
+    if (server === undefined) {
+      server = { held: 0, latency: this.#decayMs === undefined ? undefined : new PeakEwma(this.#decayMs) };
+      this.#servers.set(key, server);
+    }
+    return server;
+  }
+
+  #keyOf(server: string): string {
+    let key = this.#keys.get(server);
+    if (key === undefined) {
+      key = normalizeServerKey(server);
+      this.#keys.set(server, key);
+    }
+    return key;
+  }
+}
+
+/** A budget's adaptive limit as stats show it. */
+export interface AdaptiveView {
+  readonly limit: number;
+  readonly min: number;
+  readonly max: number;
+  readonly algorithm: string;
+  readonly reason: 'probe' | 'latency' | 'errors' | undefined;
+}
+
+/** A budget's health as stats show it (present once it has failed once). */
+export type HealthView = { readonly state: 'ejected'; readonly until: number } | { readonly state: 'healthy' | 'half-open' };
