@@ -59,13 +59,13 @@ export interface Consumers {
 
 /**
  * Throwaway consumer projects sharing one node_modules, into which the tarball is installed the way
- * a user installs it (with rxjs beside it, since it is a peer dependency, and ioredis for
- * `smt-rx/redis`). Versions match the repository's, so npm takes them from its cache.
+ * a user installs it (with rxjs beside it, since it is a peer dependency, ioredis for
+ * `smt-rx/redis` and @opentelemetry/api for `smt-rx/otel`). Versions match the repository's, so npm takes them from its cache.
  */
 export function installConsumers(tarball: string): Consumers {
   const dir = mkdtempSync(join(tmpdir(), 'smt-rx-consumers-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumers', private: true }));
-  const peers = ['rxjs', 'ioredis', '@types/node'].map((name) => `${name}@${installedVersion(name)}`);
+  const peers = ['rxjs', 'ioredis', '@opentelemetry/api', '@types/node'].map((name) => `${name}@${installedVersion(name)}`);
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...peers], {
     cwd: dir,
     stdio: 'pipe',
