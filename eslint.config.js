@@ -8,7 +8,7 @@ const timerMessage =
   'Use the injected SchedulerLike (scheduler.schedule / scheduler.now()) so the behaviour runs in virtual time.';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

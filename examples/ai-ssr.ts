@@ -24,7 +24,8 @@ import {
   type TaskOutcome,
 } from '../src/index.js';
 import { serveDashboard } from './lib/dashboardServer.js';
-import { budgetKeyOf, formatMs, formatTable, percentile, ProgressView, shortName } from './lib/progress.js';
+import { formatMs, formatTable, glyph, percentile, shortName } from './lib/format.js';
+import { ProgressView } from './lib/progress.js';
 
 // ---------------------------------------------------------------------------------------------
 // 1. The servers and their limits
@@ -121,9 +122,6 @@ const manager = createTaskManager({
   timeout: (_callbackName, provider) => (provider === 'ai' ? 1_000 : 300),
 });
 
-// The budgets, by key, as the stats report them: 4 here (gpu-1, gpu-2 shared, node-1, node-2).
-const BUDGETS_AT_START = manager.stats().servers;
-const BUDGET_KEYS = Object.keys(BUDGETS_AT_START);
 
 // ---------------------------------------------------------------------------------------------
 // 4. The workload: ~500 tasks with realistic durations, generated from a fixed seed
@@ -158,13 +156,13 @@ function pickFaults(canBeFatal: boolean): readonly Fault[] {
 }
 
 /** A task and the moment (ms after start) it arrives. */
-interface Arrival<P> {
+interface Arrival<P, N extends string> {
   readonly at: number;
-  readonly input: TaskInput<P>;
+  readonly input: TaskInput<P, N>;
 }
 
 // ai: a batch of 40 summaries at once, then steady chat traffic over 4 s.
-const aiArrivals: Arrival<AiJob>[] = Array.from({ length: AI_TASKS }, (_, i) => ({
+const aiArrivals: Arrival<AiJob, 'ai'>[] = Array.from({ length: AI_TASKS }, (_, i) => ({
   at: i < 40 ? 0 : between(0, 4_000),
   input: {
     id: `ai-${i + 1}`,
@@ -177,7 +175,7 @@ const aiArrivals: Arrival<AiJob>[] = Array.from({ length: AI_TASKS }, (_, i) => 
 // ssr: steady page views over 5 s, plus a spike of 80 pages at 2 s (a crawler).
 const SPIKE_AT = 2_000;
 const SPIKE_PAGES = 80;
-const ssrArrivals: Arrival<SsrJob>[] = Array.from({ length: SSR_TASKS }, (_, i) => ({
+const ssrArrivals: Arrival<SsrJob, 'ssr'>[] = Array.from({ length: SSR_TASKS }, (_, i) => ({
   at: i < SPIKE_PAGES ? SPIKE_AT : between(0, 5_000),
   input: {
     id: `ssr-${i + 1}`,
@@ -216,11 +214,10 @@ const progress = new ProgressView(
   'smt-rx demo: ai on 2 GPU servers, ssr on 3 Node servers',
   [
     // The command runs on ai's lane and is counted in ai's stats: one more than its tasks.
-    { provider: 'ai', total: AI_TASKS + 1, servers: GPU_SERVERS },
-    { provider: 'ssr', total: SSR_TASKS, servers: NODE_SERVERS },
+    { provider: 'ai', total: AI_TASKS + 1 },
+    { provider: 'ssr', total: SSR_TASKS },
   ],
   manager.stats(),
-  startedAt,
 );
 
 // events$ is hot: subscribe before submitting anything. It completes at shutdown.
@@ -243,7 +240,7 @@ manager.events$.subscribe((event) => {
       break;
     case 'failed':
       tally.failed++;
-      progress.log(`✗ ${event.id} failed after ${plural(event.attempts, 'attempt')}: ${errorMessage(event.error)}`);
+      progress.log(`${glyph.failed} ${event.id} failed after ${plural(event.attempts, 'attempt')}: ${errorMessage(event.error)}`);
       break;
     case 'cancelled':
       tally.cancelled++;
@@ -264,7 +261,7 @@ function cancelChat(ids: readonly string[]): void {
     // RemovedFromQueue, InterruptedRunning (the handler's signal aborts), CancelledWhileWaiting
     // (in a retry's backoff) or NotFound (already finished).
     const result = manager.cancel(id);
-    progress.log(`⊘ cancel ${id}: ${result._tag}${result._tag === 'InterruptedRunning' ? ` on ${result.server}` : ''}`);
+    progress.log(`${glyph.cancel} cancel ${id}: ${result._tag}${result._tag === 'InterruptedRunning' ? ` on ${result.server}` : ''}`);
   }
 }
 
@@ -304,10 +301,10 @@ async function reloadModel(): Promise<CommandReport> {
     { id: COMMAND_ID, timeoutMs: 5_000 },
   );
   if (submitted._tag === 'Left') throw new Error(`command rejected: ${submitted.left._tag}`);
-  progress.log(`⚙ command ${COMMAND_ID} submitted to ai, ahead of ${queuedAhead} queued ai tasks`);
+  progress.log(`${glyph.command} command ${COMMAND_ID} submitted to ai, ahead of ${queuedAhead} queued ai tasks`);
   const outcome = await firstValueFrom(submitted.right.outcome$);
   watch.unsubscribe();
-  progress.log(`⚙ command ${COMMAND_ID}: ${outcome._tag}${outcome._tag === 'Succeeded' ? ` on ${outcome.value.server}` : ''}`);
+  progress.log(`${glyph.command} command ${COMMAND_ID}: ${outcome._tag}${outcome._tag === 'Succeeded' ? ` on ${outcome.value.server}` : ''}`);
   const waitedMs = commandStartedAt === undefined ? undefined : commandStartedAt - submittedAt;
   return { outcome, queuedAhead, startedBeforeIt, waitedMs };
 }
@@ -317,7 +314,7 @@ async function reloadModel(): Promise<CommandReport> {
 // ---------------------------------------------------------------------------------------------
 
 /** Submits each task at its arrival time; completes when the last one is submitted. */
-function submitAll(arrivals: ReadonlyArray<Arrival<AiJob | SsrJob>>): Promise<unknown> {
+function submitAll(arrivals: ReadonlyArray<Arrival<AiJob, 'ai'> | Arrival<SsrJob, 'ssr'>>): Promise<unknown> {
   return lastValueFrom(
     from(arrivals).pipe(
       mergeMap((arrival) => timer(arrival.at).pipe(map(() => arrival.input))),
@@ -346,21 +343,21 @@ async function main(): Promise<void> {
   await sleep(SPIKE_AT - 1_500);
   // The spike fills node-1 and node-2, and ssr (priority 10) takes every slot of gpu-2's shared
   // budget as it frees: ai runs on gpu-1 alone until the spike is over. Watch ai's `running`.
-  progress.log(`↯ ${SPIKE_PAGES} ssr pages arrive at once (a crawler): ssr outranks ai on the shared gpu-2 budget`);
+  progress.log(`${glyph.spike} ${SPIKE_PAGES} ssr pages arrive at once (a crawler): ssr outranks ai on the shared gpu-2 budget`);
 
   await submitting;
   // Drain: accept nothing new, let every queued and running task finish, then stop. The report
   // counts outcomes (the command included) and lists what did not finish.
   const report = await manager.shutdown({ mode: 'drain' });
   const commandReport = await command;
-  progress.stop();
+  progress.stop(manager.stats());
   await board.close();
   const totalMs = performance.now() - startedAt;
 
   printSummary(commandReport);
   console.log(
     `\nshutdown (${report.mode}): ${report.succeeded} succeeded, ${report.failed} failed, ` +
-      `${report.cancelled} cancelled, ${report.unfinished.length} unfinished · total ${formatMs(totalMs)}`,
+      `${report.cancelled} cancelled, ${report.unfinished.length} unfinished ${glyph.dot} total ${formatMs(totalMs)}`,
   );
 }
 
@@ -369,42 +366,36 @@ async function main(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 function printSummary(command: CommandReport): void {
-  const rows = [...tallies].map(([provider, t]) => [
-    provider,
-    String(t.succeeded + t.failed + t.cancelled),
-    String(t.succeeded),
-    String(t.failed),
-    String(t.cancelled),
-    String(t.retries),
-    String(t.timeouts),
-    formatMs(percentile(t.latencies, 50)),
-    formatMs(percentile(t.latencies, 95)),
-  ]);
-  console.log('\nTasks (latency = submit → success, including queueing and retries)\n');
+  // Counts from the final stats, as the progress block shows them (commands included); timeouts
+  // and latencies (of tasks, not the command) from the events.
+  const stats = manager.stats();
+  const rows = [...tallies].map(([provider, t]) => {
+    const p = stats.providers[provider];
+    const counts = p === undefined ? [] : [p.succeeded + p.failed + p.cancelled, p.succeeded, p.failed, p.cancelled, p.retries];
+    return [provider, ...counts.map(String), String(t.timeouts), formatMs(percentile(t.latencies, 50)), formatMs(percentile(t.latencies, 95))];
+  });
+  console.log(`\nTasks (ai's include the command ${COMMAND_ID}; latency = submit ${glyph.arrow} success, including queueing and retries)\n`);
   console.log(
-    formatTable(['provider', 'tasks', 'succeeded', 'failed', 'cancelled', 'retries', 'timeouts', 'p50', 'p95'], rows),
+    formatTable(['provider', 'finished', 'succeeded', 'failed', 'cancelled', 'retries', 'timeouts', 'p50', 'p95'], rows),
   );
 
-  // Where the attempts ran: gpu-2's one budget of 4 served both providers.
+  // Where the attempts ran, by the budget each server draws on (from the stats): gpu-2's one
+  // budget of 4 served both providers.
   console.log('\nAttempts per server\n');
-  const pools: ReadonlyArray<readonly [string, readonly string[]]> = [
-    ['ai', GPU_SERVERS],
-    ['ssr', NODE_SERVERS],
-  ];
-  const byServer = pools
-    .flatMap(([provider, servers]) => servers.map((server) => ({ provider, server, budget: budgetKeyOf(server, BUDGET_KEYS) })))
+  const byServer = Object.entries(stats.providers)
+    .flatMap(([provider, p]) => Object.entries(p.budgetOf).map(([server, budget]) => ({ provider, server, budget })))
     .sort((a, b) => shortName(a.budget).localeCompare(shortName(b.budget)))
     .map(({ provider, server, budget }) => [
       server,
       provider,
-      `${budget} (limit ${BUDGETS_AT_START[budget]?.limit ?? '?'})`,
+      `${budget} (limit ${stats.servers[budget]?.limit ?? '?'})`,
       String(attemptsByServer.get(server) ?? 0),
     ]);
   console.log(formatTable(['server', 'provider', 'budget', 'attempts'], byServer));
 
   const { outcome } = command;
   const result = outcome._tag === 'Succeeded' ? JSON.stringify(outcome.value) : outcome._tag;
-  console.log(`\nCommand ${COMMAND_ID} (ai): ${outcome._tag} in ${formatMs(outcome.elapsedMs)} → ${result}`);
+  console.log(`\nCommand ${COMMAND_ID} (ai): ${outcome._tag} in ${formatMs(outcome.elapsedMs)} ${glyph.arrow} ${result}`);
   console.log(
     `  submitted with ${command.queuedAhead} ai tasks queued; waited ${formatMs(command.waitedMs ?? Number.NaN)} ` +
       `for a GPU slot; ${plural(command.startedBeforeIt, 'queued task')} started before it`,
@@ -420,7 +411,7 @@ function errorMessage(error: unknown): string {
 }
 
 main().catch((error: unknown) => {
-  progress.stop();
+  progress.stop(manager.stats());
   console.error(error);
   process.exitCode = 1;
   // Stop at once: cancel what is queued, abort what runs, so the process can exit.

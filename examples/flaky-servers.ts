@@ -73,7 +73,7 @@ manager.events$.subscribe((event) => {
 });
 
 const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'bad-input', 'india'];
-const outcomes = await Promise.all(names.map((name) => manager.run<Job, string>({ provider: 'api', payload: { name }, id: name })));
+const outcomes = await Promise.all(names.map((name) => manager.run({ provider: 'api', payload: { name }, id: name })));
 
 console.log('\nOutcomes');
 for (const outcome of outcomes) {

@@ -18,4 +18,6 @@ const manager = createTaskManager({
 
 const outcome = await manager.run({ provider: 'ai', payload: { prompt: 'Hello' }, priority: 5 });
 if (outcome._tag === 'Succeeded') console.log(outcome.value, 'from', outcome.server);
+else if (outcome._tag === 'Failed') console.log('failed after', outcome.attempts, 'attempts:', outcome.error);
+else console.log('cancelled:', outcome.reason);
 await manager.shutdown();

@@ -25,6 +25,12 @@ export { gradientLimit } from './slots/adaptive/gradientLimit.js';
 /* Types */
 export type {
   Provider,
+  HandlerResult,
+  ProviderTypes,
+  ProviderMap,
+  ProviderMapOf,
+  ProviderName,
+  WithProvider,
   AttemptContext,
   Task,
   TaskInput,
@@ -41,6 +47,7 @@ export type {
   Logger,
   TaskEvent,
   TaskEventType,
+  TaskEventBase,
   ProviderStats,
   BudgetStats,
   StatsSnapshot,

@@ -1,12 +1,25 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import type { InteropObservable, Observable } from 'rxjs';
+
+/**
+ * What a handler (or a command) may return for a result `R`: the value itself (arrays, strings and
+ * other iterables included), a Promise or thenable of it, or an Observable whose last value it is
+ * (an Observable that completes without a value succeeds with `undefined`).
+ * @since 0.2.0
+ */
+export type HandlerResult<R> = R | PromiseLike<R> | Observable<R> | InteropObservable<R>;
 
 /**
  * A work pool: a named set of servers and the function that does one attempt of a task on one of
- * them. Create with {@link defineProvider} for type inference.
+ * them. Create with {@link defineProvider}: the name, payload and result types are inferred, and
+ * the manager carries them to `run`, `submit` and `command`.
+ * @typeParam P - the payload of its tasks
+ * @typeParam R - the result of an attempt that succeeds
+ * @typeParam N - its name, as a string literal type when known
+ * @since 0.1.0
  */
-export interface Provider<P = unknown, R = unknown> {
+export interface Provider<P = unknown, R = unknown, N extends string = string> {
   /** Unique among the manager's providers, non-empty. */
-  readonly name: string;
+  readonly name: N;
   /** The pool: usually URLs. May be empty and filled live with `updateProviderServers`. */
   readonly servers: readonly string[];
   /**
@@ -22,7 +35,7 @@ export interface Provider<P = unknown, R = unknown> {
    */
   readonly overflow?: 'reject' | 'drop-oldest';
   /** One attempt. Return a Promise, an Observable (its last value counts) or a plain value. */
-  handle(task: Task<P>, ctx: AttemptContext): ObservableInput<R> | R;
+  handle(task: Task<P>, ctx: AttemptContext): HandlerResult<R>;
   /**
    * How long an attempt whose signal was aborted (timeout, cancel, shutdown) keeps its slot after
    * its handler settled: the time the server may go on with a request whose client went away.
@@ -30,6 +43,37 @@ export interface Provider<P = unknown, R = unknown> {
    */
   readonly holdAfterAbortMs?: number;
 }
+
+/** The payload and result types of one provider, as the manager knows them. @since 0.2.0 */
+export interface ProviderTypes<P = unknown, R = unknown> {
+  readonly payload: P;
+  readonly result: R;
+}
+
+/**
+ * Provider name → payload and result types. The default, `ProviderMap` itself, accepts any name
+ * and payload and types results as `unknown`.
+ * @since 0.2.0
+ */
+export interface ProviderMap {
+  readonly [name: string]: ProviderTypes;
+}
+
+/**
+ * The {@link ProviderMap} of a list of providers: `createTaskManager({ providers: [ai, ssr] })`
+ * returns a `TaskManager<ProviderMapOf<[typeof ai, typeof ssr]>>`. A provider whose name is a
+ * plain `string` (not a literal) lets any name through.
+ * @since 0.2.0
+ */
+export type ProviderMapOf<Ps extends readonly Provider[]> = {
+  readonly [Pr in Ps[number] as Pr['name']]: Pr extends Provider<infer P, infer R, string> ? ProviderTypes<P, R> : ProviderTypes;
+};
+
+/** The map of a manager with one more provider (see `addProvider`). @since 0.2.0 */
+export type WithProvider<M extends ProviderMap, N extends string, P, R> = M & { readonly [K in N]: ProviderTypes<P, R> };
+
+/** The names a map accepts. @since 0.2.0 */
+export type ProviderName<M extends ProviderMap> = keyof M & string;
 
 /** What a handler is told about the attempt it runs. */
 export interface AttemptContext {
@@ -49,8 +93,14 @@ export interface AttemptContext {
   progress(value: unknown): void;
 }
 
-export interface TaskInput<P = unknown> {
-  readonly provider: string;
+/**
+ * A task to submit.
+ * @typeParam P - its payload
+ * @typeParam N - its provider's name
+ * @since 0.1.0
+ */
+export interface TaskInput<P = unknown, N extends string = string> {
+  readonly provider: N;
   readonly payload: P;
   /** Unique among live tasks; generated when absent. */
   readonly id?: string;
@@ -170,7 +220,8 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-interface EventBase {
+/** The fields every {@link TaskEvent} has. @since 0.1.0 */
+export interface TaskEventBase {
   readonly id: string;
   readonly provider: string;
   /** The scheduler's `now()` when it happened. */
@@ -179,15 +230,15 @@ interface EventBase {
 
 /** Everything that happens to a task, as a discriminated union on `type`. */
 export type TaskEvent =
-  | (EventBase & { readonly type: 'queued'; readonly priority: number })
-  | (EventBase & { readonly type: 'waiting-for-slot' })
-  | (EventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
-  | (EventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
-  | (EventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
-  | (EventBase & { readonly type: 'progress'; readonly attempt: number; readonly value: unknown })
-  | (EventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
-  | (EventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: CancelReason; readonly elapsedMs: number });
+  | (TaskEventBase & { readonly type: 'queued'; readonly priority: number })
+  | (TaskEventBase & { readonly type: 'waiting-for-slot' })
+  | (TaskEventBase & { readonly type: 'started'; readonly attempt: number; readonly server: string })
+  | (TaskEventBase & { readonly type: 'retrying'; readonly attempt: number; readonly error: unknown; readonly delayMs: number })
+  | (TaskEventBase & { readonly type: 'abandoned'; readonly attempt: number; readonly server: string })
+  | (TaskEventBase & { readonly type: 'progress'; readonly attempt: number; readonly value: unknown })
+  | (TaskEventBase & { readonly type: 'succeeded'; readonly attempts: number; readonly server: string; readonly elapsedMs: number })
+  | (TaskEventBase & { readonly type: 'failed'; readonly attempts: number; readonly error: unknown; readonly elapsedMs: number })
+  | (TaskEventBase & { readonly type: 'cancelled'; readonly attempts: number; readonly reason: CancelReason; readonly elapsedMs: number });
 
 export type TaskEventType = TaskEvent['type'];
 
@@ -206,6 +257,12 @@ export interface ProviderStats {
   readonly delayed: number;
   /** `pause(provider)` holds its queue (nothing of it starts) until `resume(provider)`. */
   readonly paused: boolean;
+  /**
+   * The budget each server of its pool draws on: pool entry (as listed) → budget key, a key of
+   * {@link StatsSnapshot.servers}. Several entries may share one budget, and several providers too.
+   * @since 0.2.0
+   */
+  readonly budgetOf: Readonly<Record<string, string>>;
 }
 
 export interface BudgetStats {

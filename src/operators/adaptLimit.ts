@@ -17,8 +17,10 @@ import { subscribeToSource } from './sourceObserver.js';
  *
  * ## Example
  * ```ts
- * import { adaptLimit } from 'smt-rx/operators';
+ * import type { Observable } from 'rxjs';
+ * import { adaptLimit, type LimitSample } from 'smt-rx/operators';
  *
+ * declare const samples$: Observable<LimitSample>;
  * samples$.pipe(adaptLimit({ max: 32, initial: 4, algorithm: 'gradient' }))
  *   .subscribe(({ from, to, reason }) => console.log(`${from} → ${to} (${reason})`));
  * ```

@@ -38,8 +38,11 @@ export interface PriorityBufferConfig<T> {
  *
  * ## Example
  * ```ts
- * import { Subject } from 'rxjs';
+ * import { Subject, type Observable } from 'rxjs';
  * import { priorityBuffer } from 'smt-rx/operators';
+ *
+ * declare const jobs$: Observable<{ readonly name: string; readonly priority: number }>;
+ * declare function run(job: { readonly name: string }): void;
  *
  * const demand = new Subject<number>();
  * jobs$.pipe(priorityBuffer({ priority: (job) => job.priority, demand })).subscribe(run);

@@ -33,8 +33,12 @@ export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R> {
  *
  * ## Example
  * ```ts
+ * import type { Observable } from 'rxjs';
  * import { prioritySlots, PullQueue } from 'smt-rx/operators';
  * import { localSlotCoordinator } from 'smt-rx';
+ *
+ * interface Job { readonly path: string; readonly priority: number }
+ * declare const jobs$: Observable<Job>;
  *
  * const queue = new PullQueue<Job>((a, b) => b.priority - a.priority);
  * jobs$.pipe(

@@ -60,13 +60,18 @@ interface RequeueSettings<T> extends RetryPolicy {
  * ## Example
  *
  * ```ts
- * import { catchError, map, merge, of, Subject } from 'rxjs';
- * import { LevelQueue, prioritySlots, requeueWithBackoff, type AttemptResult } from 'smt-rx/operators';
+ * import { catchError, map, of, Subject, type Observable } from 'rxjs';
+ * import { localSlotCoordinator } from 'smt-rx';
+ * import { LevelQueue, prioritySlots, requeueWithBackoff, type AttemptResult, type Ranked } from 'smt-rx/operators';
  *
+ * interface Job extends Ranked { readonly id: string }
+ * declare function render(job: Job): Observable<string>;
+ * const servers = ['https://render.example.com'];
+ * const coordinator = localSlotCoordinator({ defaultLimit: 2 });
  * const jobs$ = new Subject<Job>();
  * const attempt = (job: Job) => render(job).pipe(
  *   map((value): AttemptResult<Job, string> => ({ item: job, ok: true, value })),
- *   catchError((error) => of<AttemptResult<Job, string>>({ item: job, ok: false, error })),
+ *   catchError((error: unknown) => of<AttemptResult<Job, string>>({ item: job, ok: false, error })),
  * );
  * jobs$.pipe(
  *   prioritySlots({ queue: new LevelQueue<Job>(), servers, coordinator, work: attempt }),

@@ -54,9 +54,11 @@ export interface ServerSlotsConfig<T, R> {
  *
  * ## Example
  * ```ts
+ * import type { Observable } from 'rxjs';
  * import { serverSlots } from 'smt-rx/operators';
  * import { localSlotCoordinator } from 'smt-rx';
  *
+ * declare const prompts$: Observable<string>;
  * const coordinator = localSlotCoordinator({ limits: { 'https://gpu-1.example.com': 2 } });
  * prompts$.pipe(
  *   serverSlots({

@@ -34,12 +34,14 @@ import { encodeLimit, parseMessage } from './wire.js';
  *
  * ## Example
  * ```ts
- * import { createTaskManager } from 'smt-rx';
+ * import { hostname } from 'node:os';
+ * import { createTaskManager, defineProvider } from 'smt-rx';
  * import { redisSlotCoordinator } from 'smt-rx/redis';
  *
+ * const ai = defineProvider({ name: 'ai', servers: ['https://gpu.example.com/v1'], handle: () => 'done' });
  * const coordinator = await redisSlotCoordinator({
  *   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
- *   instanceName: `worker-${process.env.WORKER_ID}`,
+ *   instanceName: `worker-${hostname()}-${process.pid}`, // unique among live processes
  *   limits: { 'https://gpu.example.com': 4 },
  * });
  * const manager = createTaskManager({ providers: [ai], coordinator });
@@ -201,7 +203,6 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   // ---------------------------------------------------------------- set-up and shut-down
-
   async #setUp(): Promise<void> {
     await whenReady(this.#ctx.client);
     await this.#recovery.identify();
@@ -242,7 +243,6 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   }
 
   // ---------------------------------------------------------------- Redis events
-
   #onMessage(text: string): void {
     const message = parseMessage(text);
     if (message === undefined || this.#closed) return;

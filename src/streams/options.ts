@@ -17,11 +17,14 @@ import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } f
 import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
-/** Options of {@link createTaskManager}. */
-export interface TaskManagerOptions extends FleetOptions {
-  /** The work pools. Names must be unique and non-empty. */
-  /** Providers of any payload and result types (a typed provider is a `Provider`: `handle` is a method). */
-  readonly providers: readonly Provider[];
+/**
+ * Options of {@link createTaskManager}.
+ * @typeParam Ps - the providers, whose names, payloads and results the manager's type carries
+ * @since 0.1.0
+ */
+export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Provider[]> extends FleetOptions {
+  /** The work pools. Names must be unique and non-empty. Providers of any payload and result types are accepted. */
+  readonly providers: Ps;
   /** Server URL or URL prefix -> max parallel attempts (integer >= 0 or Infinity). */
   readonly serverLimits?: Readonly<Record<string, number>>;
   /** Per server when no limit key covers it. @default 1 */

@@ -51,7 +51,8 @@ export class ProviderLane<T extends Ranked> {
     (record.lane === 0 ? this.commands$ : this.tasks$).next(record);
   }
 
-  stats(): ProviderStats {
+  /** The counters; the stats add the pool's budgets. */
+  stats(): Omit<ProviderStats, 'budgetOf'> {
     return {
       queued: this.queue.size,
       waiting: this.waiting,

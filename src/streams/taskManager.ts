@@ -1,5 +1,5 @@
-import { right, type Either, type Left } from 'fp-ts/lib/Either.js';
-import type { Observable, ObservableInput, Unsubscribable } from 'rxjs';
+import { isRight, right, type Either, type Left } from 'fp-ts/lib/Either.js';
+import type { Observable, Unsubscribable } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { ServerEvent } from '../slots/fleet/serverEvent.js';
@@ -9,14 +9,19 @@ import type {
   ClearReport,
   ConfigRejected,
   FlowRejected,
+  HandlerResult,
   SetPriorityRejected,
   Provider,
+  ProviderMap,
+  ProviderMapOf,
+  ProviderName,
   ShutdownReport,
   StatsSnapshot,
   SubmitRejected,
   TaskEvent,
   TaskInput,
   TaskOutcome,
+  WithProvider,
 } from '../types.js';
 import { Admission } from './admission.js';
 import type { AttemptRun } from './attemptRun.js';
@@ -64,11 +69,12 @@ export type { CommandOptions, ShutdownOptions, TaskManager } from './taskManager
  * const outcome = await manager.run({ provider: 'ai', payload: { prompt: 'hi' }, priority: 5 });
  * ```
  */
-export function createTaskManager(options: TaskManagerOptions): TaskManager {
+export function createTaskManager<const Ps extends readonly Provider[]>(options: TaskManagerOptions<Ps>): TaskManager<ProviderMapOf<Ps>> {
   return new SmtTaskManager(new ManagerCore(resolveOptions(options)));
 }
 
-class SmtTaskManager implements TaskManager {
+// The map M is a compile-time view only: at runtime every provider takes `unknown` payloads.
+class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
   readonly serverEvents$: Observable<ServerEvent>;
@@ -112,7 +118,7 @@ class SmtTaskManager implements TaskManager {
     }
   }
 
-  submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>> {
+  submit<N extends ProviderName<M>>(input: TaskInput<M[N]['payload'], N>): Either<SubmitRejected, TaskHandle<M[N]['result']>> {
     // Written out rather than through #transition: a closure per submission shows on the hot path.
     const core = this.#core;
     let submitted: TaskRecord | Left<SubmitRejected>;
@@ -125,14 +131,14 @@ class SmtTaskManager implements TaskManager {
     return this.#handleOf(submitted);
   }
 
-  run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>> {
+  run<N extends ProviderName<M>>(input: TaskInput<M[N]['payload'], N>): Promise<TaskOutcome<M[N]['result']>> {
     const submitted = this.#transition(() => this.#admission.submit(input));
     if (!(submitted instanceof TaskRecord)) return Promise.reject(new SubmitRejectedError(submitted.left));
     const record = submitted;
-    return new Promise((resolve) => this.#outcomes.onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<R>)));
+    return new Promise((resolve) => this.#outcomes.onOutcome(record, (outcome) => resolve(outcome as TaskOutcome<M[N]['result']>)));
   }
 
-  command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>> {
+  command<R>(provider: ProviderName<M>, fn: (ctx: AttemptContext) => HandlerResult<R>, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>> {
     return this.#handleOf(this.#transition(() => this.#admission.command(provider, fn, options)));
   }
 
@@ -200,8 +206,10 @@ class SmtTaskManager implements TaskManager {
     return this.#transition(() => this.#configuration.updateProviderServers(provider, servers));
   }
 
-  addProvider(provider: Provider): Either<ConfigRejected, void> {
-    return this.#transition(() => this.#configuration.addProvider(provider));
+  addProvider<const N extends string, P, R>(provider: Provider<P, R, N>): Either<ConfigRejected, TaskManager<WithProvider<M, N, P, R>>> {
+    const added = this.#transition(() => this.#configuration.addProvider(provider));
+    // The same manager, seen with the new provider's types.
+    return isRight(added) ? right(this as TaskManager<M> as TaskManager<WithProvider<M, N, P, R>>) : added;
   }
 
   stats(): StatsSnapshot {

@@ -1,5 +1,5 @@
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { Observable, ObservableInput } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type {
   AttemptContext,
   CancelResult,
@@ -7,13 +7,17 @@ import type {
   FlowRejected,
   SetPriorityRejected,
   ConfigRejected,
+  HandlerResult,
   Provider,
+  ProviderMap,
+  ProviderName,
   ShutdownReport,
   StatsSnapshot,
   SubmitRejected,
   TaskEvent,
   TaskInput,
   TaskOutcome,
+  WithProvider,
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
@@ -38,12 +42,19 @@ export interface ShutdownOptions {
   readonly graceMs?: number;
 }
 
-/** A task manager: see {@link createTaskManager}. */
-export interface TaskManager {
-  submit<P, R>(input: TaskInput<P>): Either<SubmitRejected, TaskHandle<R>>;
+/**
+ * A task manager: see {@link createTaskManager}.
+ * @typeParam M - provider name → payload and result types, inferred from the providers given to
+ * `createTaskManager`; the default accepts any name and payload and types results as `unknown`.
+ * @since 0.1.0
+ */
+export interface TaskManager<M extends ProviderMap = ProviderMap> {
+  /** Submits a task of a provider of `M` with its payload type; the handle's outcome has its result type. */
+  submit<N extends ProviderName<M>>(input: TaskInput<M[N]['payload'], N>): Either<SubmitRejected, TaskHandle<M[N]['result']>>;
   /** Submits and resolves the outcome; rejects with SubmitRejectedError when not accepted. */
-  run<P, R>(input: TaskInput<P>): Promise<TaskOutcome<R>>;
-  command<R>(provider: string, fn: (ctx: AttemptContext) => ObservableInput<R> | R, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
+  run<N extends ProviderName<M>>(input: TaskInput<M[N]['payload'], N>): Promise<TaskOutcome<M[N]['result']>>;
+  /** Runs `fn` on one of the provider's servers, ahead of its tasks; the outcome has `fn`'s result type. */
+  command<R>(provider: ProviderName<M>, fn: (ctx: AttemptContext) => HandlerResult<R>, options?: CommandOptions): Either<SubmitRejected, TaskHandle<R>>;
   cancel(id: string): CancelResult;
   /** Moves a queued task to `priority`, at the end of that level; refused for a task that is not queued. */
   setPriority(id: string, priority: number): Either<SetPriorityRejected, void>;
@@ -70,8 +81,12 @@ export interface TaskManager {
   setRateLimit(serverOrPrefix: string, rate: RateLimit | undefined): Either<ConfigRejected, void>;
   removeServerLimit(serverOrPrefix: string): void;
   updateProviderServers(provider: string, servers: readonly string[]): Either<ConfigRejected, void>;
-  /** Adds a provider while running. */
-  addProvider(provider: Provider): Either<ConfigRejected, void>;
+  /**
+   * Adds a provider while running. On success the same manager is returned, typed with the new
+   * provider too: `this` keeps its type (a TypeScript type cannot grow), so use the returned one to
+   * submit to the new provider with its types.
+   */
+  addProvider<const N extends string, P, R>(provider: Provider<P, R, N>): Either<ConfigRejected, TaskManager<WithProvider<M, N, P, R>>>;
   readonly events$: Observable<TaskEvent>;
   readonly stats$: Observable<StatsSnapshot>;
   /** Adaptive limits that moved, servers ejected and restored (see `adaptiveLimits`, `health`). Completes at shutdown. */

@@ -42,7 +42,7 @@ describe('createTaskManager', () => {
       });
       const outcomes: TaskOutcome[] = [];
       for (let i = 0; i < 20; i++) {
-        const r = m.submit<number, string>({ provider: 'p', payload: i });
+        const r = m.submit({ provider: 'p', payload: i });
         if (isRight(r)) r.right.outcome$.subscribe((o) => outcomes.push(o));
       }
       flush();
@@ -58,7 +58,7 @@ describe('createTaskManager', () => {
   it('should replay the outcome to a late subscriber of outcome$', () => {
     inVirtualTime((scheduler, flush) => {
       const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => work(1, 42, scheduler) }] });
-      const r = m.submit<number, number>({ provider: 'p', payload: 0 });
+      const r = m.submit({ provider: 'p', payload: 0 });
       flush();
       const seen: TaskOutcome<number>[] = [];
       if (isRight(r)) r.right.outcome$.subscribe((o) => seen.push(o));
@@ -110,6 +110,7 @@ describe('createTaskManager', () => {
     });
 
     it('should refuse an unknown provider', () => {
+      // @ts-expect-error -- an unknown name does not compile; a caller without the types is refused at runtime
       expect(m.submit({ provider: 'nope', payload: 0 })).toEqual({ _tag: 'Left', left: { _tag: 'UnknownProvider', provider: 'nope' } });
     });
 
@@ -131,6 +132,7 @@ describe('createTaskManager', () => {
     }
 
     it('should reject run() with a SubmitRejectedError carrying the rejection', async () => {
+      // @ts-expect-error -- as above: refused at compile time, and at runtime for a caller without the types
       await expect(m.run({ provider: 'nope', payload: 0 })).rejects.toMatchObject({
         name: 'SubmitRejectedError',
         rejection: { _tag: 'UnknownProvider', provider: 'nope' },
@@ -231,7 +233,7 @@ describe('createTaskManager', () => {
         ],
       });
       m.events$.subscribe((e) => events.push(e));
-      for (const provider of ['a', 'b', 'c', 'a', 'b', 'c']) m.submit({ provider, payload: 0 });
+      for (const provider of ['a', 'b', 'c', 'a', 'b', 'c'] as const) m.submit({ provider, payload: 0 });
       flush();
       const starts = events.flatMap((e) => (e.type === 'started' ? [[e.provider, e.server, e.at]] : []));
       // One budget (limit 1): one at a time, in submission order, each under its provider's spelling.
@@ -274,13 +276,38 @@ describe('createTaskManager', () => {
     });
   });
 
+  it('should say in stats which budget each pool entry draws on, following live limit changes', () => {
+    const m = createTaskManager({ providers: [{ name: 'p', servers: ['https://gpu-1.example.com/v1', 'https://gpu-2.example.com/v1'], handle: () => 1 }] });
+    expect(m.stats().providers['p']?.budgetOf).toEqual({
+      'https://gpu-1.example.com/v1': 'https://gpu-1.example.com/v1',
+      'https://gpu-2.example.com/v1': 'https://gpu-2.example.com/v1',
+    });
+    m.setServerLimit('https://gpu-2.example.com', 4);
+    expect(m.stats().providers['p']?.budgetOf['https://gpu-2.example.com/v1']).toBe('https://gpu-2.example.com/');
+    expect(Object.keys(m.stats().servers)).toContain('https://gpu-2.example.com/');
+  });
+
   it('should report stats per provider and per budget, present from the start', () => {
     const m = createTaskManager({
       serverLimits: { 'https://api.example.com/v1': 3 },
       providers: [{ name: 'p', servers: ['https://api.example.com/v1/a', 'https://api.example.com/v1/b', 'gpu-1'], handle: () => 1 }],
     });
     expect(m.stats()).toEqual({
-      providers: { p: { queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, retries: 0, delayed: 0, paused: false } },
+      providers: {
+        p: {
+          queued: 0,
+          waiting: 0,
+          running: 0,
+          succeeded: 0,
+          failed: 0,
+          cancelled: 0,
+          retries: 0,
+          delayed: 0,
+          paused: false,
+          // Which budget each pool entry draws on: both api servers share the prefix's.
+          budgetOf: { 'https://api.example.com/v1/a': 'https://api.example.com/v1', 'https://api.example.com/v1/b': 'https://api.example.com/v1', 'gpu-1': 'gpu-1' },
+        },
+      },
       servers: {
         'https://api.example.com/v1': { limit: 3, inUse: 0, waiters: 0 },
         'gpu-1': { limit: 1, inUse: 0, waiters: 0 },
