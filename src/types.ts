@@ -258,7 +258,7 @@ export interface ProviderStats {
   /** `pause(provider)` holds its queue (nothing of it starts) until `resume(provider)`. */
   readonly paused: boolean;
   /**
-   * The budget each server of its pool draws on: pool entry (as listed) → budget key, a key of
+   * The budget each server of its pool draws on: pool entry (as listed, without user:password@) → budget key, a key of
    * {@link StatsSnapshot.servers}. Several entries may share one budget, and several providers too.
    * @since 0.2.0
    */

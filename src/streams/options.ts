@@ -95,8 +95,12 @@ type RetryOptions = NonNullable<TaskManagerOptions['retry']>;
 
 const OPTION_KEYS = [
   'providers', 'serverLimits', 'defaultServerLimit', 'retry', 'timeout', 'abandonAfterMs', 'slotWait', 'scheduler', 'random', 'coordinator', 'logger',
-  'adaptiveLimits', 'health', 'serverChoice',
+  'adaptiveLimits', 'health', 'serverChoice', 'progressIntervalMs', 'rateLimits',
 ] as const satisfies ReadonlyArray<keyof TaskManagerOptions>;
+// Every option is in the copy: a new option left out of OPTION_KEYS would be silently ignored.
+type UnreadOption = Exclude<keyof TaskManagerOptions, (typeof OPTION_KEYS)[number]>;
+const everyOptionRead: [UnreadOption] extends [never] ? true : UnreadOption = true;
+void everyOptionRead;
 const RETRY_KEYS = ['maxRetries', 'backoff', 'isRetryable'] as const satisfies ReadonlyArray<keyof RetryOptions>;
 
 /**

@@ -24,6 +24,8 @@ export class Shutdown {
   readonly #unfinished: TaskInput[] = [];
   readonly #unfinishedCommands: string[] = [];
   #grace: TimelineEntry | undefined = undefined;
+  /** A drain lets paused providers go on (set by the manager): what waits there would never end. */
+  beforeDrain: (() => void) | undefined = undefined;
 
   constructor(
     readonly core: ManagerCore,
@@ -55,6 +57,7 @@ export class Shutdown {
     const graceProblem = expectNonNegativeOrInfinity(graceMs);
     if (graceProblem !== undefined) return Promise.reject(new TypeError(invalidMessage('graceMs', graceProblem, graceMs)));
     if (this.#promise !== undefined) return this.#escalate(mode, graceMs, this.#promise);
+    if (mode === 'drain') this.beforeDrain?.();
     const core = this.core;
     core.shutdownMode = mode;
     core.phase = 'stopping';

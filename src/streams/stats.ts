@@ -1,3 +1,4 @@
+import { withoutCredentials } from '../internal/credentials.js';
 import { normalizeServerKey } from '../slots/serverKey.js';
 import type { SlotBroker } from '../slots/slotBroker.js';
 import type { FleetCoordinator } from '../slots/fleet/fleetCoordinator.js';
@@ -27,7 +28,8 @@ function budgetsOfPool(pool: readonly string[], coordinator: SlotCoordinator): R
   let keys = poolKeys.get(pool);
   if (keys === undefined) poolKeys.set(pool, (keys = pool.map(normalizeServerKey)));
   const budgetOf: Record<string, string> = {};
-  pool.forEach((server, i) => setOwn(budgetOf, server, coordinator.budgetOf(keys[i]!)));
+  // Keyed by the entry without user:password@: stats never carry credentials.
+  pool.forEach((server, i) => setOwn(budgetOf, withoutCredentials(server), coordinator.budgetOf(keys[i]!)));
   return Object.freeze(budgetOf);
 }
 

@@ -100,6 +100,7 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
     this.#flow = new FlowControl(core, this.#cancellation);
     this.#sizes = new SizeSignals(core);
     this.#admission.makeRoom = (lane, priority) => this.#flow.makeRoom(lane, priority);
+    this.#shutdown.beforeDrain = () => this.#flow.resumeAll();
     const delayed = new DelayedTasks(core);
     this.#admission.hold = (lane, record, dueAt) => delayed.hold(lane, record, dueAt);
     core.runner = { run: (kind, a, b, c) => this.#runEffect(kind, a, b, c) };
@@ -217,10 +218,7 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
   }
 
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport> {
-    return this.#transition(() => {
-      if (this.#core.phase === 'running' && (options?.mode ?? 'drain') === 'drain') this.#flow.resumeAll();
-      return this.#shutdown.shutdown(options);
-    });
+    return this.#transition(() => this.#shutdown.shutdown(options));
   }
 
   /** One whole transition; the user code it deferred runs before the call returns. */

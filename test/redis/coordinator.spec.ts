@@ -135,20 +135,20 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     const order: string[] = [];
     const queue = (): Promise<string[]> => raw.zrange(`{${prefix}:srv}:waiters`, 0, -1);
     const cWaits = grab(c, 'srv').then(() => order.push('c'));
-    await eventually(async () => (await queue()).join() === 'c', 5_000, 'c queued');
+    await eventually(async () => (await queue()).join() === 'c', 15_000, 'c queued'); // wide: other suites start Redis servers meanwhile
     const bWaits = grab(b, 'srv').then(() => order.push('b'));
-    await eventually(async () => (await queue()).join() === 'c,b', 5_000, 'b queued after c');
+    await eventually(async () => (await queue()).join() === 'c,b', 15_000, 'b queued after c');
     a.release('srv');
     await cWaits;
     // a asks again at once, but b has waited longer.
     const aWaits = grab(a, 'srv').then(() => order.push('a'));
-    await eventually(async () => (await queue()).join() === 'b,a', 5_000, 'a queued after b');
+    await eventually(async () => (await queue()).join() === 'b,a', 15_000, 'a queued after b');
     c.release('srv');
     await bWaits;
     b.release('srv');
     await aWaits;
     expect(order).toEqual(['c', 'b', 'a']);
-  });
+  }, 60_000);
 
   it('should refuse a second live process with the same instance name, and free the name on close', async () => {
     newPrefix();

@@ -551,7 +551,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   let seq = 0;
   let steps = 0;
   let runaway = false;
-  let reactive = true;
+  // Off until the manager exists: user code it calls while being created (a logger warning about a
+  // limit key that covers no pool server) cannot call a manager it has not been handed yet.
+  let reactive = false;
   let budget = model.reactionBudget;
   let reactions = 0;
   let throws = 0;
@@ -873,6 +875,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     ...fleetOptions(model.fleet),
     ...(model.rates !== undefined ? { rateLimits: Object.fromEntries(model.rates) } : {}),
   });
+  reactive = true;
   // Server events are user code too: their subscriber reacts and throws like the others.
   m.serverEvents$.subscribe(() => react('serverEvents$'));
   // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
