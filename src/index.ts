@@ -15,7 +15,7 @@ export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoord
 
 /* Adaptive limits, health, load-aware choice */
 export type { FleetOptions } from './slots/fleet/fleetSettings.js';
-export type { ServerEvent } from './slots/fleet/serverEvent.js';
+export type { ServerEvent, ServerEventBase } from './slots/fleet/serverEvent.js';
 export type { AdaptiveLimitOptions } from './slots/adaptive/adaptiveOptions.js';
 export type { HealthOptions } from './slots/health/serverHealth.js';
 export type { LimitAlgorithm, LimitReason, LimitSample } from './slots/adaptive/limitAlgorithm.js';

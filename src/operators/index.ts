@@ -35,5 +35,5 @@ export { gradientLimit } from '../slots/adaptive/gradientLimit.js';
 export type { GradientOptions } from '../slots/adaptive/gradientLimit.js';
 export type { LimitAlgorithm, LimitReason, LimitSample, LimitStep, LimitView } from '../slots/adaptive/limitAlgorithm.js';
 export { ServerHealth } from '../slots/health/serverHealth.js';
-export type { HealthOptions, HealthState, HealthVerdict } from '../slots/health/serverHealth.js';
+export type { HealthOptions, HealthState, HealthVerdict, ResolvedHealthOptions } from '../slots/health/serverHealth.js';
 export { PeakEwma } from '../slots/choice/peakEwma.js';

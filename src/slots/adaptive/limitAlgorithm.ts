@@ -41,7 +41,7 @@ export interface LimitView {
 /**
  * A way to move a budget's limit from what its attempts show. Pure: the same view and sample give
  * the same step, and any state an algorithm keeps lives in the object it returns from `create`,
- * one per budget. {@link AdaptiveLimit} clamps the result between the budget's min and max.
+ * one per budget. `AdaptiveLimit` (from `smt-rx/operators`) clamps the result between the budget's min and max.
  */
 export interface LimitAlgorithm {
   /** The name shown in stats and events (`'aimd'`, `'gradient'`). */

@@ -1,6 +1,6 @@
 import type { LimitReason } from '../adaptive/limitAlgorithm.js';
 
-interface ServerEventBase {
+export interface ServerEventBase {
   /** The budget key concerned (a server's own key when it has its own budget). */
   readonly budget: string;
   /** The scheduler's `now()` when it happened. */
