@@ -90,34 +90,45 @@ export async function startRedisServer(port?: number, options: { readonly dir?: 
   return server;
 }
 
-/** Polls the port with a raw PING until redis-server answers PONG. */
+/**
+ * Polls the port until *this* redis-server answers: the answer must carry the child's process id,
+ * since another test file's server may have taken the same free port meanwhile (then ours exits, and
+ * a plain PING would be answered by theirs, which that file may stop or flush mid-test).
+ */
 async function waitUntilAnswering(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} (port ${port} taken?)`);
-    if (await pings(port)) return;
+    const answeredBy = await serverPid(port);
+    if (answeredBy !== undefined && answeredBy !== child.pid) throw new Error(`port ${port} is another redis-server's (pid ${answeredBy})`);
+    if (answeredBy !== undefined) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`);
 }
 
-function pings(port: number): Promise<boolean> {
+/** The process id of the redis-server answering on the port (INFO server), or undefined if none answers. */
+function serverPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     socket.setTimeout(500);
     let reply = '';
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (data) => {
       reply += data.toString();
-      if (reply.includes('\r\n')) {
+      const match = /process_id:(\d+)/.exec(reply);
+      if (match !== null) {
         socket.destroy();
-        resolve(reply.startsWith('+PONG'));
+        resolve(Number(match[1]));
+      } else if (reply.startsWith('-')) {
+        socket.destroy();
+        resolve(undefined); // loading, or not ready yet
       }
     });
-    socket.on('error', () => resolve(false));
+    socket.on('error', () => resolve(undefined));
     socket.on('timeout', () => {
       socket.destroy();
-      resolve(false);
+      resolve(undefined);
     });
   });
 }
