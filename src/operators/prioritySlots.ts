@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { type BufferQueue, isBufferQueue } from '../queues/slotQueue.js';
 import { fillQueue } from './priorityBuffer.js';
-import { checkSlotsConfig, type ServerSlotsConfig, slotsOver } from './serverSlots.js';
+import { checkSlotsConfig, type ServerSlotsConfig, slotsOver, withWeightCheck } from './serverSlots.js';
 
 export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R> {
   /**
@@ -63,5 +63,5 @@ export function prioritySlots<T, R>(config: PrioritySlotsConfig<T, R>): Operator
   if (!isBufferQueue(config.queue)) throw new InvalidOptionError('queue', 'a PullQueue or LevelQueue', config.queue);
   const queue = config.queue;
   const slots = slotsOver(config, queue);
-  return (source) => slots(fillQueue(queue)(source));
+  return withWeightCheck(config, (source) => slots(fillQueue(queue)(source)));
 }

@@ -1,4 +1,4 @@
-import { isObservable, type Observable, type ObservableInput, type OperatorFunction, type Subscribable, type Subscription } from 'rxjs';
+import { isObservable, type MonoTypeOperatorFunction, type Observable, type ObservableInput, type OperatorFunction, type Subscribable, type Subscription, tap } from 'rxjs';
 import { check, checkOptional, expectFunction } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
@@ -26,6 +26,14 @@ export interface ServerSlotsConfig<T, R> {
   readonly broker?: SlotBroker<T>;
   /** Where slots come from when no broker is given. @default localSlotCoordinator() */
   readonly coordinator?: SlotCoordinator;
+  /**
+   * How many slots of its server's budget an item takes at once (a positive integer; 1 when
+   * absent): a big GPU job may take 2 of a server's 4. The best waiting item that does not fit
+   * yet holds the budget: no other item starts there until it starts, so a heavy item never
+   * starves behind light ones. An item heavier than a server's limit never runs there. Give the
+   * weight to the shared broker instead (`new SlotBroker({ weightOf })`) when there is one.
+   */
+  readonly weight?: (item: T) => number;
 }
 
 /**
@@ -79,7 +87,20 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
   if ((config as { queue?: unknown }).queue !== undefined) {
     throw new InvalidOptionError('queue', 'absent here: items that wait in a priority queue go through prioritySlots({ queue })', (config as { queue?: unknown }).queue);
   }
-  return slotsOver(config, undefined);
+  return withWeightCheck(config, slotsOver(config, undefined));
+}
+
+/** Items whose weight is not a positive integer error the output with a typed error. @internal */
+export function withWeightCheck<T, R>(config: ServerSlotsConfig<T, R>, slots: OperatorFunction<T, R>): OperatorFunction<T, R> {
+  const weightOf = config.weight ?? config.broker?.weightOf;
+  return weightOf === undefined ? slots : (source) => slots(source.pipe(checkWeights(weightOf)));
+}
+
+function checkWeights<T>(weightOf: (item: T) => number): MonoTypeOperatorFunction<T> {
+  return tap((item) => {
+    const weight = weightOf(item);
+    if (!(Number.isInteger(weight) && weight >= 1)) throw new InvalidOptionError('weight', 'a positive integer', weight);
+  });
 }
 
 /** Checks what serverSlots and prioritySlots share. @internal */
@@ -90,6 +111,10 @@ export function checkSlotsConfig<T, R>(config: ServerSlotsConfig<T, R>): void {
   check('work', config.work, expectFunction);
   checkServers(config.servers);
   checkOptional('broker', config.broker, (v) => (v instanceof SlotBroker ? undefined : 'a SlotBroker'));
+  checkOptional('weight', config.weight, expectFunction);
+  if (config.weight !== undefined && config.broker !== undefined) {
+    throw new InvalidOptionError('weight', 'absent when a broker is given: pass weightOf to the SlotBroker', config.weight);
+  }
 }
 
 /**
@@ -100,7 +125,7 @@ export function slotsOver<T, R>(config: ServerSlotsConfig<T, R>, sharedQueue: Bu
   const { work } = config;
 
   return operate<T, R>((source, subscriber) => {
-    const broker = config.broker ?? new SlotBroker<T>(config.coordinator ? { coordinator: config.coordinator } : {});
+    const broker = config.broker ?? new SlotBroker<T>({ coordinator: config.coordinator, weightOf: config.weight });
     const ownQueue = sharedQueue === undefined ? new FifoQueue<T>() : undefined;
     const queue: SlotQueue<T> = sharedQueue ?? (ownQueue as FifoQueue<T>);
     const running = new RunList<R>();

@@ -8,11 +8,18 @@ export interface SlotLease {
   readonly server: string;
   /** Its normalised key. */
   readonly key: string;
+  /** The slots it takes on the server's budget at once (1 unless the item is weighted). */
+  readonly weight: number;
 }
 
 /** One server of a member's pool, and the budget it draws on now. */
 export interface ServerEntry extends SlotLease {
   budget: string;
+}
+
+/** The lease of a weighted item: its server entry with its weight (weight 1 uses the entry itself). */
+export function weighted(entry: ServerEntry, weight: number): ServerEntry {
+  return weight === 1 ? entry : { server: entry.server, key: entry.key, budget: entry.budget, weight };
 }
 
 /** The servers of one member that draw on one budget, taken in rotation. */
@@ -44,6 +51,8 @@ export class BrokerMember<T> {
   cursor = 0;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;
+  /** How many budgets are held for its head (see Reservations). */
+  reserving = 0;
 
   constructor(
     readonly id: number,

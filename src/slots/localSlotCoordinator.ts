@@ -28,7 +28,7 @@ interface BudgetCount {
   readonly room: SlotChange;
 }
 
-/** What one server holds, and the budget it draws on now. */
+/** What one server holds (by weight), and the budget it draws on now. */
 interface ServerCount {
   held: number;
   budget: BudgetCount;
@@ -63,20 +63,20 @@ class LocalSlotCoordinator implements SlotCoordinator {
     return { limit: this.#table.limitOf(this.#table.budgetKey(budgetKey)), inUse: 0 };
   }
 
-  tryAcquire(serverKey: string): boolean {
+  tryAcquire(serverKey: string, weight = 1): boolean {
     const server = this.#serverCount(serverKey);
     const budget = server.budget;
-    if (budget.inUse >= budget.limit) return false;
-    budget.inUse++;
-    server.held++;
+    if (budget.inUse + weight > budget.limit) return false;
+    budget.inUse += weight;
+    server.held += weight;
     return true;
   }
 
-  release(serverKey: string): void {
+  release(serverKey: string, weight = 1): void {
     const server = this.#servers.get(serverKey);
-    if (server === undefined || server.held <= 0) return; // an unmatched release must never create room
-    server.held--;
-    server.budget.inUse--;
+    if (server === undefined || server.held < weight) return; // an unmatched release must never create room
+    server.held -= weight;
+    server.budget.inUse -= weight;
     this.#changes.next(server.budget.room);
   }
 

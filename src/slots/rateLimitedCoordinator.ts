@@ -89,16 +89,17 @@ class RateLimited implements RateLimitedCoordinator {
     this.#arm(window, next, now);
     return { limit: state.limit, inUse: state.inUse, blocked: true };
   }
-  release = (serverKey: string): void => this.inner.release(serverKey);
+  release = (serverKey: string, weight?: number): void => this.inner.release(serverKey, weight);
   setLimit = (keyOrPrefix: string, limit: number): void => this.inner.setLimit(keyOrPrefix, limit);
   removeLimit = (keyOrPrefix: string): void => this.inner.removeLimit(keyOrPrefix);
   limits = () => this.inner.limits();
 
-  tryAcquire(serverKey: string): boolean {
-    if (this.#rates.size === 0) return this.inner.tryAcquire(serverKey);
+  /** A weighted start takes `weight` slots but counts once against the rate: it is one start. */
+  tryAcquire(serverKey: string, weight?: number): boolean {
+    if (this.#rates.size === 0) return this.inner.tryAcquire(serverKey, weight);
     const budget = this.inner.budgetOf(serverKey);
     const rate = this.#rates.get(budget);
-    if (rate === undefined) return this.inner.tryAcquire(serverKey);
+    if (rate === undefined) return this.inner.tryAcquire(serverKey, weight);
     const window = this.#windowOf(budget);
     // Items were refused and wait for the timer's `room`: the next start is theirs (the broker
     // gives it to the best of them), not a newcomer's that asks first at the same instant.
@@ -109,7 +110,7 @@ class RateLimited implements RateLimitedCoordinator {
       this.#arm(window, next, now);
       return false;
     }
-    if (!this.inner.tryAcquire(serverKey)) return false;
+    if (!this.inner.tryAcquire(serverKey, weight)) return false;
     if (rate.starts !== Infinity) window.starts.push(now);
     window.last = now;
     // This start closed the window (or opened a gap): announce when it reopens. The broker skips

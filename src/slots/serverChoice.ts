@@ -1,17 +1,23 @@
 import { Heap } from 'heap-js';
 import { compareRanked } from '../queues/levelQueue.js';
 import type { Comparator } from '../queues/pullQueue.js';
-import type { Bid, BrokerMember, BudgetShare, ServerEntry } from './brokerMember.js';
+import type { Bid, BrokerMember, BudgetClass, BudgetShare, ServerEntry } from './brokerMember.js';
 import type { SlotCoordinator } from './slotCoordinator.js';
 
 // How the slot broker picks a server and ranks waiting members: small pure helpers.
 
 /**
- * The server of a member's pool with the lowest in-use/limit ratio that has room and is not
- * blocked by a start rate (or the lowest `coordinator.serverCost`, when it has one); ties go in
- * rotation (the member's cursor moves past the one chosen).
+ * The server of a member's pool with the lowest in-use/limit ratio that has room for `weight` and
+ * is neither blocked by a start rate nor held for another item's heavy head (`reserved`), or the
+ * lowest `coordinator.serverCost` when it has one; ties go in rotation (the member's cursor moves
+ * past the one chosen).
  */
-export function leastLoaded<T>(member: BrokerMember<T>, coordinator: SlotCoordinator): ServerEntry | undefined {
+export function leastLoaded<T>(
+  member: BrokerMember<T>,
+  coordinator: SlotCoordinator,
+  weight: number,
+  reserved: { has(budget: string): boolean } | undefined,
+): ServerEntry | undefined {
   const servers = member.servers;
   const count = servers.length;
   let best: ServerEntry | undefined;
@@ -22,7 +28,7 @@ export function leastLoaded<T>(member: BrokerMember<T>, coordinator: SlotCoordin
     const index = (member.cursor + i) % count;
     const entry = servers[index] as ServerEntry;
     const { limit, inUse, blocked } = coordinator.budget(entry.budget);
-    if (inUse >= limit || blocked === true) continue;
+    if (inUse + weight > limit || blocked === true || reserved?.has(entry.budget) === true) continue;
     const load = cost !== undefined ? cost.call(coordinator, entry.key) : limit === Infinity ? 0 : inUse / limit;
     if (load < bestLoad) {
       best = entry;
@@ -45,10 +51,39 @@ export function bidHeap<T>(compare: Comparator<T> | undefined): Heap<Bid<T>> | u
   return new Heap<Bid<T>>(compare === compareRanked ? compareRanked : (a, b) => compare(a.head, b.head));
 }
 
-/** Without a comparator: the first member in turn order that has something waiting. */
-export function firstWaiting<T>(members: readonly BrokerMember<T>[]): BrokerMember<T> | undefined {
-  for (const member of members) if (member.hasWaiting) return member;
-  return undefined;
+/**
+ * The member whose head ranks best in a class (dropping stale bids on the way), or without a
+ * comparator the first in turn order that has something waiting. `passed`: members whose head is
+ * too heavy for the budget being filled (their bids were set aside by the caller).
+ */
+export function bestWaiting<T>(group: BudgetClass<T>, passed: readonly BrokerMember<T>[] | undefined): BrokerMember<T> | undefined {
+  const members = group.members;
+  if (members.length === 1) {
+    const only = members[0] as BrokerMember<T>;
+    return only.hasWaiting && passed === undefined ? only : undefined;
+  }
+  const bids = group.bids;
+  if (bids === undefined) {
+    for (const member of members) if (member.hasWaiting && passed?.includes(member) !== true) return member;
+    return undefined;
+  }
+  for (;;) {
+    const bid = bids.peek();
+    if (bid === undefined) return undefined;
+    const member = bid.member;
+    if (!member.hasWaiting) {
+      bids.pop();
+      member.bidHead = undefined;
+      continue;
+    }
+    // Its head changed (pulled, cancelled, or a better one arrived): the current head has its own
+    // bid, this one is stale.
+    if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
+      bids.pop();
+      continue;
+    }
+    return member;
+  }
 }
 
 export function rotateToEnd<T>(list: T[], item: T): void {

@@ -1,12 +1,13 @@
-import type { Heap } from 'heap-js';
 import type { Subscription } from 'rxjs';
 import { localSlotCoordinator } from './localSlotCoordinator.js';
 import { normalizeServerKey } from './serverKey.js';
 import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
-import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease } from './brokerMember.js';
+import { BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease, weighted } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
-import { bidHeap, firstWaiting, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { bestWaiting, bidHeap, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { Reservations } from './reservations.js';
+import { bidFor, rebuildBids, restoreBids } from './bids.js';
 import type { Comparator } from '../queues/pullQueue.js';
 import type { SlotQueue } from '../queues/slotQueue.js';
 
@@ -22,6 +23,8 @@ export interface SlotBrokerOptions<T> {
    * ranks and never reads the items while ranking.
    */
   readonly compare?: Comparator<T>;
+  /** How many slots of its budget an item takes at once (a positive integer; 1 when absent; see Reservations). */
+  readonly weightOf?: (item: T) => number;
 }
 
 /**
@@ -40,6 +43,8 @@ export class SlotBroker<T> {
   /** The comparator is `compareRanked`: bids copy the heads' ranks. */
   readonly #copiesRank: boolean;
   readonly #index: BrokerIndex<T>;
+  readonly weightOf: ((item: T) => number) | undefined;
+  readonly #reservations = new Reservations<T>((budget) => this.#enqueue(budget));
   #nextMemberId = 0;
   // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
   // Running it from one loop keeps synchronous completions from recursing.
@@ -53,6 +58,7 @@ export class SlotBroker<T> {
     this.coordinator = options.coordinator ?? localSlotCoordinator();
     this.#compare = compare;
     this.#copiesRank = compare === compareRanked;
+    this.weightOf = options.weightOf;
     this.#index = new BrokerIndex<T>(() => bidHeap(compare));
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
@@ -67,7 +73,10 @@ export class SlotBroker<T> {
         this.#bid(member);
         this.#enqueue(member);
       },
-      () => this.#bid(member),
+      () => {
+        this.#bid(member);
+        if (member.reserving > 0) this.#reservations.freeAllOf(member);
+      },
     );
     return member;
   }
@@ -75,6 +84,7 @@ export class SlotBroker<T> {
   /** @internal */
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
+    if (member.reserving > 0) this.#reservations.freeAllOf(member);
     member.servers = [];
     this.#index.invalidate();
   }
@@ -87,7 +97,7 @@ export class SlotBroker<T> {
       if (seen.has(server)) continue;
       seen.add(server);
       const key = normalizeServerKey(server);
-      member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
+      member.servers.push({ server, key, budget: this.coordinator.budgetOf(key), weight: 1 });
     }
     member.cursor = 0;
     this.#index.invalidate();
@@ -114,12 +124,13 @@ export class SlotBroker<T> {
 
   /** Gives back a lease. Idempotence is the caller's job (serverSlots releases once). @internal */
   release(lease: SlotLease): void {
-    this.coordinator.release(lease.key);
+    this.coordinator.release(lease.key, lease.weight);
   }
 
   dispose(): void {
     this.#changes.unsubscribe();
     this.#index.clear();
+    this.#reservations.clear();
   }
 
   #onChange(change: SlotChange): void {
@@ -127,6 +138,7 @@ export class SlotBroker<T> {
       this.#enqueue(change.budget);
       return;
     }
+    this.#reservations.clear();
     for (const member of this.#index.members) {
       for (const entry of member.servers) entry.budget = this.coordinator.budgetOf(entry.key);
     }
@@ -150,31 +162,13 @@ export class SlotBroker<T> {
     // The same head re-ranked in place (LevelQueue.requeue gives it a fresh seq) needs a new bid.
     if (head === member.bidHead && except === undefined && (!this.#copiesRank || (head as Ranked).seq === member.bidSeq)) return;
     member.bidHead = head;
-    const bid = this.#bidFor(member, head);
+    const bid = bidFor(member, head, this.#copiesRank);
     for (const group of member.classes) {
       const bids = group.bids;
       if (bids === undefined || group === except) continue;
       bids.push(bid);
       // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
-      if (bids.size() > 4 * group.members.length + 64) this.#rebuildBids(group);
-    }
-  }
-
-  #bidFor(member: BrokerMember<T>, head: T): Bid<T> {
-    if (!this.#copiesRank) return { member, head, lane: 0, priority: 0, seq: 0 };
-    const { lane, priority, seq } = head as Ranked;
-    member.bidSeq = seq;
-    return { member, head, lane, priority, seq };
-  }
-
-  #rebuildBids(group: BudgetClass<T>): void {
-    const bids = group.bids as Heap<Bid<T>>;
-    bids.clear();
-    for (const member of group.members) {
-      if (!member.hasWaiting) continue;
-      const head = member.queue.peek() as T;
-      bids.push(this.#bidFor(member, head));
-      member.bidHead = head;
+      if (bids.size() > 4 * group.members.length + 64) rebuildBids(group, this.#copiesRank);
     }
   }
 
@@ -200,21 +194,40 @@ export class SlotBroker<T> {
     else this.#fillMember(job);
   }
 
-  /** Room may have appeared on a budget: give it to the best waiting items that can use it. */
+  /**
+   * Room may have appeared on a budget: give it to the best waiting items that can use it. A best
+   * item that does not fit yet holds the budget (Reservations); one heavier than the budget's
+   * limit can never start there and is passed over.
+   */
   #fillBudget(budget: string): void {
     this.#refresh();
     const group = this.#index.classOf(budget);
     if (group === undefined) return;
+    if (this.#reservations.size > 0) this.#reservations.free(budget);
     const common = this.#index.commonEntry(budget);
-    for (;;) {
-      const member = this.#bestWaiting(group);
-      if (member === undefined) return;
-      const share = common === undefined ? (member.shares.get(budget) as BudgetShare) : undefined;
-      const entry = common ?? nextEntry(share as BudgetShare);
-      if (!this.coordinator.tryAcquire(entry.key)) return;
-      if (share !== undefined) share.cursor = (share.cursor + 1) % share.entries.length;
-      this.#served(budget, member);
-      this.#deliver(member, entry, group);
+    let passed: BrokerMember<T>[] | undefined;
+    try {
+      for (;;) {
+        const member = bestWaiting(group, passed);
+        if (member === undefined) return;
+        const weight = this.#headWeight(member);
+        if (weight !== 1 && weight > this.coordinator.budget(budget).limit) {
+          (passed ??= []).push(member);
+          group.bids?.pop();
+          continue;
+        }
+        const share = common === undefined ? (member.shares.get(budget) as BudgetShare) : undefined;
+        const entry = common ?? nextEntry(share as BudgetShare);
+        if (!this.coordinator.tryAcquire(entry.key, weight)) {
+          if (weight !== 1) this.#reservations.hold(budget, member);
+          return;
+        }
+        if (share !== undefined) share.cursor = (share.cursor + 1) % share.entries.length;
+        this.#served(budget, member);
+        this.#deliver(member, weighted(entry, weight), group);
+      }
+    } finally {
+      if (passed !== undefined) restoreBids(group, passed, this.#copiesRank);
     }
   }
 
@@ -222,11 +235,23 @@ export class SlotBroker<T> {
   #fillMember(member: BrokerMember<T>): void {
     this.#bid(member);
     while (member.hasWaiting) {
-      const entry = leastLoaded(member, this.coordinator);
-      if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
+      const weight = this.#headWeight(member);
+      const reserved = this.#reservations.size > 0 ? this.#reservations : undefined;
+      const entry = leastLoaded(member, this.coordinator, weight, reserved);
+      if (entry === undefined || !this.coordinator.tryAcquire(entry.key, weight)) {
+        // A heavy head, or a head that may outrank the one a budget is held for: the budgets rank
+        // their waiting items, and the best one starts or holds the budget.
+        if (weight !== 1 || reserved !== undefined) this.#reservations.rankBudgetsOf(member, weight !== 1);
+        return;
+      }
       this.#served(entry.budget, member);
-      this.#deliver(member, entry);
+      this.#deliver(member, weighted(entry, weight));
     }
+  }
+
+  #headWeight(member: BrokerMember<T>): number {
+    const weightOf = this.weightOf;
+    return weightOf === undefined ? 1 : weightOf(member.queue.peek() as T);
   }
 
   /** `won`: the class whose top bid the member won with, if any. */
@@ -237,8 +262,9 @@ export class SlotBroker<T> {
     // buffer and serverSlots dropped it): the slot must not leak.
     if (member.pending !== undefined) {
       member.pending = undefined;
-      this.coordinator.release(entry.key);
+      this.coordinator.release(entry.key, entry.weight);
     }
+    if (member.reserving > 0) this.#reservations.freeAllOf(member);
     if (member.bids) {
       // Its head left: the next head is offered even if it is the same task again (a retry).
       member.bidHead = undefined;
@@ -248,7 +274,7 @@ export class SlotBroker<T> {
       if (bids !== undefined && bids.peek()?.member === member) {
         if (member.hasWaiting) {
           const head = member.queue.peek() as T;
-          bids.replace(this.#bidFor(member, head));
+          bids.replace(bidFor(member, head, this.#copiesRank));
           member.bidHead = head;
         } else {
           bids.pop();
@@ -257,33 +283,6 @@ export class SlotBroker<T> {
       } else {
         this.#bid(member);
       }
-    }
-  }
-
-  #bestWaiting(group: BudgetClass<T>): BrokerMember<T> | undefined {
-    const members = group.members;
-    if (members.length === 1) {
-      const only = members[0] as BrokerMember<T>;
-      return only.hasWaiting ? only : undefined;
-    }
-    const bids = group.bids;
-    if (bids === undefined) return firstWaiting(members);
-    for (;;) {
-      const bid = bids.peek();
-      if (bid === undefined) return undefined;
-      const member = bid.member;
-      if (!member.hasWaiting) {
-        bids.pop();
-        member.bidHead = undefined;
-        continue;
-      }
-      if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
-        // Its head changed (pulled, cancelled, or a better one arrived): the current head has
-        // its own bid, this one is stale.
-        bids.pop();
-        continue;
-      }
-      return member;
     }
   }
 
@@ -298,3 +297,4 @@ export class SlotBroker<T> {
     if (members !== undefined && members.length > 1) rotateToEnd(members, member);
   }
 }
+

@@ -10,6 +10,7 @@ export type SlotChange =
 export interface BudgetState {
   /** May be Infinity; 0 pauses the budget. */
   readonly limit: number;
+  /** Slots taken, counted by weight (a task of weight 2 counts 2). */
   readonly inUse: number;
   /** True when nothing may start there now although `inUse < limit` (a start rate's window or gap). */
   readonly blocked?: boolean;
@@ -24,8 +25,12 @@ export interface BudgetState {
  * - `tryAcquire` answers at once. A coordinator whose slots live elsewhere answers `false`, takes
  *   note that a slot on that budget is wanted, and emits `{ type: 'room' }` once it holds one for
  *   this process, so that the next `tryAcquire` succeeds.
- * - Every `true` from `tryAcquire(serverKey)` is matched by exactly one `release(serverKey)` with
- *   the same key, even if the server's budget changed in between.
+ * - Every `true` from `tryAcquire(serverKey, weight)` is matched by exactly one
+ *   `release(serverKey, weight)` with the same key and weight, even if the server's budget changed
+ *   in between.
+ * - A weight (a positive integer, 1 when absent) is how many slots of the budget one start takes
+ *   at once: `inUse` counts weights, and a start of weight `w` needs `inUse + w <= limit`. A
+ *   coordinator written before weights ignores the argument and counts every start as 1.
  * - Server keys are already normalised (see `normalizeServerKey`).
  */
 export interface SlotCoordinator {
@@ -33,10 +38,10 @@ export interface SlotCoordinator {
   budgetOf(serverKey: string): string;
   /** The limit and the slots in use of a budget key. */
   budget(budgetKey: string): BudgetState;
-  /** Takes one slot on the server's budget if it has room. */
-  tryAcquire(serverKey: string): boolean;
-  /** Gives back a slot taken by `tryAcquire(serverKey)`. */
-  release(serverKey: string): void;
+  /** Takes `weight` slots (default 1) on the server's budget at once if it has room for all of them. */
+  tryAcquire(serverKey: string, weight?: number): boolean;
+  /** Gives back the slots taken by `tryAcquire(serverKey, weight)`. */
+  release(serverKey: string, weight?: number): void;
   /** Sets the limit of a server key or URL prefix: an integer >= 0 or Infinity. */
   setLimit(keyOrPrefix: string, limit: number): void;
   /** Removes a limit: its servers go back to a shorter prefix's budget or the default. */

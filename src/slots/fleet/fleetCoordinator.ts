@@ -74,21 +74,22 @@ export class FleetCoordinator implements SlotCoordinator {
     return state.blocked === true ? { limit: adaptive.limit, inUse: state.inUse, blocked: true } : { limit: adaptive.limit, inUse: state.inUse };
   }
 
-  tryAcquire(serverKey: string): boolean {
+  /** In-use counts weights against the adaptive limit too: a start of weight `w` needs `inUse + w <= limit`. */
+  tryAcquire(serverKey: string, weight = 1): boolean {
     const budget = this.#inner.budgetOf(serverKey);
     if (this.#health !== undefined && !this.#health.canStart(budget)) return false;
     const adaptive = this.#adaptive.get(budget);
-    if (adaptive !== undefined && this.#inner.budget(budget).inUse >= adaptive.limit) return false;
-    if (!this.#inner.tryAcquire(serverKey)) return false;
+    if (adaptive !== undefined && this.#inner.budget(budget).inUse + weight > adaptive.limit) return false;
+    if (!this.#inner.tryAcquire(serverKey, weight)) return false;
     this.#health?.started(budget, this.#host.timeline.now());
-    this.#server(serverKey).held++;
+    this.#server(serverKey).held += weight;
     return true;
   }
 
-  release(serverKey: string): void {
+  release(serverKey: string, weight = 1): void {
     const server = this.#servers.get(serverKey);
-    if (server !== undefined && server.held > 0) server.held--;
-    this.#inner.release(serverKey);
+    if (server !== undefined && server.held >= weight) server.held -= weight;
+    this.#inner.release(serverKey, weight);
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
