@@ -83,8 +83,12 @@ export abstract class QueueLinks<T> {
     if (this.size > 0) this.#onNewHead?.();
   }
 
-  /** Subclasses call this when a removal or a take left the queue empty. */
+  /**
+   * Subclasses call this when a removal or a take left the queue empty. The head left too: the
+   * watcher hears it (a budget the broker held for that head is freed).
+   */
   protected emptied(): void {
+    this.#onNewHead?.();
     this.#onEmptied?.();
   }
 }
