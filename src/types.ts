@@ -86,9 +86,9 @@ export interface AttemptContext {
   /** Aborted on timeout, cancel and forced shutdown. */
   readonly signal: AbortSignal;
   /**
-   * Reports progress: a `progress` event on `events$` and the handle's `events$`, at most one per
-   * `progressIntervalMs` per attempt (later calls within the gap are coalesced into the latest
-   * value, emitted when it ends). Ignored once the attempt has its result.
+   * Reports progress: a `progress` event on `events$` and the handle's `events$`, at most one per `progressIntervalMs`
+   * per attempt (later calls within the gap are coalesced into the latest value, emitted when it ends). Ignored once
+   * the attempt has its result.
    */
   progress(value: unknown): void;
 }
@@ -113,19 +113,17 @@ export interface TaskInput<P = unknown, N extends string = string> {
   /** Passed to the manager's timeout function. */
   readonly callbackName?: string;
   /**
-   * Cancels the task when aborted, in every state (like `cancel(id)`); one signal may cancel many
-   * tasks. Already aborted: refused with `Aborted`. Its `reason` is the handler's `ctx.signal.reason`
-   * and the outcome's `abortReason`.
+   * Cancels the task when aborted, in every state (like `cancel(id)`); one signal may cancel many tasks. Already
+   * aborted: refused with `Aborted`. Its `reason` is the handler's `ctx.signal.reason` and the outcome's `abortReason`.
    */
   readonly signal?: AbortSignal;
-  /**
-   * Not before this many ms (>= 0, finite): the task waits off its queue, holding no slot and no
-   * timer of its own, then enters its queue like a new one. Cancellable and re-prioritisable
-   * meanwhile; `stats().providers[p].delayed` counts it; a drain shutdown waits for it.
-   */
+  /** Not before this many ms (>= 0, finite): waits off its queue (no slot, no timer of its own), then enters it like a
+   * new task. Cancellable and re-prioritisable meanwhile; `stats().providers[p].delayed` counts it; drain waits for it. */
   readonly delayMs?: number;
   /** Not before this time on the manager's scheduler (`scheduler.now()`); a time past is now. */
   readonly runAt?: number;
+  /** Slots of its server's budget each attempt takes (integer >= 1; default 1; README "Task weight"). */
+  readonly weight?: number;
 }
 
 /** The task as a handler sees it. */
@@ -158,7 +156,8 @@ export type SubmitRejected =
   | { readonly _tag: 'InvalidTask'; readonly field: string; readonly message: string }
   | { readonly _tag: 'Aborted'; readonly reason: unknown }
   /** The provider's queue holds `maxQueued` tasks and its overflow policy refused this one. */
-  | { readonly _tag: 'QueueFull'; readonly provider: string; readonly maxQueued: number };
+  | { readonly _tag: 'QueueFull'; readonly provider: string; readonly maxQueued: number }
+  | { readonly _tag: 'TooHeavy'; readonly provider: string; readonly weight: number; readonly largestLimit: number }; // above every limit of the pool
 
 export type CancelResult =
   | { readonly _tag: 'RemovedFromQueue' }
@@ -268,7 +267,7 @@ export interface ProviderStats {
 export interface BudgetStats {
   /** May be Infinity. */
   readonly limit: number;
-  readonly inUse: number;
+  readonly inUse: number; // by weight: a running task of weight 2 counts 2
   /** Queued tasks of providers that can use this budget. */
   readonly waiters: number;
   /** With `adaptiveLimits` on this budget: the adaptive limit, its bounds and why it last moved. */

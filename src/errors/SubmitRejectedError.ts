@@ -23,5 +23,7 @@ function describeRejection(rejection: SubmitRejected): string {
       return 'its signal was already aborted';
     case 'QueueFull':
       return `the queue of '${rejection.provider}' holds its maxQueued (${rejection.maxQueued})`;
+    case 'TooHeavy':
+      return `weight ${rejection.weight} exceeds the limit of every server of '${rejection.provider}' (largest ${rejection.largestLimit})`;
   }
 }

@@ -7,6 +7,7 @@ import type { CommandOptions } from './taskManagerApi.js';
 import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } from './taskRecord.js';
 import { isInvalid, validateCommand, validateTaskInput } from './validateTaskInput.js';
 import { watchSignal } from './taskSignal.js';
+import { normalizeServerKey } from '../slots/serverKey.js';
 
 /**
  * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
@@ -36,14 +37,19 @@ export class Admission {
     const id = this.#idFor(input.id, 1, seq);
     if (id !== undefined && core.registry.has(id)) return refused({ _tag: 'DuplicateId', id });
     const { timeoutMs, callbackName, maxRetries, signal, delayMs, runAt } = input;
+    const weight = input.weight === 1 ? undefined : input.weight;
+    if (weight !== undefined) {
+      const largestLimit = largestLimitOf(lane, core);
+      if (weight > largestLimit) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
+    }
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
     const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);
     if (lane.queue.size + lane.delayed >= lane.maxQueued) {
       const full = this.makeRoom(lane, input.priority ?? 0);
       if (full !== undefined) return refused(full);
     }
-    const plain = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined && dueAt === undefined;
-    const extras = plain ? undefined : { timeoutMs, callbackName, maxRetries, signal, dueAt };
+    const plain = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined && dueAt === undefined && weight === undefined;
+    const extras = plain ? undefined : { timeoutMs, callbackName, maxRetries, signal, dueAt, weight };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
     if (signal !== undefined) watchSignal(record, signal, this.abortTask);
     this.#accept(lane, record, id === undefined);
@@ -87,6 +93,14 @@ export class Admission {
     while (registry.has(id)) id += '~';
     return id;
   }
+}
+
+/** The largest hard limit (the coordinator's, not an adaptive one) among the servers of a provider's pool. */
+function largestLimitOf(lane: Lane, core: ManagerCore): number {
+  const coordinator = core.o.coordinator;
+  let largest = 0;
+  for (const server of lane.servers$.value) largest = Math.max(largest, coordinator.budget(coordinator.budgetOf(normalizeServerKey(server))).limit);
+  return largest;
 }
 
 function refused(rejection: SubmitRejected): Left<SubmitRejected> {

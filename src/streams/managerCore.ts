@@ -13,7 +13,7 @@ import { gatedCoordinator } from './gatedCoordinator.js';
 import type { ResolvedOptions } from './options.js';
 import { buildStats } from './stats.js';
 import { StatsStream } from './statsStream.js';
-import type { Lane, TaskRecord } from './taskRecord.js';
+import { type Lane, type TaskRecord, weightOf } from './taskRecord.js';
 import { TaskRegistry } from './taskRegistry.js';
 
 export type Phase = 'running' | 'stopping' | 'stopped';
@@ -67,7 +67,7 @@ export class ManagerCore {
     this.serverEvents = new Multicast<ServerEvent>((error) => this.reportThrow('serverEvents$ subscriber', error));
     this.fleet = o.fleet === undefined ? undefined : new FleetCoordinator(o.coordinator, o.fleet, this.#fleetHost());
     this.coordinator = gatedCoordinator(this.fleet ?? o.coordinator, this);
-    this.broker = new SlotBroker<TaskRecord>({ coordinator: this.coordinator, compare: compareRanked });
+    this.broker = new SlotBroker<TaskRecord>({ coordinator: this.coordinator, compare: compareRanked, weightOf });
     this.stats = new StatsStream(
       o.scheduler,
       () => buildStats(this.lanes.values(), this.broker, this.fleet),

@@ -36,6 +36,8 @@ export interface TaskExtras {
   readonly signal?: AbortSignal | undefined;
   /** A delayed task's due time (the scheduler's clock); absent for a task queued at submission. */
   readonly dueAt?: number | undefined;
+  /** Slots per attempt on its server's budget; absent means 1 (see weightOf). */
+  readonly weight?: number | undefined;
 }
 
 /** A task's state between attempts (its backoff, as `requeueWithBackoff` keeps it); created at its first retry. */
@@ -254,4 +256,10 @@ export class TaskRecord<P = unknown> implements Task<P> {
 /** The id a task gets when none is given. */
 export function generatedId(lane: 0 | 1, seq: number): string {
   return (lane === 0 ? 'command-' : 'task-') + seq;
+}
+
+/** The slots a task's attempt takes: one field read for a task submitted without extras. @internal */
+export function weightOf(record: TaskRecord): number {
+  const extras = record.extras;
+  return extras === undefined ? 1 : (extras.weight ?? 1);
 }

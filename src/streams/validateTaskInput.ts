@@ -47,7 +47,9 @@ function readTaskInput(input: object): TaskInput | Invalid {
     const delayMs = given.delayMs;
     field = 'runAt';
     const runAt = given.runAt;
-    return { provider, payload, id, priority, maxRetries, timeoutMs, callbackName, signal, delayMs, runAt };
+    field = 'weight';
+    const weight = given.weight;
+    return { provider, payload, id, priority, maxRetries, timeoutMs, callbackName, signal, delayMs, runAt, weight };
   } catch (thrown) {
     return invalid(field, UNREADABLE, thrown);
   }
@@ -89,6 +91,7 @@ export function validateTaskInput(input: unknown): TaskInput | Invalid {
     if (runAt !== undefined) return invalid('runAt', runAt, task.runAt);
     if (task.delayMs !== undefined) return invalid('runAt', 'absent when delayMs is given', task.runAt);
   }
+  if (task.weight !== undefined && !(Number.isInteger(task.weight) && task.weight >= 1)) return invalid('weight', 'a positive integer', task.weight);
   return task;
 }
 
