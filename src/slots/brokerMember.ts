@@ -51,8 +51,11 @@ export class BrokerMember<T> {
   cursor = 0;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;
-  /** How many budgets are held for its head (see Reservations). */
-  reserving = 0;
+  /**
+   * Its head was held back for its weight (it holds budgets, or was passed over as too heavy):
+   * when the head changes, its budgets are ranked afresh (see Reservations).
+   */
+  weighed = false;
 
   constructor(
     readonly id: number,

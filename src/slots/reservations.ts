@@ -23,28 +23,24 @@ export class Reservations<T> {
   }
 
   hold(budget: string, member: BrokerMember<T>): void {
-    if (this.#holders.get(budget) === member) return;
-    this.free(budget);
     this.#holders.set(budget, member);
-    member.reserving++;
+    member.weighed = true;
   }
 
   /** The budget is ranked afresh: whoever held it competes again. */
   free(budget: string): void {
-    const member = this.#holders.get(budget);
-    if (member === undefined) return;
     this.#holders.delete(budget);
-    member.reserving--;
   }
 
-  /** The member's head changed or it left: the budgets held for it are ranked afresh. */
-  freeAllOf(member: BrokerMember<T>): void {
-    const budgets: string[] = [];
-    for (const [budget, holder] of this.#holders) if (holder === member) budgets.push(budget);
-    for (const budget of budgets) {
-      this.free(budget);
-      this.rank(budget);
-    }
+  /**
+   * The member's head changed or it left, after its head was held back for its weight: the budgets
+   * held for it are free, and every budget of its pool is ranked afresh (a budget that passed the
+   * heavy head over may have room for the next one).
+   */
+  headChanged(member: BrokerMember<T>): void {
+    member.weighed = false;
+    for (const [budget, holder] of this.#holders) if (holder === member) this.#holders.delete(budget);
+    for (const budget of member.shares.keys()) this.rank(budget);
   }
 
   /**
@@ -56,7 +52,6 @@ export class Reservations<T> {
   }
 
   clear(): void {
-    for (const member of this.#holders.values()) member.reserving = 0;
     this.#holders.clear();
   }
 }

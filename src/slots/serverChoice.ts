@@ -2,7 +2,7 @@ import { Heap } from 'heap-js';
 import { compareRanked } from '../queues/levelQueue.js';
 import type { Comparator } from '../queues/pullQueue.js';
 import type { Bid, BrokerMember, BudgetClass, BudgetShare, ServerEntry } from './brokerMember.js';
-import type { SlotCoordinator } from './slotCoordinator.js';
+import type { BudgetState, SlotCoordinator } from './slotCoordinator.js';
 
 // How the slot broker picks a server and ranks waiting members: small pure helpers.
 
@@ -39,6 +39,9 @@ export function leastLoaded<T>(
   if (best !== undefined) member.cursor = (bestIndex + 1) % count;
   return best;
 }
+
+/** The heaviest start a budget can ever take: a heavier head is passed over there. */
+export const capOf = (state: BudgetState): number => state.cap ?? state.limit;
 
 /** A member's server to use next in a budget it reaches through several (they take turns). */
 export function nextEntry(share: BudgetShare): ServerEntry {

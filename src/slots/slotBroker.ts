@@ -5,7 +5,7 @@ import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
 import { BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease, weighted } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
-import { bestWaiting, bidHeap, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { bestWaiting, bidHeap, capOf, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
 import { Reservations } from './reservations.js';
 import { bidFor, rebuildBids, restoreBids } from './bids.js';
 import type { Comparator } from '../queues/pullQueue.js';
@@ -75,7 +75,7 @@ export class SlotBroker<T> {
       },
       () => {
         this.#bid(member);
-        if (member.reserving > 0) this.#reservations.freeAllOf(member);
+        if (member.weighed) this.#reservations.headChanged(member);
       },
     );
     return member;
@@ -84,7 +84,7 @@ export class SlotBroker<T> {
   /** @internal */
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
-    if (member.reserving > 0) this.#reservations.freeAllOf(member);
+    if (member.weighed) this.#reservations.headChanged(member);
     member.servers = [];
     this.#index.invalidate();
   }
@@ -211,8 +211,9 @@ export class SlotBroker<T> {
         const member = bestWaiting(group, passed);
         if (member === undefined) return;
         const weight = this.#headWeight(member);
-        if (weight !== 1 && weight > this.coordinator.budget(budget).limit) {
+        if (weight !== 1 && weight > capOf(this.coordinator.budget(budget))) {
           (passed ??= []).push(member);
+          member.weighed = true;
           group.bids?.pop();
           continue;
         }
@@ -250,8 +251,7 @@ export class SlotBroker<T> {
   }
 
   #headWeight(member: BrokerMember<T>): number {
-    const weightOf = this.weightOf;
-    return weightOf === undefined ? 1 : weightOf(member.queue.peek() as T);
+    return this.weightOf === undefined ? 1 : this.weightOf(member.queue.peek() as T);
   }
 
   /** `won`: the class whose top bid the member won with, if any. */
@@ -264,7 +264,7 @@ export class SlotBroker<T> {
       member.pending = undefined;
       this.coordinator.release(entry.key, entry.weight);
     }
-    if (member.reserving > 0) this.#reservations.freeAllOf(member);
+    if (member.weighed) this.#reservations.headChanged(member);
     if (member.bids) {
       // Its head left: the next head is offered even if it is the same task again (a retry).
       member.bidHead = undefined;

@@ -14,6 +14,11 @@ export interface BudgetState {
   readonly inUse: number;
   /** True when nothing may start there now although `inUse < limit` (a start rate's window or gap). */
   readonly blocked?: boolean;
+  /**
+   * The heaviest start the budget can ever take, when that is more than `limit`: an adaptive limit
+   * below a task's weight lets it start alone on the idle budget, up to the hard limit.
+   */
+  readonly cap?: number;
 }
 
 /**

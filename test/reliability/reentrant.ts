@@ -135,6 +135,8 @@ export interface Model {
   readonly rates: ReadonlyArray<readonly [string, { readonly starts: number; readonly intervalMs: number; readonly minTimeMs: number }]> | undefined;
   /** Adaptive limits (max per server), health and the choice rule; undefined: all off. */
   readonly fleet: FleetModel | undefined;
+  /** Tasks get weights (2 or 3 now and then, from a generator of their own): `submit({ weight })`. */
+  readonly weighted: boolean;
 }
 
 export interface FleetModel {
@@ -279,6 +281,7 @@ export function generateModel(seed: number): Model {
     reactionBudget: int(rng, 4, 24),
     fleet: fleetModel(seed, servers),
     rates: ratesModel(seed, servers),
+    weighted: chance(prng(seed * 13 + 5), 0.4),
   };
 }
 
@@ -338,7 +341,7 @@ export class SlotWatch {
   readonly coordinator: SlotCoordinator;
   readonly #perServer = new Map<string, number>();
   readonly #taken = new Map<string, number>();
-  /** Told of every slot handed out (the rate check). */
+  /** Told of every slot handed out (the rate check): a weighted start is one start. */
   onAcquire: ((serverKey: string) => void) | undefined = undefined;
 
   constructor(
@@ -350,26 +353,29 @@ export class SlotWatch {
     this.coordinator = {
       budgetOf: (serverKey) => inner.budgetOf(serverKey),
       budget: (budgetKey) => inner.budget(budgetKey),
-      tryAcquire: (serverKey) => {
-        const ok = inner.tryAcquire(serverKey);
+      tryAcquire: (serverKey, weight = 1) => {
+        if (!(Number.isInteger(weight) && weight >= 1)) report(`tryAcquire(${serverKey}) with weight ${weight}`);
+        const ok = inner.tryAcquire(serverKey, weight);
         if (ok) {
           this.onAcquire?.(serverKey);
-          this.#taken.set(serverKey, (this.#taken.get(serverKey) ?? 0) + 1);
+          this.#taken.set(serverKey, (this.#taken.get(serverKey) ?? 0) + weight);
           const budgetKey = inner.budgetOf(serverKey);
+          // Weights: the running attempts' weights plus the new one's.
           const running = this.running(budgetKey);
           const { limit } = inner.budget(budgetKey);
-          if (running + 1 > limit) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (limit ${limit})`);
+          if (running + weight > limit) report(`budget ${budgetKey}: weight ${weight} was handed out while weight ${running} really ran there (limit ${limit})`);
           const cap = this.adaptiveCaps.get(budgetKey);
-          if (cap !== undefined && running + 1 > cap) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (adaptive max ${cap})`);
+          // A task heavier than the adaptive limit may run alone on the idle budget (up to the hard limit).
+          if (cap !== undefined && running + weight > cap && running > 0) report(`budget ${budgetKey}: weight ${weight} was handed out while weight ${running} really ran there (adaptive max ${cap})`);
         }
         return ok;
       },
-      release: (serverKey) => {
+      release: (serverKey, weight = 1) => {
         const n = this.#taken.get(serverKey) ?? 0;
-        if (n === 0) report(`a slot on ${serverKey} was released that was not taken`);
-        else if (n === 1) this.#taken.delete(serverKey);
-        else this.#taken.set(serverKey, n - 1);
-        inner.release(serverKey);
+        if (n < weight) report(`weight ${weight} on ${serverKey} was released but only ${n} was taken`);
+        else if (n === weight) this.#taken.delete(serverKey);
+        else this.#taken.set(serverKey, n - weight);
+        inner.release(serverKey, weight);
       },
       setLimit: (key, limit) => inner.setLimit(key, limit),
       removeLimit: (key) => inner.removeLimit(key),
@@ -379,23 +385,23 @@ export class SlotWatch {
     };
   }
 
-  /** Attempts really running on a budget (as the servers are grouped now). */
+  /** The weight of the attempts really running on a budget (as the servers are grouped now). */
   running(budgetKey: string): number {
     let n = 0;
     for (const [server, count] of this.#perServer) if (this.inner.budgetOf(server) === budgetKey) n += count;
     return n;
   }
 
-  /** An attempt's work begins on `server` (a pool entry; it is normalised here). */
-  start(server: string): void {
+  /** An attempt's work (of that weight) begins on `server` (a pool entry; it is normalised here). */
+  start(server: string, weight = 1): void {
     const key = keyOf(server);
-    this.#perServer.set(key, (this.#perServer.get(key) ?? 0) + 1);
+    this.#perServer.set(key, (this.#perServer.get(key) ?? 0) + weight);
   }
 
   /** That work has really stopped. */
-  end(server: string): void {
+  end(server: string, weight = 1): void {
     const key = keyOf(server);
-    const n = (this.#perServer.get(key) ?? 1) - 1;
+    const n = (this.#perServer.get(key) ?? weight) - weight;
     if (n <= 0) this.#perServer.delete(key);
     else this.#perServer.set(key, n);
   }
@@ -443,6 +449,8 @@ interface Sub {
   moveAfterQueued: { priority: number; seq: number } | undefined;
   /** Submitted with the shared signal: which controller, and whether it was already aborted. */
   signal: AbortSignal | undefined;
+  /** Slots per attempt (`submit({ weight })`; 1 for commands and unweighted models). */
+  readonly weight: number;
 }
 
 interface ProviderCounts {
@@ -591,11 +599,14 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
 
   // ------------------------------------------------------------ attempts really running
   const holders = new Map<string, { sub: Sub; server: string }>();
+  const weightRng = prng(model.seed * 19 + 7);
+  /** When a reaction last changed a limit (a task passed over for its weight may have fitted before). */
+  let limitChangedAt: number | undefined;
   /** `atCall`: the handler is being called (a new attempt); false when its returned stream is subscribed (the same attempt goes on). */
   const slotStart = (sub: Sub, attempt: number, server: string, atCall: boolean): void => {
     const holder = `${sub.key}#${attempt}`;
     if (holders.has(holder)) return;
-    watch.start(server);
+    watch.start(server, sub.weight);
     holders.set(holder, { sub, server });
     if (sub.holding > 0) fail(`${sub.id}: attempt ${attempt} runs while another attempt of it is still running`);
     sub.holding++;
@@ -613,7 +624,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     if (ctx?.signal.aborted === true) sub.heldUntil = scheduler.now() + model.holdAfterAbortMs;
     holders.delete(holder);
     sub.holding--;
-    watch.end(held.server);
+    watch.end(held.server, held.sub.weight);
   };
 
   // ------------------------------------------------------------ reactions
@@ -677,9 +688,11 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     } else if (r < 0.68) {
       const server = pick(rng, SERVERS);
       const limit = limitOf(rng);
+      limitChangedAt = scheduler.now();
       call(`setServerLimit(${server}, ${limit})`, () => m.setServerLimit(server, limit));
     } else if (r < 0.74) {
       const server = pick(rng, SERVERS);
+      limitChangedAt = scheduler.now();
       call(`removeServerLimit(${server})`, () => m.removeServerLimit(server));
     } else if (r < 0.86) {
       // Noted before the call: calls are applied in the order they are made, and user code run
@@ -918,9 +931,35 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     return changed === undefined || changed.at !== scheduler.now() || changed.versions.every(uses);
   };
 
+  /** The hard limit of a budget now (an adaptive limit lets a heavier task run alone, up to it). */
+  const hardLimit = (budgetKey: string): number => slots.budget(budgetKey).limit;
+  const largestLimit = (provider: string): number => Math.max(0, ...(pools.get(provider) ?? []).map((server) => hardLimit(budgetOf(server))));
+  /**
+   * A task of `other`'s provider that ranks at or above it (itself included) waits and is heavier
+   * than the budget's limit: it is passed over there, and `other` waits behind it in its queue.
+   */
+  const heavyAhead = (other: Sub, budgetKey: string): boolean =>
+    limitChangedAt === scheduler.now() || [...waiting].some((w) => w.provider === other.provider && !better(other, w) && w.weight > hardLimit(budgetKey));
+
+  /**
+   * A start while a better task waited, noted until the time moves on: a heavy head cancelled in
+   * the same transition leaves its queue (and the slots it held) before its `cancelled` event, so
+   * the task that starts there is announced first. Only such a cancellation clears the note.
+   */
+  const suspects: Array<{ readonly other: Sub; readonly at: number; readonly message: string }> = [];
+  const settleSuspects = (before: number): void => {
+    for (let i = suspects.length - 1; i >= 0; i--) {
+      const suspect = suspects[i] as (typeof suspects)[number];
+      if (suspect.at >= before) continue;
+      suspects.splice(i, 1);
+      fail(suspect.message);
+    }
+  };
+
   m.events$.subscribe({
     next: (event: TaskEvent) => {
       step();
+      settleSuspects(scheduler.now());
       if (trace !== undefined) note(`event ${event.type} ${event.id} ${JSON.stringify({ ...event, type: undefined, id: undefined, at: undefined })}`);
       if (event.type === 'queued') {
         const list = inFlight.get(event.id);
@@ -958,8 +997,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
           const budgetKey = budgetOf(event.server);
           for (const other of waiting) {
             const moved = other.rankChangedAt === scheduler.now() || sub.rankChangedAt === scheduler.now();
-            if (!moved && better(other, sub) && canUse(other.provider, budgetKey)) {
-              fail(`${event.id} (${sub.lane === 0 ? 'command' : `p${sub.priority}`}, #${sub.seq}) started on ${budgetKey} while ${other.id} (${other.lane === 0 ? 'command' : `p${other.priority}`}, #${other.seq}) of ${other.provider} waited`);
+            if (!moved && better(other, sub) && canUse(other.provider, budgetKey) && !heavyAhead(other, budgetKey)) {
+              suspects.push({ other, at: scheduler.now(), message: `${event.id} (${sub.lane === 0 ? 'command' : `p${sub.priority}`}, #${sub.seq}) started on ${budgetKey} while ${other.id} (${other.lane === 0 ? 'command' : `p${other.priority}`}, #${other.seq}) of ${other.provider} waited` });
             }
           }
           return;
@@ -973,6 +1012,9 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         case 'succeeded':
         case 'failed':
         case 'cancelled': {
+          if (event.type === 'cancelled') {
+            for (let i = suspects.length - 1; i >= 0; i--) if (suspects[i]?.other === sub && suspects[i]?.at === scheduler.now()) suspects.splice(i, 1);
+          }
           sub.outcomeEvents++;
           if (sub.outcomeEvents > 1) return;
           setState(sub, 'done');
@@ -1049,6 +1091,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       rankChangedAt: undefined,
       moveAfterQueued: undefined,
       signal: lane === 1 && spec.signal ? abortController.signal : undefined,
+      weight: lane === 1 && model.weighted && chance(weightRng, 0.35) ? int(weightRng, 2, 3) : 1,
     };
     subs.push(sub);
     byKey.set(sub.key, sub);
@@ -1075,6 +1118,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
               ...(spec.callbackName !== undefined ? { callbackName: spec.callbackName } : {}),
               ...(spec.delayMs !== undefined ? { delayMs: spec.delayMs } : {}),
               ...(sub.signal !== undefined ? { signal: sub.signal } : {}),
+              ...(sub.weight !== 1 ? { weight: sub.weight } : {}),
             });
     } catch (error) {
       fail(`${lane === 0 ? 'command' : 'submit'}(${id}) (from ${site}) threw ${describe(error)}`);
@@ -1096,6 +1140,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (tag === 'DuplicateId' && !earlier.some((s) => !s.done || s.holding > 0 || s.heldUntil >= scheduler.now())) fail(`${id} refused as DuplicateId though every earlier task with that id had its outcome and settled`);
         if (tag === 'InvalidTask') fail(`${id} refused as InvalidTask: ${JSON.stringify(result.left)}`);
         if (tag === 'Aborted' && sub.signal?.aborted !== true) fail(`${id} refused as Aborted though its signal was not aborted`);
+        const poolMoved = poolChanged.get(provider)?.at === scheduler.now() || limitChangedAt === scheduler.now();
+        if (tag === 'TooHeavy' && !poolMoved && !(sub.weight > largestLimit(provider))) fail(`${id} of weight ${sub.weight} refused as TooHeavy though a server of ${provider} has limit ${largestLimit(provider)}`);
         if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${id} refused as ShuttingDown before any shutdown() call`);
       }
       return;
@@ -1126,9 +1172,11 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   }
   scheduler.schedule(() => {
     reactive = false;
-    if (trace !== undefined) note(`the test restores every limit to 2 and gives empty pools a server; pools: ${JSON.stringify([...pools])}`);
+    if (trace !== undefined) note(`the test restores every limit to ${model.weighted ? 3 : 2} and gives empty pools a server; pools: ${JSON.stringify([...pools])}`);
     try {
-      for (const server of SERVERS) m.setServerLimit(server, 2);
+      limitChangedAt = scheduler.now();
+      // Weighted models: 3, so that every accepted task fits somewhere.
+      for (const server of SERVERS) m.setServerLimit(server, model.weighted ? 3 : 2);
       // Every pool is set again (a pool replaced from user code is not re-read from the manager).
       for (const [name, pool] of pools) {
         const servers = pool.length > 0 ? pool : [SERVERS[0]];
@@ -1146,6 +1194,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     fail(`an exception escaped into the scheduler: ${describe(error)}${isUserThrow(error) ? ' (a user throw)' : ''}${trace !== undefined && error instanceof Error ? `\n${error.stack}` : ''}`);
     return Promise.resolve({ seed: model.seed, violations, accepted: subs.filter((s) => s.accepted).length, reactions, throws });
   }
+  settleSuspects(Infinity);
   if (scheduler.actions.length > 0) fail(`virtual time ran past ${MAX_FRAMES} ms with ${scheduler.actions.length} action(s) left: a runaway`);
 
   return (async () => {

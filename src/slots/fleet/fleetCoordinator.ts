@@ -71,15 +71,23 @@ export class FleetCoordinator implements SlotCoordinator {
     const adaptive = this.#adaptive.get(budgetKey);
     if (adaptive === undefined || adaptive.limit >= state.limit) return state;
     // A start rate's block (rateLimitedCoordinator inside) stays visible to the server choice.
-    return state.blocked === true ? { limit: adaptive.limit, inUse: state.inUse, blocked: true } : { limit: adaptive.limit, inUse: state.inUse };
+    const cap = state.limit;
+    return state.blocked === true ? { limit: adaptive.limit, inUse: state.inUse, blocked: true, cap } : { limit: adaptive.limit, inUse: state.inUse, cap };
   }
 
-  /** In-use counts weights against the adaptive limit too: a start of weight `w` needs `inUse + w <= limit`. */
+  /**
+   * In-use counts weights against the adaptive limit too: a start of weight `w` needs
+   * `inUse + w <= limit`, except that a task heavier than the adaptive limit may start alone on the
+   * idle budget (up to the hard limit): the limit only grows with results, so it could wait forever.
+   */
   tryAcquire(serverKey: string, weight = 1): boolean {
     const budget = this.#inner.budgetOf(serverKey);
     if (this.#health !== undefined && !this.#health.canStart(budget)) return false;
     const adaptive = this.#adaptive.get(budget);
-    if (adaptive !== undefined && this.#inner.budget(budget).inUse + weight > adaptive.limit) return false;
+    if (adaptive !== undefined) {
+      const inUse = this.#inner.budget(budget).inUse;
+      if (inUse + weight > adaptive.limit && !(inUse === 0 && weight > 1)) return false;
+    }
     if (!this.#inner.tryAcquire(serverKey, weight)) return false;
     this.#health?.started(budget, this.#host.timeline.now());
     this.#server(serverKey).held += weight;
