@@ -90,9 +90,12 @@ export function serverSlots<T, R>(config: ServerSlotsConfig<T, R>): OperatorFunc
   return withWeightCheck(config, slotsOver(config, undefined));
 }
 
-/** Items whose weight is not a positive integer error the output with a typed error. @internal */
+/**
+ * Items whose `weight` is not a positive integer error the output with a typed error. A shared
+ * broker's `weightOf` is trusted (the task manager checks weights at submit). @internal
+ */
 export function withWeightCheck<T, R>(config: ServerSlotsConfig<T, R>, slots: OperatorFunction<T, R>): OperatorFunction<T, R> {
-  const weightOf = config.weight ?? config.broker?.weightOf;
+  const weightOf = config.weight;
   return weightOf === undefined ? slots : (source) => slots(source.pipe(checkWeights(weightOf)));
 }
 
@@ -114,6 +117,9 @@ export function checkSlotsConfig<T, R>(config: ServerSlotsConfig<T, R>): void {
   checkOptional('weight', config.weight, expectFunction);
   if (config.weight !== undefined && config.broker !== undefined) {
     throw new InvalidOptionError('weight', 'absent when a broker is given: pass weightOf to the SlotBroker', config.weight);
+  }
+  if (config.weight !== undefined && config.coordinator !== undefined && config.coordinator.countsWeights !== true) {
+    throw new InvalidOptionError('weight', 'absent: the coordinator does not count weights (countsWeights)', config.weight);
   }
 }
 

@@ -41,6 +41,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
   readonly #budgets = new Map<string, BudgetCount>();
   readonly #changes = new Multicast<SlotChange>();
   readonly changes$ = this.#changes.observable;
+  readonly countsWeights = true;
 
   constructor(options: LocalSlotCoordinatorOptions) {
     const defaultLimit = options.defaultLimit ?? 1;

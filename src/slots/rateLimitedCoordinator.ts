@@ -58,6 +58,9 @@ class RateLimited implements RateLimitedCoordinator {
   readonly #windows = new Map<string, StartWindow>();
   readonly #changes = new Multicast<SlotChange>();
   readonly changes$ = this.#changes.observable;
+  get countsWeights(): boolean {
+    return this.inner.countsWeights === true;
+  }
   readonly #scheduler: SchedulerLike;
   readonly #innerChanges: Subscription;
   #closed = false;

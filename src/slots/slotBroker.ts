@@ -23,7 +23,7 @@ export interface SlotBrokerOptions<T> {
    * ranks and never reads the items while ranking.
    */
   readonly compare?: Comparator<T>;
-  /** How many slots of its budget an item takes at once (a positive integer; 1 when absent; see Reservations). */
+  /** Slots of its budget an item takes at once: a positive integer (not checked here), 1 when absent; see Reservations. */
   readonly weightOf?: (item: T) => number;
 }
 

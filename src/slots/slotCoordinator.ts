@@ -53,6 +53,11 @@ export interface SlotCoordinator {
   removeLimit(keyOrPrefix: string): void;
   /** The limits set so far, by normalised key. */
   limits(): ReadonlyMap<string, number>;
+  /**
+   * True when `tryAcquire`/`release` count their `weight`. Weights above 1 are refused (a typed
+   * error) on a coordinator without it, instead of being counted as 1.
+   */
+  readonly countsWeights?: boolean;
   /** Changes the broker reacts to. Hot; emits synchronously. */
   readonly changes$: Observable<SlotChange>;
   /**

@@ -8,6 +8,7 @@ import { type CommandFn, TaskRecord, TaskState, type TaskExtras, type Lane } fro
 import { isInvalid, validateCommand, validateTaskInput } from './validateTaskInput.js';
 import { watchSignal } from './taskSignal.js';
 import { normalizeServerKey } from '../slots/serverKey.js';
+import { invalidMessage } from '../errors/invalidOption.js';
 
 /**
  * Submissions: a task or command is checked, registered under its id, announced (`queued`) and
@@ -39,6 +40,7 @@ export class Admission {
     const { timeoutMs, callbackName, maxRetries, signal, delayMs, runAt } = input;
     const weight = input.weight === 1 ? undefined : input.weight;
     if (weight !== undefined) {
+      if (core.coordinator.countsWeights !== true) return refused({ _tag: 'InvalidTask', field: 'weight', message: invalidMessage('weight', '1: this coordinator does not count weights (smt-rx/redis does not yet)', weight) });
       const largestLimit = largestLimitOf(lane, core);
       if (weight > largestLimit) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
     }

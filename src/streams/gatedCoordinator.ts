@@ -27,6 +27,7 @@ export function gatedCoordinator(coordinator: SlotCoordinator, gate: { enter(): 
   return {
     ...(serverCost === undefined ? {} : { serverCost }),
     changes$,
+    countsWeights: coordinator.countsWeights === true,
     budgetOf: (serverKey) => coordinator.budgetOf(serverKey),
     budget: (budgetKey) => coordinator.budget(budgetKey),
     tryAcquire: (serverKey, weight) => coordinator.tryAcquire(serverKey, weight),

@@ -1,6 +1,6 @@
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { createTaskManager, type TaskEvent } from '../../src/index.js';
+import { createTaskManager, localSlotCoordinator, type SlotCoordinator, type TaskEvent } from '../../src/index.js';
 import { inVirtualTime, work } from '../helpers/virtual.js';
 
 describe('task weight in the manager (submit({ weight }))', () => {
@@ -73,5 +73,26 @@ describe('task weight in the manager (submit({ weight }))', () => {
       // ends; p's 'p2' keeps its place behind 'big' (FIFO within a provider). At 10 'big' runs.
       expect(starts).toEqual(['a@0', 'b@4', 'big@10', 'p2@11']);
     });
+  });
+
+  it('should refuse a weight above 1 with InvalidTask on a coordinator that does not count weights, instead of counting it as 1', () => {
+    const local = localSlotCoordinator({ defaultLimit: 4 });
+    // A coordinator written before weights: it has no countsWeights and ignores the argument.
+    const legacy: SlotCoordinator = {
+      budgetOf: (key) => local.budgetOf(key),
+      budget: (key) => local.budget(key),
+      tryAcquire: (key) => local.tryAcquire(key),
+      release: (key) => local.release(key),
+      setLimit: (key, limit) => local.setLimit(key, limit),
+      removeLimit: (key) => local.removeLimit(key),
+      limits: () => local.limits(),
+      changes$: local.changes$,
+      close: () => local.close(),
+    };
+    const m = createTaskManager({ coordinator: legacy, providers: [{ name: 'p', servers: ['s'], handle: () => 1 }] });
+    const r = m.submit({ provider: 'p', payload: 0, weight: 2 });
+    expect(isLeft(r) && r.left._tag === 'InvalidTask' && r.left.field).toBe('weight');
+    expect(isRight(m.submit({ provider: 'p', payload: 0, weight: 1 }))).toBe(true);
+    void m.shutdown({ mode: 'cancel' });
   });
 });

@@ -35,6 +35,7 @@ interface ServerState {
  */
 export class FleetCoordinator implements SlotCoordinator {
   readonly changes$: Observable<SlotChange>;
+  readonly countsWeights: boolean;
   readonly #inner: SlotCoordinator;
   readonly #host: FleetHost;
   readonly #adaptive = new Map<string, AdaptiveLimit>();
@@ -48,6 +49,7 @@ export class FleetCoordinator implements SlotCoordinator {
     this.#inner = inner;
     this.#host = host;
     this.changes$ = merge(inner.changes$, this.#room.observable);
+    this.countsWeights = inner.countsWeights === true;
     for (const [key, { bounds, algorithm }] of settings.adaptive) this.#adaptive.set(key, new AdaptiveLimit(algorithm, bounds));
     this.#health = settings.health === undefined ? undefined : this.#makeHealth(settings.health);
     this.#decayMs = settings.decayMs;
