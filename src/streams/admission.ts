@@ -40,9 +40,10 @@ export class Admission {
     const { timeoutMs, callbackName, maxRetries, signal, delayMs, runAt } = input;
     const weight = input.weight === 1 ? undefined : input.weight;
     if (weight !== undefined) {
+      // An empty pool (servers to come) is not judged: the task waits like any other.
       if (core.coordinator.countsWeights !== true) return refused({ _tag: 'InvalidTask', field: 'weight', message: invalidMessage('weight', '1: this coordinator does not count weights (smt-rx/redis does not yet)', weight) });
       const largestLimit = largestLimitOf(lane, core);
-      if (weight > largestLimit) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
+      if (weight > largestLimit && lane.servers$.value.length > 0) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
     }
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
     const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);

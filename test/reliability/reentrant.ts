@@ -381,6 +381,7 @@ export class SlotWatch {
       removeLimit: (key) => inner.removeLimit(key),
       limits: () => inner.limits(),
       changes$: inner.changes$,
+      countsWeights: inner.countsWeights === true,
       close: () => inner.close(),
     };
   }
