@@ -19,7 +19,7 @@ export function rebuildBids<T>(group: BudgetClass<T>, copiesRank: boolean): void
   for (const member of group.members) {
     if (!member.hasWaiting) continue;
     const head = member.queue.peek() as T;
-    bids.push(bidFor(member, head, copiesRank));
+    bids.add(bidFor(member, head, copiesRank));
     member.bidHead = head;
   }
 }
@@ -33,6 +33,6 @@ export function restoreBids<T>(group: BudgetClass<T>, passed: readonly BrokerMem
   if (bids === undefined) return;
   for (const member of passed) {
     const head = member.bidHead;
-    if (head !== undefined && member.hasWaiting && member.queue.peek() === head) bids.push(bidFor(member, head, copiesRank));
+    if (head !== undefined && member.hasWaiting && member.queue.peek() === head) bids.add(bidFor(member, head, copiesRank));
   }
 }

@@ -166,7 +166,7 @@ export class SlotBroker<T> {
     for (const group of member.classes) {
       const bids = group.bids;
       if (bids === undefined || group === except) continue;
-      bids.push(bid);
+      bids.add(bid);
       // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
       if (bids.size() > 4 * group.members.length + 64) rebuildBids(group, this.#copiesRank);
     }
