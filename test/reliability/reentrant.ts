@@ -6,6 +6,7 @@ import {
   localSlotCoordinator,
   normalizeServerKey,
   type AttemptContext,
+  type BudgetStats,
   type Logger,
   type Provider,
   type ShutdownReport,
@@ -47,6 +48,12 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 //   an Observable's teardown, a Promise's settling, abandonAfterMs is Infinity) plus the new one
 //   are within the limit in force, and within the adaptive `max` of an adaptive budget; every
 //   release gives back a slot that was taken;
+// - with the fleet options on, the limit in force is the manager's at that instant (stats() read
+//   from inside the coordinator: the adaptive limit, 0 while ejected, 0 while a half-open budget's
+//   probe is out): the attempts really running plus the new one are within it, the adaptive limit
+//   is within [min, max]; no start falls inside an ejection announced on serverEvents$ (at, until);
+//   a half-open budget takes one probe (a second start needs a slot given back since: a lost
+//   probe); every limit-changed event moves to a value within [1, max];
 // - at every 'started' event, no task waiting (after 'waiting-for-slot') on a provider that can
 //   use that budget ranks better (commands first, then priority, then submission order);
 // - stats agree with events: at every stats$ emission, before every submission of the test and
@@ -346,6 +353,8 @@ export class SlotWatch {
     readonly report: (violation: string) => void,
     /** Budgets with an adaptive limit, and its hard cap (`max`): never exceeded either. */
     readonly adaptiveCaps: ReadonlyMap<string, number> = new Map(),
+    /** Virtual time, for the ejection windows. */
+    readonly now: () => number = () => 0,
   ) {
     this.coordinator = {
       budgetOf: (serverKey) => inner.budgetOf(serverKey),
@@ -361,6 +370,7 @@ export class SlotWatch {
           if (running + 1 > limit) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (limit ${limit})`);
           const cap = this.adaptiveCaps.get(budgetKey);
           if (cap !== undefined && running + 1 > cap) report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (adaptive max ${cap})`);
+          this.#checkInForce(budgetKey, running);
         }
         return ok;
       },
@@ -369,6 +379,8 @@ export class SlotWatch {
         if (n === 0) report(`a slot on ${serverKey} was released that was not taken`);
         else if (n === 1) this.#taken.delete(serverKey);
         else this.#taken.set(serverKey, n - 1);
+        const budgetKey = inner.budgetOf(serverKey);
+        this.#releases.set(budgetKey, (this.#releases.get(budgetKey) ?? 0) + 1);
         inner.release(serverKey);
       },
       setLimit: (key, limit) => inner.setLimit(key, limit),
@@ -377,6 +389,68 @@ export class SlotWatch {
       changes$: inner.changes$,
       close: () => inner.close(),
     };
+  }
+
+  /**
+   * The budget as the manager shows it now (`stats().servers[budget]`): the limit in force (the
+   * adaptive limit, 0 while ejected or while a half-open budget's probe is out) and its health.
+   */
+  inForce: ((budgetKey: string) => BudgetStats | undefined) | undefined = undefined;
+  /** Ejections announced on serverEvents$, by budget: no start may fall strictly inside one. */
+  readonly #ejections = new Map<string, Array<{ readonly at: number; readonly until: number }>>();
+  /** Starts checked against an adaptive limit or a health state (how much the fleet checks covered). */
+  fleetChecks = 0;
+
+  /** A `server-ejected` event. */
+  ejected(budgetKey: string, at: number, until: number): void {
+    const list = this.#ejections.get(budgetKey) ?? [];
+    list.push({ at, until });
+    this.#ejections.set(budgetKey, list);
+  }
+
+  /**
+   * At a start, before the manager's own bookkeeping of it: the attempts really running plus this
+   * one are within the limit in force, an adaptive limit is within its bounds, and the budget is
+   * neither ejected nor inside an ejection announced on serverEvents$.
+   */
+  #checkInForce(budgetKey: string, running: number): void {
+    const now = this.now();
+    for (const { at, until } of this.#ejections.get(budgetKey) ?? []) {
+      if (at < now && now < until) this.report(`budget ${budgetKey}: a start at ${now} while ejected from ${at} to ${until}`);
+    }
+    const shown = this.inForce?.(budgetKey);
+    if (shown === undefined) return;
+    if (shown.adaptive !== undefined || shown.health !== undefined) this.fleetChecks++;
+    if (running + 1 > shown.limit) this.report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (limit in force ${shown.limit}, ${JSON.stringify(shown)})`);
+    const adaptive = shown.adaptive;
+    if (adaptive !== undefined && (adaptive.limit < adaptive.min || adaptive.limit > adaptive.max)) this.report(`budget ${budgetKey}: adaptive limit ${adaptive.limit} outside [${adaptive.min}, ${adaptive.max}]`);
+    if (adaptive !== undefined && running + 1 > adaptive.limit) this.report(`budget ${budgetKey}: a slot was handed out while ${running} attempt(s) really ran there (adaptive limit in force ${adaptive.limit})`);
+    if (shown.health?.state === 'ejected') this.report(`budget ${budgetKey}: a slot was handed out while it is ejected until ${shown.health.until}`);
+    this.#checkProbe(budgetKey, shown.health?.state === 'half-open');
+  }
+
+  /** Half-open budgets by key: the releases on that budget when its probe took its slot. */
+  readonly #probes = new Map<string, number>();
+  readonly #releases = new Map<string, number>();
+
+  /**
+   * One probe per half-open period: a second start while half-open needs a slot given back on
+   * that budget since the first (the probe was lost: cancelled before its handler ran). A
+   * `server-ejected` or `server-restored` event, or a start outside half-open, ends the period.
+   */
+  #checkProbe(budgetKey: string, halfOpen: boolean): void {
+    if (!halfOpen) {
+      this.#probes.delete(budgetKey);
+      return;
+    }
+    const releases = this.#releases.get(budgetKey) ?? 0;
+    if (this.#probes.get(budgetKey) === releases) this.report(`budget ${budgetKey}: a second start while half-open, with no slot given back since the probe started`);
+    this.#probes.set(budgetKey, releases);
+  }
+
+  /** A `server-ejected` or `server-restored` event: the half-open period (if any) is over. */
+  healthMoved(budgetKey: string): void {
+    this.#probes.delete(budgetKey);
   }
 
   /** Attempts really running on a budget (as the servers are grouped now). */
@@ -469,6 +543,8 @@ export interface SeedResult {
   readonly accepted: number;
   readonly reactions: number;
   readonly throws: number;
+  /** How much of the fleet layer the seed exercised: its serverEvents$ by type, and starts checked against an adaptive limit or a health state. */
+  readonly fleet?: { readonly 'limit-changed': number; readonly 'server-ejected': number; readonly 'server-restored': number; readonly checkedStarts: number };
 }
 
 /** Plays one seed in virtual time and lists every broken promise. */
@@ -506,7 +582,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   const clock = new CountingScheduler(scheduler, trace === undefined ? undefined : (line) => note(line));
   // The coordinator the manager takes its slots from, watched (see SlotWatch).
   const slots = localSlotCoordinator({ limits: Object.fromEntries(model.limits), defaultLimit: model.defaultLimit });
-  const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])));
+  const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])), () => scheduler.now());
   const coordinator = watch.coordinator;
   const budgetOf = (server: string): string => coordinator.budgetOf(keyOf(server));
 
@@ -557,6 +633,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   let budget = model.reactionBudget;
   let reactions = 0;
   let throws = 0;
+  const fleetEvents = { 'limit-changed': 0, 'server-ejected': 0, 'server-restored': 0 };
   /** shutdown() has returned (later submissions must get ShuttingDown). */
   let shutdownAsked = false;
   /** shutdown() has been called (it may not have returned yet: user code can run inside it). */
@@ -877,7 +954,18 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   });
   reactive = true;
   // Server events are user code too: their subscriber reacts and throws like the others.
+  // The checker's own subscriber first: it notes ejections and checks each adaptive move.
+  m.serverEvents$.subscribe((event) => {
+    fleetEvents[event.type]++;
+    if (event.type === 'server-ejected') watch.ejected(event.budget, event.at, event.until);
+    if (event.type !== 'limit-changed') watch.healthMoved(event.budget);
+    if (event.type === 'limit-changed') {
+      const max = watch.adaptiveCaps.get(event.budget);
+      if (event.to < 1 || (max !== undefined && event.to > max) || event.from === event.to) fail(`limit-changed ${JSON.stringify(event)} (adaptive max ${max})`);
+    }
+  });
   m.serverEvents$.subscribe(() => react('serverEvents$'));
+  watch.inForce = (budgetKey) => m.stats().servers[budgetKey];
   // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
   const rateStarts = new Map<string, number[]>();
   watch.onAcquire = (serverKey) => {
@@ -1207,24 +1295,38 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (p.queued !== 0 || p.running !== 0 || p.waiting !== 0) fail(`${name} still has work after shutdown: ${JSON.stringify(p)}`);
       }
     }
-    return { seed: model.seed, violations, accepted: subs.filter((s) => s.accepted).length, reactions, throws };
+    return { seed: model.seed, violations, accepted: subs.filter((s) => s.accepted).length, reactions, throws, fleet: { ...fleetEvents, checkedStarts: watch.fleetChecks } };
   })();
 }
 
 /** Runs seeds from `first` on, `count` of them; stops once `keep` seeds have failed. */
-export async function runSeeds(first: number, count: number, keep = 1): Promise<{ failures: SeedResult[]; ran: number; ms: number }> {
+export async function runSeeds(first: number, count: number, keep = 1): Promise<{ failures: SeedResult[]; ran: number; ms: number; fleet: FleetCoverage }> {
   const failures: SeedResult[] = [];
   const started = performance.now();
   let ran = 0;
+  const fleet: FleetCoverage = { seeds: 0, 'limit-changed': 0, 'server-ejected': 0, 'server-restored': 0, checkedStarts: 0 };
   for (let seed = first; seed < first + count; seed++) {
     const result = await runSeed(seed);
     ran++;
+    if (result.fleet !== undefined && generateModel(seed).fleet !== undefined) {
+      fleet.seeds++;
+      for (const key of ['limit-changed', 'server-ejected', 'server-restored', 'checkedStarts'] as const) fleet[key] += result.fleet[key];
+    }
     if (result.violations.length > 0) {
       failures.push(result);
       if (failures.length >= keep) break;
     }
   }
-  return { failures, ran, ms: performance.now() - started };
+  return { failures, ran, ms: performance.now() - started, fleet };
+}
+
+/** Over a run of seeds: how many turned the fleet options on, their serverEvents$ by type, and the starts checked against an adaptive limit or a health state. */
+export interface FleetCoverage {
+  seeds: number;
+  'limit-changed': number;
+  'server-ejected': number;
+  'server-restored': number;
+  checkedStarts: number;
 }
 
 /** Kinds of violations (ids, numbers and times blanked out), most frequent first, each with its first seed. */
