@@ -9,7 +9,10 @@ export interface ProviderRow extends ProviderStats {
   readonly failedPerSec: number;
 }
 
-/** One budget's row; `limit` is null when unlimited (JSON has no Infinity). */
+/**
+ * One budget's row; `limit` (the limit in force: the adaptive limit, 0 while ejected) is null when
+ * unlimited (JSON has no Infinity). `adaptive` and `health` as in the stats, when those are on.
+ */
 export interface BudgetRow extends Omit<BudgetStats, 'limit'> {
   readonly key: string;
   readonly limit: number | null;
@@ -47,7 +50,15 @@ const share = (row: BudgetStats): number => (row.limit > 0 && Number.isFinite(ro
 export function busiestFirst(servers: StatsSnapshot['servers']): BudgetRow[] {
   return Object.entries(servers)
     .sort(([keyA, a], [keyB, b]) => b.waiters - a.waiters || share(b) - share(a) || keyA.localeCompare(keyB))
-    .map(([key, row]) => ({ key, limit: Number.isFinite(row.limit) ? row.limit : null, inUse: row.inUse, waiters: row.waiters }));
+    .map(([key, row]) => ({
+      key,
+      limit: Number.isFinite(row.limit) ? row.limit : null,
+      inUse: row.inUse,
+      waiters: row.waiters,
+      // With adaptiveLimits / health on: the adaptive limit and why it last moved; ejected or not.
+      ...(row.adaptive === undefined ? {} : { adaptive: row.adaptive }),
+      ...(row.health === undefined ? {} : { health: row.health }),
+    }));
 }
 
 /** Per provider: its counters now, and how fast they grew since the oldest sample of the window. */

@@ -1,5 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import type { ObservedManager } from '../types.js';
+import { serverEventRecorder } from './serverEventCounters.js';
 import { observeStats } from './statsGauges.js';
 import { timingRecorder } from './timings.js';
 
@@ -18,7 +19,12 @@ export interface Instrumentation {
  *
  * - gauges `smt_rx.provider.queued` / `.waiting` / `.running` (attribute `provider`) and
  *   `smt_rx.budget.in_use` / `.limit` / `.waiters` (attribute `budget`, the budget key), read from
- *   `manager.stats()` at each collection (an unlimited budget reports no `limit`);
+ *   `manager.stats()` at each collection (an unlimited budget reports no `limit`); with
+ *   `adaptiveLimits` and `health` on, `smt_rx.budget.adaptive_limit` (adaptive budgets) and
+ *   `smt_rx.budget.ejected` (1 while ejected, 0 otherwise; budgets that have failed once);
+ * - counters from `serverEvents$`: `smt_rx.budget.limit_changes` (attributes `budget`,
+ *   `direction` up/down, `reason` probe/latency/errors: why the limit moved),
+ *   `smt_rx.budget.ejections` (`budget`, `reason` failures/probe-failed) and `smt_rx.budget.restores`;
  * - counters `smt_rx.task.outcomes` (attributes `provider`, `outcome`) and `smt_rx.task.retries`
  *   (`provider`), the stats' totals since the manager started;
  * - histograms `smt_rx.task.queue_wait` (`provider`) and `smt_rx.attempt.duration` (`provider`,
@@ -42,6 +48,7 @@ export function instrument(manager: ObservedManager, meter: Meter, options: Inst
   const prefix = options.prefix ?? 'smt_rx';
   const unobserve = observeStats(manager, meter, prefix);
   const subscription = manager.events$.subscribe(timingRecorder(meter, prefix));
+  if (manager.serverEvents$ !== undefined) subscription.add(manager.serverEvents$.subscribe(serverEventRecorder(meter, prefix)));
   return {
     stop() {
       subscription.unsubscribe();

@@ -122,6 +122,62 @@ describe('instrument', () => {
     expect(histogram('smt_rx.attempt.duration', { provider: 'gpu', outcome: 'failed' })).toEqual({ count: 1, sum: 1 });
   });
 
+  /**
+   * Two servers: `bad` fails every attempt after 1 ms, `good` (adaptive, AIMD from 1 up to 4) takes
+   * 10 ms. Health ejects a budget after 2 failures in a row for 1 s. 20 tasks at t=0, retried.
+   */
+  function adaptiveFleet() {
+    const scheduler = new TestScheduler(() => undefined);
+    const manager = createTaskManager({
+      providers: [
+        defineProvider({
+          name: 'gpu',
+          servers: ['bad', 'good'],
+          handle: (_task: Task<number>, ctx: AttemptContext) =>
+            ctx.server === 'bad' ? timer(1, scheduler).pipe(mergeMap(() => throwError(() => new Error('503')))) : virtualWork(10, 'done', scheduler),
+        }),
+      ],
+      defaultServerLimit: 2,
+      adaptiveLimits: { good: { max: 4, initial: 1, algorithm: 'aimd' } },
+      health: { failures: 2, ejectMs: 1_000 },
+      retry: { maxRetries: 5, backoff: { initialDelayMs: 1, jitter: 'none' } },
+      scheduler,
+    });
+    const { meter, read, shutdown } = inMemoryMeter();
+    cleanups.push(shutdown);
+    const instrumentation = instrument(manager, meter);
+    cleanups.push(() => instrumentation.stop());
+    for (let i = 0; i < 20; i++) manager.submit({ provider: 'gpu', payload: i });
+    return { scheduler, read, manager };
+  }
+
+  it('should report adaptive limits, why they moved, and ejected budgets', async () => {
+    const { scheduler, read, manager } = adaptiveFleet();
+    // Up to t=500: `bad` failed twice at t=1 and is ejected until t=1,001; `good` has grown.
+    scheduler.maxFrames = 500;
+    scheduler.flush();
+    let metrics = await read();
+    const good = manager.stats().servers['good'];
+    expect(good?.adaptive?.limit).toBeGreaterThan(1);
+    expect(valueOf(metrics, 'smt_rx.budget.adaptive_limit', { budget: 'good' })).toBe(good?.adaptive?.limit);
+    expect(valueOf(metrics, 'smt_rx.budget.limit', { budget: 'good' })).toBe(good?.adaptive?.limit);
+    expect(valueOf(metrics, 'smt_rx.budget.adaptive_limit', { budget: 'bad' })).toBeUndefined();
+    expect(valueOf(metrics, 'smt_rx.budget.ejected', { budget: 'bad' })).toBe(1);
+    expect(valueOf(metrics, 'smt_rx.budget.limit', { budget: 'bad' })).toBe(0);
+    expect(valueOf(metrics, 'smt_rx.budget.ejected', { budget: 'good' })).toBeUndefined();
+    expect(valueOf(metrics, 'smt_rx.budget.ejections', { budget: 'bad', reason: 'failures' })).toBe(1);
+    const ups = valueOf(metrics, 'smt_rx.budget.limit_changes', { budget: 'good', direction: 'up', reason: 'probe' });
+    expect(ups).toBe((good?.adaptive?.limit ?? 0) - 1);
+
+    // The ejection ends at t=1,001: half-open (no task left to probe it), no longer ejected.
+    scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    scheduler.flush();
+    metrics = await read();
+    expect(manager.stats().servers['bad']?.health).toEqual({ state: 'half-open' });
+    expect(valueOf(metrics, 'smt_rx.budget.ejected', { budget: 'bad' })).toBe(0);
+    expect(valueOf(metrics, 'smt_rx.budget.restores', { budget: 'bad' })).toBeUndefined();
+  });
+
   it('should stop reading the manager after stop()', async () => {
     const { scheduler, read, instrumentation } = threeTasks();
     instrumentation.stop();
