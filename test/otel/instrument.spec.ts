@@ -9,7 +9,7 @@ import {
 import { mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTaskManager, defineProvider, type AttemptContext, type Task } from '../../src/index.js';
+import { createTaskManager, defineProvider, type AttemptContext, type Task, type TaskManager } from '../../src/index.js';
 import { instrument } from '../../src/otel/index.js';
 import { virtualWork } from '../../src/testing/index.js';
 
@@ -54,6 +54,15 @@ describe('instrument', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
+  /** Instruments `manager` on an in-memory meter; both are stopped after the test. */
+  function instrumented(manager: TaskManager) {
+    const { meter, read, shutdown } = inMemoryMeter();
+    cleanups.push(shutdown);
+    const instrumentation = instrument(manager, meter);
+    cleanups.push(() => instrumentation.stop());
+    return { read, instrumentation };
+  }
+
   /**
    * One server of limit 1 and three tasks, at t=0: A runs 100 ms; B fails after 1 ms, retries after
    * 5 ms of backoff and runs 50 ms; C runs 30 ms. So A runs 0–100, B 100–101, C 101–131, B 131–181.
@@ -67,10 +76,7 @@ describe('instrument', () => {
       retry: { maxRetries: 1, backoff: { initialDelayMs: 5, jitter: 'none' } },
       scheduler,
     });
-    const { meter, read, shutdown } = inMemoryMeter();
-    cleanups.push(shutdown);
-    const instrumentation = instrument(manager, meter);
-    cleanups.push(() => instrumentation.stop());
+    const { read, instrumentation } = instrumented(manager);
     for (const payload of [[100], [-1, 50], [30]]) manager.submit({ provider: 'gpu', payload });
     return { scheduler, read, instrumentation };
   }
@@ -143,10 +149,7 @@ describe('instrument', () => {
       retry: { maxRetries: 5, backoff: { initialDelayMs: 1, jitter: 'none' } },
       scheduler,
     });
-    const { meter, read, shutdown } = inMemoryMeter();
-    cleanups.push(shutdown);
-    const instrumentation = instrument(manager, meter);
-    cleanups.push(() => instrumentation.stop());
+    const { read } = instrumented(manager);
     for (let i = 0; i < 20; i++) manager.submit({ provider: 'gpu', payload: i });
     return { scheduler, read, manager };
   }
