@@ -1,4 +1,5 @@
 import type { InteropObservable, Observable } from 'rxjs';
+import type { ClusterStats } from './slots/slotCoordinator.js';
 
 /**
  * What a handler (or a command) may return for a result `R`: the value itself (arrays, strings and
@@ -289,12 +290,11 @@ export interface StatsSnapshot {
   readonly servers: Readonly<Record<string, BudgetStats>>;
 }
 
-/**
- * The part of a task manager that the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel)
- * read: its stats and its events. Every `TaskManager` is one.
- */
+/** What the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel) read. Every `TaskManager` is one. */
 export interface ObservedManager {
   stats(): StatsSnapshot;
   readonly stats$: Observable<StatsSnapshot>;
   readonly events$: Observable<TaskEvent>;
+  /** Optional: the budgets across processes (see `TaskManager.clusterStats$`), shown beside `stats` when given. */
+  readonly clusterStats$?: Observable<ClusterStats>;
 }
