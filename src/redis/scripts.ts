@@ -11,11 +11,17 @@ export interface LuaScript {
    * list the released lease again). They run rarely, so the extra bytes do not matter.
    */
   readonly keepsOrder: boolean;
+  /** The same script for a Redis Cluster, where it also reads the node's id (see this_node). */
+  readonly onCluster?: LuaScript;
 }
 
 function lua(name: string, body: string, keepsOrder = false): LuaScript {
-  const source = `${PRELUDE}\n${body}`;
-  return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+  const variant = (node: string): LuaScript => {
+    const source = `${PRELUDE.replace('THIS_NODE', node)}\n${body}`;
+    return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+  };
+  // A single Redis is never asked CLUSTER MYID: it would answer an error, counted in its error stats.
+  return { ...variant("''"), onCluster: variant("redis.call('CLUSTER', 'MYID')") };
 }
 
 // Shared by every budget script. Times are ms from Redis TIME, never a process clock.
@@ -44,9 +50,7 @@ end
 -- newest leases, so the budget is fenced there as after data loss (see the acquire script). On a
 -- single Redis the node is '' (a restart or Sentinel failover is told by the processes themselves).
 local function this_node()
-  local ok, id = pcall(redis.call, 'CLUSTER', 'MYID')
-  if ok then return id end
-  return ''
+  return THIS_NODE
 end
 
 local function read_epoch(epoch_key)
@@ -57,8 +61,10 @@ local function read_epoch(epoch_key)
   return tonumber(at)
 end
 
+-- A single Redis keeps the plain number, which earlier versions read too.
 local function set_epoch(epoch_key, at)
-  redis.call('SET', epoch_key, string.format('%d@%s', at, this_node()))
+  local node = this_node()
+  if node == '' then redis.call('SET', epoch_key, at) else redis.call('SET', epoch_key, string.format('%d@%s', at, node)) end
 end
 
 local function limit_of(limit_key, default)
