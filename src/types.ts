@@ -3,6 +3,7 @@ import type { LimitReason } from './slots/adaptive/limitAlgorithm.js';
 import type { ServerEvent } from './slots/fleet/serverEvent.js';
 
 export type { ServerEvent }; // for the add-ons (dashboard, otel), which read the manager through this file only
+import type { ClusterStats } from './slots/slotCoordinator.js';
 
 /**
  * What a handler (or a command) may return for a result `R`: the value itself (arrays, strings and
@@ -287,14 +288,13 @@ export interface StatsSnapshot {
   readonly servers: Readonly<Record<string, BudgetStats>>;
 }
 
-/**
- * The part of a task manager that the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel)
- * read: its stats and its events. Every `TaskManager` is one.
- */
+/** What the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel) read. Every `TaskManager` is one. */
 export interface ObservedManager {
   stats(): StatsSnapshot;
   readonly stats$: Observable<StatsSnapshot>;
   readonly events$: Observable<TaskEvent>;
   /** Adaptive limits and health events (every `TaskManager` has them; optional for other sources). */
   readonly serverEvents$?: Observable<ServerEvent>;
+  /** Optional: the budgets across processes (see `TaskManager.clusterStats$`), shown beside `stats` when given. */
+  readonly clusterStats$?: Observable<ClusterStats>;
 }

@@ -40,7 +40,7 @@ export function pageHtml(title: string): string {
 <table><thead><tr><th class="name">provider</th><th>queued</th><th>waiting</th><th>running</th><th>succeeded</th><th>failed</th><th>cancelled</th><th>retries</th><th>succeeded/s</th><th>failed/s</th></tr></thead>
 <tbody id="providers"></tbody></table>
 <h2>Budgets <small>(busiest first)</small></h2>
-<table><thead><tr><th class="name">budget</th><th>limit</th><th>in use</th><th>waiters</th><th></th><th class="name">adaptive limit</th><th class="name">health</th></tr></thead>
+<table><thead><tr><th class="name">budget</th><th>limit</th><th>in use</th><th>waiters</th><th title="every process sharing the coordinator">in use, all</th><th title="processes waiting for a slot">processes waiting</th><th></th><th class="name">adaptive limit</th><th class="name">health</th></tr></thead>
 <tbody id="budgets"></tbody></table>
 <h2>Recent failures</h2>
 <table><thead><tr><th class="name">when</th><th class="name">provider</th><th class="name">task</th><th>attempts</th><th class="name">error</th></tr></thead>

@@ -46,9 +46,13 @@ function drawBudget(tr, b) {
   cell(tr, b.limit === null ? '∞' : number.format(b.limit), { 'data-field': 'limit' });
   cell(tr, number.format(b.inUse), { 'data-field': 'inUse' });
   cell(tr, number.format(b.waiters), { 'data-field': 'waiters' });
+  // Across processes, when the manager has a cluster view; the bar then shows the whole budget.
+  cell(tr, b.cluster ? number.format(b.cluster.inUse) : '–', { 'data-field': 'clusterInUse' });
+  cell(tr, b.cluster ? number.format(b.cluster.waiters) : '–', { 'data-field': 'clusterWaiters' });
   const bar = cell(tr, '', { class: 'bar' });
   const fillBar = document.createElement('span');
-  const share = b.limit === null || b.limit === 0 ? 0 : Math.min(1, b.inUse / b.limit);
+  const inUse = b.cluster ? b.cluster.inUse : b.inUse;
+  const share = b.limit === null || b.limit === 0 ? 0 : Math.min(1, inUse / b.limit);
   fillBar.style.width = (share * 100).toFixed(1) + '%';
   if (b.waiters > 0) fillBar.className = 'busy';
   bar.appendChild(fillBar);

@@ -1,6 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { ObservedManager } from '../types.js';
 import { serverEventRecorder } from './serverEventCounters.js';
+import { observeClusterStats } from './clusterGauges.js';
 import { observeStats } from './statsGauges.js';
 import { timingRecorder } from './timings.js';
 
@@ -25,6 +26,9 @@ export interface Instrumentation {
  * - counters from `serverEvents$`: `smt_rx.budget.limit_changes` (attributes `budget`,
  *   `direction` up/down, `reason` probe/latency/errors: why the limit moved),
  *   `smt_rx.budget.ejections` (`budget`, `reason` failures/probe-failed) and `smt_rx.budget.restores`;
+ * - when the manager has a cluster view (`clusterStats$`, e.g. with smt-rx/redis): gauges
+ *   `smt_rx.budget.cluster.in_use` and `.cluster.waiters` (attribute `budget`), the last reading
+ *   (instrumenting keeps it subscribed, so Redis is read every `clusterStatsMs` until `stop()`);
  * - counters `smt_rx.task.outcomes` (attributes `provider`, `outcome`) and `smt_rx.task.retries`
  *   (`provider`), the stats' totals since the manager started;
  * - histograms `smt_rx.task.queue_wait` (`provider`) and `smt_rx.attempt.duration` (`provider`,
@@ -47,12 +51,14 @@ export interface Instrumentation {
 export function instrument(manager: ObservedManager, meter: Meter, options: InstrumentOptions = {}): Instrumentation {
   const prefix = options.prefix ?? 'smt_rx';
   const unobserve = observeStats(manager, meter, prefix);
+  const unobserveCluster = observeClusterStats(manager, meter, prefix);
   const subscription = manager.events$.subscribe(timingRecorder(meter, prefix));
   if (manager.serverEvents$ !== undefined) subscription.add(manager.serverEvents$.subscribe(serverEventRecorder(meter, prefix)));
   return {
     stop() {
       subscription.unsubscribe();
       unobserve();
+      unobserveCluster();
     },
   };
 }

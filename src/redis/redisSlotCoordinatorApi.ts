@@ -1,18 +1,8 @@
 import type { Observable } from 'rxjs';
-import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import type { ClusterBudgetState, ClusterStats, SlotCoordinator } from '../slots/slotCoordinator.js';
 import type { RedisCoordinatorError } from './redisCoordinatorError.js';
 
-/** A budget as the whole cluster sees it (read from Redis). */
-export interface ClusterBudgetState {
-  readonly limit: number;
-  /** Live leases of every instance. */
-  readonly inUse: number;
-  /** Instances waiting for a slot. */
-  readonly waiters: number;
-}
-
-/** Every budget a process knows, as the whole cluster sees it: budget key -> state. */
-export type ClusterStats = Readonly<Record<string, ClusterBudgetState>>;
+export type { ClusterBudgetState, ClusterStats };
 
 /** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
 export interface RedisSlotCoordinator extends SlotCoordinator {

@@ -11,11 +11,17 @@ export interface LuaScript {
    * list the released lease again). They run rarely, so the extra bytes do not matter.
    */
   readonly keepsOrder: boolean;
+  /** The same script for a Redis Cluster, where it also reads the node's id (see this_node). */
+  readonly onCluster?: LuaScript;
 }
 
 function lua(name: string, body: string, keepsOrder = false): LuaScript {
-  const source = `${PRELUDE}\n${body}`;
-  return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+  const variant = (node: string): LuaScript => {
+    const source = `${PRELUDE.replace('THIS_NODE', node)}\n${body}`;
+    return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+  };
+  // A single Redis is never asked CLUSTER MYID: it would answer an error, counted in its error stats.
+  return { ...variant("''"), onCluster: variant("redis.call('CLUSTER', 'MYID')") };
 }
 
 // Shared by every budget script. Times are ms from Redis TIME, never a process clock.
@@ -37,6 +43,28 @@ local function prune(leases, waiters, waiter_ttl, now)
     redis.call('ZREM', waiter_ttl, stale[i])
   end
   return gone + #stale
+end
+
+-- The epoch is stored with the node that wrote it. Another node's epoch counts as none: a replica
+-- promoted by a Redis Cluster failover (and a node a resharding moved the budget to) may lack the
+-- newest leases, so the budget is fenced there as after data loss (see the acquire script). On a
+-- single Redis the node is '' (a restart or Sentinel failover is told by the processes themselves).
+local function this_node()
+  return THIS_NODE
+end
+
+local function read_epoch(epoch_key)
+  local text = redis.call('GET', epoch_key)
+  if not text then return nil end
+  local at, node = string.match(text, '^(%-?[%d.]+)@?(.*)$')
+  if node ~= this_node() then return nil end
+  return tonumber(at)
+end
+
+-- A single Redis keeps the plain number, which earlier versions read too.
+local function set_epoch(epoch_key, at)
+  local node = this_node()
+  if node == '' then redis.call('SET', epoch_key, at) else redis.call('SET', epoch_key, string.format('%d@%s', at, node)) end
 end
 
 local function limit_of(limit_key, default)
@@ -70,7 +98,8 @@ end
  * there are fewer waiters than free slots. A granted caller leaves the queue; if it wants more it
  * queues again at the back, so a busy instance cannot keep its place.
  *
- * Fence: the epoch key disappears only if Redis lost its data. Holders may still be running then,
+ * Fence: the epoch key is missing (or another node's: see read_epoch) only if Redis lost its data,
+ * or on a Cluster node that took the budget over by a failover or a resharding. Holders may still be running then,
  * so a caller that knew the budget fences it for one lease: the holders re-add their leases on
  * their next renewal, and only then is anything granted.
  */
@@ -81,11 +110,11 @@ local now = now_ms()
 local lease_ms = tonumber(ARGV[4])
 local pruned = prune(KEYS[1], KEYS[2], KEYS[3], now)
 local limit = limit_of(KEYS[4], ARGV[5])
-local ready = tonumber(redis.call('GET', KEYS[5]) or -1)
+local ready = read_epoch(KEYS[5]) or -1
 if ready < 0 then
   ready = 0
   if ARGV[7] == '1' then ready = now + lease_ms end
-  redis.call('SET', KEYS[5], ready)
+  set_epoch(KEYS[5], ready)
 end
 local in_use = redis.call('ZCARD', KEYS[1])
 local rank = redis.call('ZRANK', KEYS[2], ARGV[2])
@@ -155,8 +184,8 @@ export const RENEW = lua(
   `
 local now = now_ms()
 local expiry = now + tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  if ARGV[2] == '1' then redis.call('SET', KEYS[2], expiry) else redis.call('SET', KEYS[2], 0) end
+if not read_epoch(KEYS[2]) then
+  if ARGV[2] == '1' then set_epoch(KEYS[2], expiry) else set_epoch(KEYS[2], 0) end
 end
 local lapsed = 0
 for i = 3, #ARGV do
@@ -179,7 +208,7 @@ export const FENCE = lua(
   'fence',
   `
 local fence = now_ms() + tonumber(ARGV[1])
-if tonumber(redis.call('GET', KEYS[1]) or 0) < fence then redis.call('SET', KEYS[1], fence) end
+if (read_epoch(KEYS[1]) or 0) < fence then set_epoch(KEYS[1], fence) end
 return fence
 `,
   true,

@@ -63,6 +63,8 @@ class RateLimited implements RateLimitedCoordinator {
   #closed = false;
   /** The inner coordinator's server cost, when it has one (the server choice reads it). */
   readonly serverCost?: (serverKey: string) => number;
+  /** The inner coordinator's cluster-wide view, when it has one (start rates do not change it). */
+  readonly clusterStats$?: SlotCoordinator['clusterStats$'];
 
   constructor(
     readonly inner: SlotCoordinator,
@@ -72,6 +74,7 @@ class RateLimited implements RateLimitedCoordinator {
     for (const [key, rate] of Object.entries(options.rates ?? {})) this.setRate(key, rate);
     this.#innerChanges = inner.changes$.subscribe((change) => this.#changes.next(change));
     if (inner.serverCost !== undefined) this.serverCost = inner.serverCost.bind(inner);
+    if (inner.clusterStats$ !== undefined) this.clusterStats$ = inner.clusterStats$;
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);

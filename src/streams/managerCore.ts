@@ -42,6 +42,8 @@ export class ManagerCore {
   /** Adaptive limits, health and latency: undefined unless one of them is on. */
   readonly fleet: FleetCoordinator | undefined;
   readonly callbackErrors: Multicast<CallbackError>;
+  /** Completes when the manager's streams do (at the end of a shutdown). */
+  readonly finished = new Multicast<never>();
   readonly stats: StatsStream;
   readonly epoch: number;
   readonly #trampoline: Trampoline;

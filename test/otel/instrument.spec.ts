@@ -6,10 +6,10 @@ import {
   PeriodicExportingMetricReader,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { mergeMap, throwError, timer } from 'rxjs';
+import { mergeMap, NEVER, Subject, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTaskManager, defineProvider, type AttemptContext, type Task, type TaskManager } from '../../src/index.js';
+import { createTaskManager, defineProvider, type AttemptContext, type ClusterStats, type ObservedManager, type Task, type TaskManager } from '../../src/index.js';
 import { instrument } from '../../src/otel/index.js';
 import { virtualWork } from '../../src/testing/index.js';
 
@@ -188,5 +188,22 @@ describe('instrument', () => {
     const metrics = await read();
     expect(metrics.has('smt_rx.provider.queued')).toBe(false);
     expect(metrics.has('smt_rx.attempt.duration')).toBe(false);
+  });
+
+  it('should report the cluster-wide view as its last reading while instrumented, and let go of it on stop()', async () => {
+    const { meter, read, shutdown } = inMemoryMeter();
+    cleanups.push(shutdown);
+    const cluster = new Subject<ClusterStats>();
+    const manager: ObservedManager = { stats: () => ({ providers: {}, servers: {} }), stats$: NEVER, events$: NEVER, clusterStats$: cluster };
+    const instrumentation = instrument(manager, meter);
+    // Nothing read yet: no point, and the collection does not wait for one.
+    expect((await read()).get('smt_rx.budget.cluster.in_use')?.dataPoints ?? []).toEqual([]);
+    cluster.next({ 'https://gpu-1.example.com/v1': { limit: 4, inUse: 3, waiters: 2 } });
+    const metrics = await read();
+    expect(valueOf(metrics, 'smt_rx.budget.cluster.in_use', { budget: 'https://gpu-1.example.com/v1' })).toBe(3);
+    expect(valueOf(metrics, 'smt_rx.budget.cluster.waiters', { budget: 'https://gpu-1.example.com/v1' })).toBe(2);
+    expect(cluster.observed).toBe(true);
+    instrumentation.stop();
+    expect(cluster.observed).toBe(false);
   });
 });

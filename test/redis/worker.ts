@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Cluster } from 'ioredis';
+import { take } from 'rxjs';
 import { createTaskManager, defineProvider } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
 
@@ -32,6 +33,7 @@ export type WorkerCommand =
   | { readonly cmd: 'submit'; readonly count: number; readonly holdMs?: number; readonly priority?: number }
   | { readonly cmd: 'setLimit'; readonly key: string; readonly limit: number }
   | { readonly cmd: 'stats' }
+  | { readonly cmd: 'clusterStats' }
   | { readonly cmd: 'exit' };
 
 export type WorkerMessage =
@@ -39,7 +41,8 @@ export type WorkerMessage =
   | { readonly type: 'started'; readonly id: string; readonly server: string; readonly at: number }
   | { readonly type: 'outcome'; readonly id: string; readonly tag: string; readonly at: number }
   | { readonly type: 'error'; readonly kind: string; readonly message: string; readonly at: number }
-  | { readonly type: 'stats'; readonly servers: Record<string, { limit: number; inUse: number }> }
+  | { readonly type: 'stats'; readonly servers: Record<string, { limit: number; inUse: number; waiters: number }> }
+  | { readonly type: 'clusterStats'; readonly budgets: Record<string, { limit: number; inUse: number; waiters: number }> }
   | { readonly type: 'failed-to-start'; readonly message: string }
   | { readonly type: 'done' };
 
@@ -106,6 +109,9 @@ async function main(): Promise<void> {
         break;
       case 'stats':
         say({ type: 'stats', servers: manager.stats().servers });
+        break;
+      case 'clusterStats':
+        manager.clusterStats$.pipe(take(1)).subscribe((budgets) => say({ type: 'clusterStats', budgets }));
         break;
       case 'exit':
         void exit();

@@ -1,5 +1,5 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { config as rxjsConfig, EMPTY, NEVER, Observable, type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs';
+import { config as rxjsConfig, EMPTY, map, repeat, timer, NEVER, Observable, type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   createTaskManager,
@@ -194,6 +194,8 @@ const MAX_FRAMES = 5_000_000;
 /** Handler calls plus events a run may make before it counts as a runaway. */
 const MAX_STEPS = 20_000;
 const MAX_VIOLATIONS = 30;
+/** How often the coordinator's cluster view is read (virtual ms). */
+const CLUSTER_READ_MS = 7;
 
 /** mulberry32, with the seed scrambled so that consecutive seeds give unrelated streams. */
 export function prng(seed: number): () => number {
@@ -583,7 +585,12 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   // The coordinator the manager takes its slots from, watched (see SlotWatch).
   const slots = localSlotCoordinator({ limits: Object.fromEntries(model.limits), defaultLimit: model.defaultLimit });
   const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])), () => scheduler.now());
-  const coordinator = watch.coordinator;
+  // A cluster view read on the coordinator's own cadence, outside any transition (as Redis answers
+  // arrive); the manager must let go of it when it stops (no timer left behind). A timer repeated,
+  // not an interval: in virtual time an interval nests one action per period, which overflows the
+  // stack when a long run unsubscribes it.
+  const clusterStats$ = timer(CLUSTER_READ_MS, clock).pipe(repeat(), map(() => Object.fromEntries([...slots.limits().keys()].map((key) => [key, { ...slots.budget(key), waiters: 0 }]))));
+  const coordinator: SlotCoordinator = { ...watch.coordinator, clusterStats$ };
   const budgetOf = (server: string): string => coordinator.budgetOf(keyOf(server));
 
   // ------------------------------------------------------------ state seen from outside
@@ -966,6 +973,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   });
   m.serverEvents$.subscribe(() => react('serverEvents$'));
   watch.inForce = (budgetKey) => m.stats().servers[budgetKey];
+  // So is the cluster view's: it reacts (calls the manager back) and throws between transitions.
+  m.clusterStats$.subscribe(() => react('clusterStats$'));
   // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
   const rateStarts = new Map<string, number[]>();
   watch.onAcquire = (serverKey) => {
