@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Cluster } from 'ioredis';
-import { createTaskManager, defineProvider } from '../../src/index.js';
+import { createTaskManager, defineProvider, type RateLimit } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
 
 export interface WorkerConfig {
@@ -22,6 +22,8 @@ export interface WorkerConfig {
   readonly servers: readonly string[];
   readonly defaultLimit?: number;
   readonly limits?: Readonly<Record<string, number>>;
+  /** Cluster-wide start rates (the coordinator's `rates` option). */
+  readonly rates?: Readonly<Record<string, RateLimit>>;
   /** Tasks submitted at start (or on the `submit` command). */
   readonly tasks: number;
   /** How long the server holds each request, in ms. */
@@ -31,6 +33,8 @@ export interface WorkerConfig {
 export type WorkerCommand =
   | { readonly cmd: 'submit'; readonly count: number; readonly holdMs?: number; readonly priority?: number }
   | { readonly cmd: 'setLimit'; readonly key: string; readonly limit: number }
+  | { readonly cmd: 'setRate'; readonly key: string; readonly rate: RateLimit | undefined }
+  | { readonly cmd: 'rates' }
   | { readonly cmd: 'stats' }
   | { readonly cmd: 'exit' };
 
@@ -40,6 +44,7 @@ export type WorkerMessage =
   | { readonly type: 'outcome'; readonly id: string; readonly tag: string; readonly at: number }
   | { readonly type: 'error'; readonly kind: string; readonly message: string; readonly at: number }
   | { readonly type: 'stats'; readonly servers: Record<string, { limit: number; inUse: number }> }
+  | { readonly type: 'rates'; readonly rates: Record<string, RateLimit> }
   | { readonly type: 'failed-to-start'; readonly message: string }
   | { readonly type: 'done' };
 
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
       ...(config.keyPrefix !== undefined ? { keyPrefix: config.keyPrefix } : {}),
       ...(config.defaultLimit !== undefined ? { defaultLimit: config.defaultLimit } : {}),
       ...(config.limits !== undefined ? { limits: config.limits } : {}),
+      ...(config.rates !== undefined ? { rates: config.rates } : {}),
     });
   } catch (error) {
     say({ type: 'failed-to-start', message: (error as Error).message });
@@ -103,6 +109,12 @@ async function main(): Promise<void> {
         break;
       case 'setLimit':
         manager.setServerLimit(command.key, command.limit);
+        break;
+      case 'setRate':
+        manager.setRateLimit(command.key, command.rate);
+        break;
+      case 'rates':
+        say({ type: 'rates', rates: Object.fromEntries(coordinator.rates()) });
         break;
       case 'stats':
         say({ type: 'stats', servers: manager.stats().servers });
