@@ -51,7 +51,9 @@ export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Pr
   /**
    * Start rates by budget key (a key of `serverLimits`, or a server's own key): at most `starts` per
    * sliding `intervalMs`, at least `minTimeMs` between two starts. Changed live with
-   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it).
+   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it). A coordinator that keeps
+   * rates itself (`smt-rx/redis`: cluster-wide) takes them as they are, and `setRateLimit` works
+   * with it without this option.
    */
   readonly rateLimits?: Readonly<Record<string, RateLimit>>;
   readonly slotWait?: {
