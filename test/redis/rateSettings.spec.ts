@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors/invalidOption.js';
+import { createTaskManager, defineProvider } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
 import { budgetKeys } from '../../src/redis/keys.js';
 import { eventually, grab } from './grab.js';
@@ -38,6 +39,23 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator start rates: settings 
       expect(coordinator.rates().size).toBe(0);
       await eventually(async () => (await admin.exists(budgetKeys('settings', API).rate)) === 0, 5_000, 'the rate removed from Redis');
     } finally {
+      await coordinator.close();
+    }
+  });
+
+  it("should take the manager's rateLimits and setRateLimit into the coordinator, typed refusals included", async () => {
+    const coordinator = await redisSlotCoordinator({ redis: redis.url, instanceName: 'manager', keyPrefix: 'handover' });
+    const api = defineProvider({ name: 'api', servers: [API], handle: () => 'ok' });
+    const manager = createTaskManager({ providers: [api], coordinator, rateLimits: { [API]: { starts: 2, intervalMs: 1_000 } } });
+    try {
+      // Handed over, not wrapped: the coordinator counts the rate for every process.
+      expect(coordinator.rates()).toEqual(new Map([[API, { starts: 2, intervalMs: 1_000, minTimeMs: 0 }]]));
+      expect(manager.setRateLimit(API, { starts: 2 })).toEqual({ _tag: 'Left', left: expect.objectContaining({ _tag: 'InvalidConfig', field: 'rate.intervalMs' }) });
+      expect(manager.setRateLimit(API, { minTimeMs: 50 })).toEqual({ _tag: 'Right', right: undefined });
+      expect(coordinator.rates().get(API)).toEqual({ starts: Infinity, intervalMs: 0, minTimeMs: 50 });
+      await eventually(async () => (await admin.get(budgetKeys('handover', API).rate)) === 'inf 0 50', 5_000, 'the new rate in Redis');
+    } finally {
+      await manager.shutdown();
       await coordinator.close();
     }
   });
