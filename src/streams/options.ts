@@ -163,7 +163,8 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     coordinator: rated ?? coordinator,
     // A wrapper of ours is closed by us (it closes a coordinator you gave only if we made it).
-    ownsCoordinator: options.coordinator === undefined || rated !== undefined,
+    // A wrapper made here is the manager's; a given coordinator that keeps rates itself stays the caller's.
+    ownsCoordinator: options.coordinator === undefined || (rated !== undefined && rated !== options.coordinator),
     rated,
     logger: options.logger,
     fleet,

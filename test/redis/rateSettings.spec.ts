@@ -54,6 +54,9 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator start rates: settings 
       expect(manager.setRateLimit(API, { minTimeMs: 50 })).toEqual({ _tag: 'Right', right: undefined });
       expect(coordinator.rates().get(API)).toEqual({ starts: Infinity, intervalMs: 0, minTimeMs: 50 });
       await eventually(async () => (await admin.get(budgetKeys('handover', API).rate)) === 'inf 0 50', 5_000, 'the new rate in Redis');
+      // The manager does not close a coordinator it was given, rates or not.
+      await manager.shutdown();
+      await expect(coordinator.clusterBudget(API)).resolves.toMatchObject({ limit: 1 });
     } finally {
       await manager.shutdown();
       await coordinator.close();
