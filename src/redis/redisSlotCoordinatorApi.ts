@@ -1,11 +1,16 @@
 import type { Observable } from 'rxjs';
-import type { ClusterBudgetState, ClusterStats, SlotCoordinator } from '../slots/slotCoordinator.js';
+import type { ClusterBudgetState, ClusterStats } from '../slots/slotCoordinator.js';
+import type { RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import type { RedisCoordinatorError } from './redisCoordinatorError.js';
 
 export type { ClusterBudgetState, ClusterStats };
 
-/** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
-export interface RedisSlotCoordinator extends SlotCoordinator {
+/**
+ * A slot coordinator whose slots are shared by every process using the same Redis and key prefix.
+ * Its start rates (`setRate`, `rates()`) are cluster-wide too: the manager's `rateLimits` and
+ * `setRateLimit` use them instead of counting per process.
+ */
+export interface RedisSlotCoordinator extends RateLimitedCoordinator {
   readonly instanceName: string;
   /**
    * Problems with Redis. The coordinator carries on and recovers by itself; while Redis cannot be

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RATE_FUNCTIONS } from './rateScript.js';
 
 /** A Lua script and its SHA1, for EVALSHA with an EVAL fallback (see runScript). */
 export interface LuaScript {
@@ -15,9 +16,10 @@ export interface LuaScript {
   readonly onCluster?: LuaScript;
 }
 
-function lua(name: string, body: string, keepsOrder = false): LuaScript {
+function lua(name: string, body: string, keepsOrder = false, functions = ''): LuaScript {
   const variant = (node: string): LuaScript => {
-    const source = `${PRELUDE.replace('THIS_NODE', node)}\n${body}`;
+    const source = `${PRELUDE.replace('THIS_NODE', node)}${functions}
+${body}`;
     return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
   };
   // A single Redis is never asked CLUSTER MYID: it would answer an error, counted in its error stats.
@@ -88,11 +90,12 @@ end
 
 /**
  * Takes one slot, or queues the caller.
- * KEYS: leases, waiters, waiterTtl, limit, epoch.
+ * KEYS: leases, waiters, waiterTtl, limit, epoch, rate, starts, lastStart.
  * ARGV: budget, instance, leaseId, leaseMs, defaultLimit, channel, seen ('1' when this instance
  * has used the budget before).
- * Returns {granted 0|1, inUse, retryInMs}: when to look again if no wake-up comes (the next lease
- * expiry, or the end of a fence).
+ * Returns {granted 0|1, inUse, retryInMs, byRate 0|1}: when to look again if no wake-up comes (the
+ * next lease expiry, or the end of a fence); byRate 1 when only the start rate refused, and then
+ * retryInMs is the moment the rate lets the caller's place in the queue start (rateScript.ts).
  *
  * Fairness: a slot goes to the caller only if it is among the first (limit - inUse) waiters, or
  * there are fewer waiters than free slots. A granted caller leaves the queue; if it wants more it
@@ -119,27 +122,38 @@ end
 local in_use = redis.call('ZCARD', KEYS[1])
 local rank = redis.call('ZRANK', KEYS[2], ARGV[2])
 local position = rank or redis.call('ZCARD', KEYS[2])
-if now >= ready and position < limit - in_use then
+-- Start rate: the moment the caller's place may start (now when the budget has no rate).
+local rate = rate_of(KEYS[6])
+local rate_at = now
+if rate then rate_at = rate_opening(rate, KEYS[7], KEYS[8], now, position) end
+if now >= ready and position < limit - in_use and rate_at <= now then
   redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[3])
+  if rate then rate_record(rate, KEYS[7], KEYS[8], now, ARGV[3]) end
   if rank then
     redis.call('ZREM', KEYS[2], ARGV[2])
     redis.call('ZREM', KEYS[3], ARGV[2])
   end
   if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
-  return { 1, in_use + 1, 0 }
+  return { 1, in_use + 1, 0, 0 }
 end
 redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2])
 redis.call('ZADD', KEYS[3], now + lease_ms, ARGV[2])
 local retry = 0
 if now < ready then
   retry = ready - now
+elseif position < limit - in_use then
+  -- Only the rate refused: nobody frees anything then, so the caller comes back when it opens.
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  return { 0, in_use, math.max(1, math.ceil(rate_at - now)), 1 }
 else
   if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if first[2] then retry = tonumber(first[2]) - now end
 end
-return { 0, in_use, retry }
+return { 0, in_use, retry, 0 }
 `,
+  false,
+  RATE_FUNCTIONS,
 );
 
 /**

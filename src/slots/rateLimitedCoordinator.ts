@@ -30,6 +30,15 @@ export interface RateLimitedCoordinator extends SlotCoordinator {
   rates(): ReadonlyMap<string, RateLimit>;
 }
 
+/**
+ * True when the coordinator keeps start rates itself (a `rateLimitedCoordinator`, or `smt-rx/redis`
+ * whose rates hold cluster-wide): the manager then sets rates there instead of wrapping it.
+ */
+export function keepsRates(coordinator: SlotCoordinator): coordinator is RateLimitedCoordinator {
+  const c = coordinator as Partial<RateLimitedCoordinator>;
+  return typeof c.setRate === 'function' && typeof c.rates === 'function';
+}
+
 /** The recent starts of one budget, and the one timer that announces when the next may start. */
 interface StartWindow {
   readonly starts: number[];
@@ -180,7 +189,8 @@ function nextStart(window: StartWindow, rate: Required<RateLimit>, now: number):
   return Math.max(byWindow, window.last + rate.minTimeMs);
 }
 
-function checkRate(rate: RateLimit, field: string): Required<RateLimit> {
+/** A rate with its defaults, or an InvalidOptionError naming the field. */
+export function checkRate(rate: RateLimit, field: string): Required<RateLimit> {
   if (rate === null || typeof rate !== 'object') throw new InvalidOptionError(field, 'an object { starts?, intervalMs?, minTimeMs? }', rate);
   const { starts = Infinity, intervalMs = 0, minTimeMs = 0 } = rate;
   if (!(starts === Infinity || (Number.isInteger(starts) && starts >= 1))) throw new InvalidOptionError(`${field}.starts`, 'an integer from 1 and up, or Infinity', starts);

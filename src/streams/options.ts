@@ -13,7 +13,7 @@ import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
-import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
+import { checkRate, keepsRates, rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
@@ -51,7 +51,9 @@ export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Pr
   /**
    * Start rates by budget key (a key of `serverLimits`, or a server's own key): at most `starts` per
    * sliding `intervalMs`, at least `minTimeMs` between two starts. Changed live with
-   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it).
+   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it). A coordinator that keeps
+   * rates itself (`smt-rx/redis`: cluster-wide) takes them as they are, and `setRateLimit` works
+   * with it without this option.
    */
   readonly rateLimits?: Readonly<Record<string, RateLimit>>;
   readonly slotWait?: {
@@ -143,8 +145,9 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   if (options.rateLimits !== undefined && (options.rateLimits === null || typeof options.rateLimits !== 'object')) {
     throw new InvalidOptionError('rateLimits', 'an object of rates by server key or prefix', options.rateLimits);
   }
-  const rated =
-    options.rateLimits === undefined
+  const rated = keepsRates(coordinator)
+    ? setRates(coordinator, options.rateLimits)
+    : options.rateLimits === undefined
       ? undefined
       : rateLimitedCoordinator(coordinator, { rates: options.rateLimits, scheduler: options.scheduler ?? asyncScheduler, closesInner: options.coordinator === undefined });
   return {
@@ -160,7 +163,8 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     coordinator: rated ?? coordinator,
     // A wrapper of ours is closed by us (it closes a coordinator you gave only if we made it).
-    ownsCoordinator: options.coordinator === undefined || rated !== undefined,
+    // A wrapper made here is the manager's; a given coordinator that keeps rates itself stays the caller's.
+    ownsCoordinator: options.coordinator === undefined || (rated !== undefined && rated !== options.coordinator),
     rated,
     logger: options.logger,
     fleet,
@@ -239,4 +243,11 @@ function checkProviders(given: unknown): void {
     if (names.has(name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', name);
     names.add(name);
   });
+}
+
+/** A coordinator that keeps rates itself (smt-rx/redis: cluster-wide) takes `rateLimits` as they are. */
+function setRates(coordinator: RateLimitedCoordinator, rates: Readonly<Record<string, RateLimit>> | undefined): RateLimitedCoordinator {
+  const checked = Object.entries(rates ?? {}).map(([key, rate]) => [key, checkRate(rate, `rateLimits[${JSON.stringify(key)}]`)] as const);
+  for (const [key, rate] of checked) coordinator.setRate(key, rate);
+  return coordinator;
 }
