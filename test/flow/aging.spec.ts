@@ -121,6 +121,30 @@ describe('agingMs (priority aging)', () => {
     });
   });
 
+  it('should drop by effective priority under drop-oldest: a task that waited outranks a fresh one of its priority', () => {
+    inVirtualTime((scheduler, flush) => {
+      const m = createTaskManager({
+        scheduler,
+        agingMs: 10,
+        providers: [{ name: 'p', servers: ['s'], maxQueued: 2, overflow: 'drop-oldest', handle: () => work(100, 'ok', scheduler) }],
+      });
+      const events: TaskEvent[] = [];
+      m.events$.subscribe((e) => events.push(e));
+      m.submit({ provider: 'p', payload: 0, id: 'busy' });
+      m.submit({ provider: 'p', payload: 0, id: 'waited', priority: 1 }); // rank 1
+      scheduler.schedule(() => {
+        m.submit({ provider: 'p', payload: 0, id: 'fresh', priority: 1 }); // rank 1 - 3 = -2: the lowest, queue now full
+        // rank 2 - 3 = -1: above fresh, which is dropped.
+        expect(isRight(m.submit({ provider: 'p', payload: 0, id: 'urgent', priority: 2 }))).toBe(true);
+        // rank 1 - 3 = -2, below waited and urgent: refused.
+        expect(m.submit({ provider: 'p', payload: 0, id: 'late', priority: 1 })).toEqual({ _tag: 'Left', left: { _tag: 'QueueFull', provider: 'p', maxQueued: 2 } });
+      }, 30);
+      flush();
+      expect(events.filter((e) => e.type === 'cancelled').map((e) => (e.type === 'cancelled' ? [e.id, e.reason] : []))).toEqual([['fresh', 'overflow']]);
+      expect([startOf(events, 'waited'), startOf(events, 'urgent')]).toEqual([100, 200]);
+    });
+  });
+
   it('should refuse a bad agingMs at creation, naming it', () => {
     for (const agingMs of [0, -5, Infinity, Number.NaN, '10']) {
       expect(() => createTaskManager({ providers: [], agingMs: agingMs as number })).toThrow(
