@@ -37,11 +37,6 @@ export class PriorityAging {
     return priority - this.step(queuedAt);
   }
 
-  /** The effective priority at `now` of an item of rank `rank`. */
-  effective(rank: number, now: number): number {
-    return rank + this.step(now);
-  }
-
   /** The priority an item of rank `rank` queued at `queuedAt` was given (exact for integers). */
   priorityOf(rank: number, queuedAt: number): number {
     return rank + this.step(queuedAt);
