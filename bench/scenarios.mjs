@@ -11,6 +11,7 @@ const FULL = {
   providers: { n: 200_000, providers: 1_000 },
   idle: 10_000,
   pQueueClass: 50_000,
+  rateSeconds: 5,
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -22,6 +23,7 @@ const QUICK = {
   providers: { n: 2_000, providers: 1_000 },
   idle: 1_000,
   pQueueClass: 2_000,
+  rateSeconds: 1,
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
@@ -57,6 +59,7 @@ export function buildScenarios(quick) {
     providers(size.providers),
     idleTimers(size.idle),
     pQueueClass(size.pQueueClass),
+    rateLimited(size.rateSeconds),
   ];
 }
 
@@ -186,5 +189,27 @@ function pQueueClass(n) {
       { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', better: 'higher' },
     ],
     targets: [],
+  };
+}
+
+/** 1,000 starts per second, as one window of 1 s and as finer windows (more timer wake-ups). */
+function rateLimited(seconds) {
+  const shapes = [
+    [1000, 1000],
+    [100, 100],
+    [10, 10],
+  ];
+  return {
+    id: 'rate-limited',
+    script: 'rate-limited.mjs',
+    title: `Rate-limited throughput: 1,000 starts per second for ${seconds} s on one rated server`,
+    note: 'smt-rx with `rateLimits` on its in-process coordinator (sliding window; no concurrency limit to speak of): `windows × starts + 1` no-op tasks submitted at once, so the ideal is `starts` at every multiple of `intervalMs`. Achieved = (n − 1) / (last start − first start), start times being the clock readings the limiter itself made when it let each slot go; every run also checks that no `starts + 1` starts fall within one interval. What is lost is timer lateness, once per window: finer windows lose more on a loaded machine.',
+    variants: shapes.map(([starts, intervalMs]) => variant('smt-rx', [starts, intervalMs, (seconds * 1000) / intervalMs], `smt-rx, ${int(starts)} per ${int(intervalMs)} ms`)),
+    metrics: [
+      { key: 'achievedRatio', label: 'achieved / configured', format: 'num', better: 'higher' },
+      { key: 'achievedPerSec', label: 'starts/s', format: 'rate', better: 'higher' },
+      { key: 'spanMs', label: 'span ms', format: 'num' },
+    ],
+    targets: [{ metric: 'achievedRatio', text: 'smt-rx, 1,000 per 1,000 ms: achieved ≥ 0.98 × configured', pass: (ratio) => ratio >= 0.98 }],
   };
 }

@@ -95,7 +95,7 @@ export class Configuration {
    */
   openLane(provider: Provider): void {
     const core = this.core;
-    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries);
+    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries, core.aging);
     core.lanes.set(lane.name, lane);
     if (core.o.maxSlotWaitMs !== Infinity) {
       lane.slotWait = new SlotWaitWatch(

@@ -10,6 +10,7 @@ import {
   expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce.js';
+import { checkAgingMs } from '../queues/priorityAging.js';
 import { resolveBackoff } from '../operators/backoff.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
@@ -56,6 +57,13 @@ export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Pr
    * with it without this option.
    */
   readonly rateLimits?: Readonly<Record<string, RateLimit>>;
+  /**
+   * Priority aging: a queued task rises one priority level per `agingMs` (> 0, finite) on the
+   * scheduler's clock, counted on a grid from the manager's creation, so a steady stream of higher
+   * tasks cannot hold a lower one back forever. One clock for every provider (the slot broker ranks
+   * their tasks against each other). Commands do not age. Absent: no aging, and nothing is paid.
+   */
+  readonly agingMs?: number;
   readonly slotWait?: {
     /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
     readonly maxWaitMs?: number;
@@ -81,6 +89,7 @@ export interface ResolvedOptions {
   readonly timeout: number | ((callbackName: string, provider: string) => number);
   readonly abandonAfterMs: number | undefined;
   readonly progressIntervalMs: number;
+  readonly agingMs: number | undefined;
   readonly maxSlotWaitMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
@@ -97,7 +106,7 @@ type RetryOptions = NonNullable<TaskManagerOptions['retry']>;
 
 const OPTION_KEYS = [
   'providers', 'serverLimits', 'defaultServerLimit', 'retry', 'timeout', 'abandonAfterMs', 'slotWait', 'scheduler', 'random', 'coordinator', 'logger',
-  'adaptiveLimits', 'health', 'serverChoice', 'progressIntervalMs', 'rateLimits',
+  'adaptiveLimits', 'health', 'serverChoice', 'progressIntervalMs', 'rateLimits', 'agingMs',
 ] as const satisfies ReadonlyArray<keyof TaskManagerOptions>;
 // Every option is in the copy: a new option left out of OPTION_KEYS would be silently ignored.
 type UnreadOption = Exclude<keyof TaskManagerOptions, (typeof OPTION_KEYS)[number]>;
@@ -131,6 +140,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
   checkOptional('progressIntervalMs', options.progressIntervalMs, expectPositiveOrInfinity);
+  checkAgingMs(options.agingMs);
   checkOptional('slotWait.maxWaitMs', slotWait.maxWaitMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -158,6 +168,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     timeout,
     abandonAfterMs: options.abandonAfterMs,
     progressIntervalMs: options.progressIntervalMs ?? 100,
+    agingMs: options.agingMs,
     maxSlotWaitMs: (slotWait.maxWaitMs as number | undefined) ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,

@@ -37,6 +37,8 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // for, so every run ends. A run lists every broken promise; an empty list is a pass:
 //
 // Tasks may be delayed (delayMs) or carry the shared signal; handlers report ctx.progress now and then.
+// A third of the seeds turn on priority aging (agingMs 3, 10 or 25): the ranking check then uses
+// the aged rank (priority less the grid steps before the task was queued).
 //
 // - every accepted task has exactly one outcome on its handle's outcome$ and exactly one outcome
 //   event; a refused submission has no event and no outcome; the outcome's attempts equal the
@@ -55,7 +57,8 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 //   a half-open budget takes one probe (a second start needs a slot given back since: a lost
 //   probe); every limit-changed event moves to a value within [1, max];
 // - at every 'started' event, no task waiting (after 'waiting-for-slot') on a provider that can
-//   use that budget ranks better (commands first, then priority, then submission order);
+//   use that budget ranks better (commands first, then priority - aged under agingMs - then
+//   submission order);
 // - stats agree with events: at every stats$ emission, before every submission of the test and
 //   after the shutdown, each provider's queued/waiting/running/succeeded/failed/cancelled equal
 //   the counts derived from its events; after the shutdown nothing is queued, waiting or running;
@@ -142,6 +145,8 @@ export interface Model {
   readonly rates: ReadonlyArray<readonly [string, { readonly starts: number; readonly intervalMs: number; readonly minTimeMs: number }]> | undefined;
   /** Adaptive limits (max per server), health and the choice rule; undefined: all off. */
   readonly fleet: FleetModel | undefined;
+  /** The manager's `agingMs` (priority aging); undefined: off. */
+  readonly agingMs: number | undefined;
 }
 
 export interface FleetModel {
@@ -165,6 +170,12 @@ function ratesModel(seed: number, servers: readonly string[]): Model['rates'] {
   const rng = prng(seed * 17 + 11);
   if (!chance(rng, 0.25)) return undefined;
   return servers.filter(() => chance(rng, 0.7)).map((server) => [server, { starts: int(rng, 1, 3), intervalMs: pick(rng, [5, 20, 60]), minTimeMs: pick(rng, [0, 0, 3]) }] as const);
+}
+
+/** Priority aging on a third of the seeds, from a generator of its own (the rest of the model is unchanged). */
+function agingModel(seed: number): number | undefined {
+  const rng = prng(seed * 19 + 7);
+  return chance(rng, 0.33) ? pick(rng, [3, 10, 25]) : undefined;
 }
 
 /** Drawn from a generator of its own, so the rest of each seed's model is what it was before. */
@@ -288,6 +299,7 @@ export function generateModel(seed: number): Model {
     reactionBudget: int(rng, 4, 24),
     fleet: fleetModel(seed, servers),
     rates: ratesModel(seed, servers),
+    agingMs: agingModel(seed),
   };
 }
 
@@ -513,6 +525,8 @@ interface Sub {
   holding: number;
   /** Until when the manager may keep its last aborted attempt's slot (holdAfterAbortMs). */
   heldUntil: number;
+  /** When it enters its queue the first time (a delayed task's due time): where priority aging counts from. */
+  queuedAt: number;
   /** When setPriority last moved it (its rank in the checker changed then). */
   rankChangedAt: number | undefined;
   /** Moved by setPriority before its 'queued' event came (that event carries the first priority). */
@@ -935,6 +949,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     warn: () => react('logger.warn'),
     error: () => react('logger.error'),
   };
+  // The manager's creation: where aging's grid starts.
+  const epoch = scheduler.now();
   const providers: Provider[] = names.map((name) => ({ name, servers: pools.get(name) as string[], handle, holdAfterAbortMs: model.holdAfterAbortMs }));
   const m: TaskManager = createTaskManager({
     providers,
@@ -958,6 +974,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     timeout: model.timeout === 'fn' ? timeoutFn : model.timeout,
     ...fleetOptions(model.fleet),
     ...(model.rates !== undefined ? { rateLimits: Object.fromEntries(model.rates) } : {}),
+    ...(model.agingMs !== undefined ? { agingMs: model.agingMs } : {}),
   });
   reactive = true;
   // Server events are user code too: their subscriber reacts and throws like the others.
@@ -1005,8 +1022,14 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     sub.done = true;
     waiting.delete(sub);
   };
-  /** Commands first (FIFO among them: a command's priority is 0), then priority, then submission order. */
-  const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)));
+  /**
+   * Under aging, a task's effective priority is its priority plus the steps of agingMs on the grid
+   * from the manager's creation since it was queued; the steps of `now` are common to all, so the
+   * rank is the priority less the steps before it was queued. Commands do not age.
+   */
+  const rankOf = (sub: Sub): number => (model.agingMs === undefined || sub.lane === 0 ? sub.priority : sub.priority - Math.floor((sub.queuedAt - epoch) / model.agingMs));
+  /** Commands first (FIFO among them: a command's priority is 0), then rank (priority, aged), then submission order. */
+  const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (rankOf(a) > rankOf(b) || (rankOf(a) === rankOf(b) && a.seq < b.seq)));
   const canUse = (provider: string, budgetKey: string): boolean => {
     if (paused.has(provider) || pauseChangedAt.get(provider) === scheduler.now()) return false;
     const uses = (pool: readonly string[]): boolean => pool.some((s) => budgetOf(s) === budgetKey);
@@ -1143,6 +1166,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       calls: [],
       holding: 0,
       heldUntil: -1,
+      queuedAt: scheduler.now() + (lane === 1 && spec.delayMs !== undefined ? spec.delayMs : 0),
       rankChangedAt: undefined,
       moveAfterQueued: undefined,
       signal: lane === 1 && spec.signal ? abortController.signal : undefined,
