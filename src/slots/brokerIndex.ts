@@ -61,6 +61,7 @@ export class BrokerIndex<T> {
     this.#membersByBudget.clear();
     for (const member of this.members) {
       member.shares = new Map();
+      member.loads = undefined;
       for (const entry of member.servers) {
         let share = member.shares.get(entry.budget);
         if (share === undefined) {
