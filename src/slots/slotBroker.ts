@@ -4,6 +4,7 @@ import { localSlotCoordinator } from './localSlotCoordinator.js';
 import { normalizeServerKey } from './serverKey.js';
 import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
+import { ListedServers } from './listedServers.js';
 import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type LoadIndex, type ServerEntry, type SlotLease } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
 import { bestWaiting, bidHeap, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
@@ -42,6 +43,7 @@ export class SlotBroker<T> {
   readonly #copiesRank: boolean;
   readonly #index: BrokerIndex<T>;
   #nextMemberId = 0;
+  readonly #listed: ListedServers;
   /** Members with a long pool's index of loads: a `room` must reach each. */
   readonly #longPools = new Set<BrokerMember<T>>();
   // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
@@ -57,6 +59,8 @@ export class SlotBroker<T> {
     this.#compare = compare;
     this.#copiesRank = compare === compareRanked;
     this.#index = new BrokerIndex<T>(() => bidHeap(compare));
+    const coordinator = this.coordinator;
+    this.#listed = new ListedServers((key) => coordinator.forget?.(key));
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
@@ -79,6 +83,7 @@ export class SlotBroker<T> {
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
     this.#longPools.delete(member);
+    this.#listed.replace(member.servers, []);
     member.servers = [];
     this.#index.invalidate();
   }
@@ -86,6 +91,7 @@ export class SlotBroker<T> {
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. @internal */
   setServers(member: BrokerMember<T>, servers: readonly string[]): void {
     const seen = new Set<string>();
+    const before = member.servers;
     member.servers = [];
     for (const server of servers) {
       if (seen.has(server)) continue;
@@ -93,6 +99,7 @@ export class SlotBroker<T> {
       const key = normalizeServerKey(server);
       member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
     }
+    this.#listed.replace(before, member.servers);
     member.cursor = 0;
     this.#index.invalidate();
     this.#enqueue(member);
