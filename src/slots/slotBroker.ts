@@ -101,7 +101,7 @@ export class SlotBroker<T> {
     }
     this.#listed.replace(before, member.servers);
     member.cursor = 0;
-    this.#index.invalidate();
+    this.#index.changed(member);
     this.#enqueue(member);
   }
 
@@ -148,10 +148,10 @@ export class SlotBroker<T> {
     for (const budget of this.#index.budgets()) this.#enqueue(budget);
   }
 
-  /** Brings the index up to date; after a rebuild, every member's head is offered afresh. */
+  /** Brings the index up to date; the heads of the members it changed are offered afresh. */
   #refresh(): void {
-    if (!this.#index.refresh()) return;
-    for (const member of this.#index.members) this.#bid(member);
+    const changed = this.#index.refresh();
+    if (changed !== undefined) for (const member of changed) this.#bid(member);
   }
 
   /** Offers a member's current head to its ranked classes (after it changed), but `except`. */

@@ -70,8 +70,8 @@ describe('servers that left every pool', () => {
       forget: (k) => forgotten.push(k),
     };
     const broker = new SlotBroker<string>({ coordinator });
-    const a = broker.join(new PullQueue<string>(), () => undefined);
-    const b = broker.join(new PullQueue<string>(), () => undefined);
+    const a = broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
+    const b = broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
     broker.setServers(a, ['x', 'y', 'HTTPS://Z.example']);
     broker.setServers(b, ['y', 'https://z.example/']);
     broker.setServers(a, ['x']);
