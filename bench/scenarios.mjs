@@ -12,7 +12,7 @@ const FULL = {
   idle: 10_000,
   pQueueClass: 50_000,
   scaleStart: { small: 10, large: 100_000, tasks: 1_000 },
-  scalePool: { small: 10, large: 10_000, changes: 20 },
+  scalePool: { small: 10, large: 10_000, changes: 100 },
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -25,7 +25,7 @@ const QUICK = {
   idle: 1_000,
   pQueueClass: 2_000,
   scaleStart: { small: 10, large: 100_000, tasks: 200 },
-  scalePool: { small: 10, large: 10_000, changes: 6 },
+  scalePool: { small: 10, large: 10_000, changes: 20 },
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
