@@ -6,15 +6,8 @@
 // The scenario runs two sizes: the ratio large/small is the point.
 //   node --expose-gc bench/systems/scale-pool.mjs smt-rx <providers> <changes>
 import { lastValueFrom } from 'rxjs';
-import { check, runChild } from '../lib.mjs';
+import { check, cpuClock as clock, cpuNsSince as nsSince, runChild } from '../lib.mjs';
 import { loadSmt, providerName, serverName, submitOrThrow } from '../smt.mjs';
-
-// CPU time of this process, in ns: the machine is shared, and wall time counts the others' work.
-const clock = () => process.cpuUsage();
-const nsSince = (start) => {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) * 1e3;
-};
 
 const pool = (n) => Array.from({ length: n }, (_, i) => serverName(i));
 

@@ -3,15 +3,8 @@
 // are submitted into its empty queue and each starts at once (its handler holds the slot until the
 // end). One task starts before the clock: the first start after a pool change builds its index. The scenario runs two pool sizes: the ratio large/small is the point.
 //   node --expose-gc bench/systems/scale-start.mjs smt-rx <servers> <tasks>
-import { check, runChild } from '../lib.mjs';
+import { check, cpuClock as clock, cpuNsSince as nsSince, runChild } from '../lib.mjs';
 import { loadSmt, serverName, submitOrThrow } from '../smt.mjs';
-
-// CPU time of this process, in ns: the machine is shared, and wall time counts the others' work.
-const clock = () => process.cpuUsage();
-const nsSince = (start) => {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) * 1e3;
-};
 
 const pool = (n) => Array.from({ length: n }, (_, i) => serverName(i));
 

@@ -9,6 +9,7 @@ import { COST_CANDIDATES, PoolLoads, SCAN_LIMIT } from '../../src/slots/choice/p
 import { localSlotCoordinator } from '../../src/slots/localSlotCoordinator.js';
 import { leastLoaded } from '../../src/slots/serverChoice.js';
 import type { SlotCoordinator } from '../../src/slots/slotCoordinator.js';
+import { forwarding } from '../helpers/coordinators.js';
 
 // A start on a long pool costs O(log n) through an index of its budgets' loads; it must choose
 // exactly as the scan of a short pool does (lowest in use / limit, ties in rotation).
@@ -103,7 +104,7 @@ describe('a long pool', () => {
     const servers = Array.from({ length: 3 * COST_CANDIDATES }, (_, i) => `s${i}`);
     const inner = localSlotCoordinator({ defaultLimit: 1 });
     const costs = new Map(servers.map((s, i) => [s, 100 - (i % COST_CANDIDATES)]));
-    const coordinator: SlotCoordinator = { ...bind(inner), serverCost: (key) => costs.get(key) as number };
+    const coordinator = forwarding(inner, { serverCost: (key) => costs.get(key) as number });
     const loads = new PoolLoads(memberOver(coordinator, servers).shares, coordinator);
     // The cheapest of the first window is its last server; once taken, the next start looks from there on.
     const first = loads.choose() as ServerEntry;
@@ -113,18 +114,3 @@ describe('a long pool', () => {
     expect(loads.choose()?.key).toBe(`s${2 * COST_CANDIDATES - 1}`);
   });
 });
-
-/** A coordinator's methods as a plain object (to add a serverCost to it). */
-function bind(inner: SlotCoordinator): SlotCoordinator {
-  return {
-    budgetOf: (k) => inner.budgetOf(k),
-    budget: (k) => inner.budget(k),
-    tryAcquire: (k) => inner.tryAcquire(k),
-    release: (k) => inner.release(k),
-    setLimit: (k, l) => inner.setLimit(k, l),
-    removeLimit: (k) => inner.removeLimit(k),
-    limits: () => inner.limits(),
-    changes$: inner.changes$,
-    close: () => inner.close(),
-  };
-}

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { createTaskManager } from '../../src/index.js';
@@ -5,10 +6,12 @@ import { localSlotCoordinator } from '../../src/slots/localSlotCoordinator.js';
 import { SlotBroker } from '../../src/slots/slotBroker.js';
 import type { SlotCoordinator } from '../../src/slots/slotCoordinator.js';
 import { PullQueue } from '../../src/queues/pullQueue.js';
+import { forwarding } from '../helpers/coordinators.js';
 import { inVirtualTime, work } from '../helpers/virtual.js';
 
-// A coordinator forgets a server once no pool lists it and it holds no slot: a crawler whose pools
-// come and go must not keep a count per server it ever saw.
+// Pools that change live: a coordinator forgets a server once no pool lists it and it holds no slot
+// (a crawler whose pools come and go must not keep a count per server it ever saw), and the broker's
+// index, updated in place where it can be, says what a rebuild would.
 
 type Tracked = SlotCoordinator & { tracked(): { servers: number; budgets: number } };
 
@@ -56,19 +59,7 @@ describe('servers that left every pool', () => {
 
   it('should be asked of the coordinator only when the last pool listing the server drops it', () => {
     const forgotten: string[] = [];
-    const inner = localSlotCoordinator();
-    const coordinator: SlotCoordinator = {
-      budgetOf: (k) => inner.budgetOf(k),
-      budget: (k) => inner.budget(k),
-      tryAcquire: (k) => inner.tryAcquire(k),
-      release: (k) => inner.release(k),
-      setLimit: (k, l) => inner.setLimit(k, l),
-      removeLimit: (k) => inner.removeLimit(k),
-      limits: () => inner.limits(),
-      changes$: inner.changes$,
-      close: () => inner.close(),
-      forget: (k) => forgotten.push(k),
-    };
+    const coordinator = forwarding(localSlotCoordinator(), { forget: (k) => forgotten.push(k) });
     const broker = new SlotBroker<string>({ coordinator });
     const a = broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
     const b = broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
@@ -82,5 +73,33 @@ describe('servers that left every pool', () => {
     expect(forgotten).toHaveLength(2);
     broker.leave(b);
     expect(forgotten).toContain('x');
+  });
+});
+
+describe('a pool change', () => {
+  it('should leave the same index (members per budget) as a broker built afresh with the same pools (property)', () => {
+    const universe = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const change = fc.record({ member: fc.nat({ max: 3 }), servers: fc.subarray(universe) });
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 30 }), (changes) => {
+        const broker = new SlotBroker<string>({ coordinator: localSlotCoordinator() });
+        const members = [0, 1, 2, 3].map(() => broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined));
+        const pools: string[][] = [[], [], [], []];
+        for (const { member, servers } of changes) {
+          broker.setServers(members[member] as never, servers);
+          pools[member] = servers;
+          const fresh = new SlotBroker<string>({ coordinator: localSlotCoordinator() });
+          const again = pools.map((pool) => {
+            const joined = fresh.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
+            fresh.setServers(joined, pool);
+            return joined;
+          });
+          const view = (b: SlotBroker<string>, ms: readonly unknown[]) =>
+            Object.fromEntries([...b.budgets()].sort().map((budget) => [budget, b.membersOf(budget).map((m) => ms.indexOf(m)).sort()]));
+          expect(view(broker, members)).toEqual(view(fresh, again));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
