@@ -83,7 +83,7 @@ export class Timeline implements Clock<TimelineEntry> {
   /** Books `target.onTime` for `delayMs` from `now` (pass it when already read: the clock costs). */
   after(delayMs: number, target: TimelineTarget, kind = 0, now = this.now()): TimelineEntry {
     const entry: TimelineEntry = { at: now + delayMs, seq: this.#seq++, target, kind, cancelled: false };
-    this.#heap.push(entry);
+    this.#heap.add(entry); // add, not push: heap-js's variadic push copies its arguments through an iterator
     this.#live++;
     if (entry.at < this.#armedAt) this.#arm(entry.at);
     return entry;
@@ -118,8 +118,8 @@ export class Timeline implements Clock<TimelineEntry> {
   }
 
   #compact(): void {
-    const live = this.#heap.toArray().filter((entry) => !entry.cancelled);
-    this.#heap.init(live);
+    this.#heap.heapArray = this.#heap.heapArray.filter((entry) => !entry.cancelled);
+    this.#heap.init();
     this.#dead = 0;
   }
 

@@ -46,7 +46,7 @@ class Level<T extends Ranked> {
       this.items.push(item);
       this.tailSeq = item.seq;
     } else {
-      (this.late ??= new Heap<T>(bySeq)).push(item);
+      (this.late ??= new Heap<T>(bySeq)).add(item);
     }
   }
 
@@ -89,7 +89,10 @@ class Level<T extends Ranked> {
   purge(removed: Set<T>): void {
     const keep = (item: T): boolean => !removed.delete(item);
     this.items.retain(keep);
-    if (this.late !== undefined) this.late.init(this.late.toArray().filter(keep));
+    if (this.late !== undefined) {
+      this.late.heapArray = this.late.heapArray.filter(keep);
+      this.late.init();
+    }
     this.removed = 0;
   }
 }
@@ -126,7 +129,7 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
     level.add(item);
     if (!level.inOrder) {
       level.inOrder = true;
-      this.#order.push(level);
+      this.#order.add(level);
     }
     this.#size++;
     this.arrived(item);

@@ -35,7 +35,7 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
 
   /** Adds an item; tells the watcher when the queue was empty before. */
   push(item: T): void {
-    this.#heap.push(item);
+    this.#heap.add(item); // add, not push: heap-js's variadic push copies its arguments through an iterator
     this.#size++;
     this.arrived(item);
   }
@@ -62,7 +62,8 @@ export class PullQueue<T> extends QueueLinks<T> implements BufferQueue<T> {
 
   #purge(): void {
     const removed = this.#removed;
-    this.#heap.init(this.#heap.toArray().filter((item) => !removed.delete(item)));
+    this.#heap.heapArray = this.#heap.heapArray.filter((item) => !removed.delete(item));
+    this.#heap.init();
     removed.clear();
   }
 

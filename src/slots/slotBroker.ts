@@ -167,7 +167,7 @@ export class SlotBroker<T> {
     for (const group of member.classes) {
       const bids = group.bids;
       if (bids === undefined || group === except) continue;
-      bids.push(bid);
+      bids.add(bid);
       // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
       if (bids.size() > 4 * group.members.length + 64) this.#rebuildBids(group);
     }
@@ -186,7 +186,7 @@ export class SlotBroker<T> {
     for (const member of group.members) {
       if (!member.hasWaiting) continue;
       const head = member.queue.peek() as T;
-      bids.push(this.#bidFor(member, head));
+      bids.add(this.#bidFor(member, head));
       member.bidHead = head;
     }
   }
