@@ -12,6 +12,8 @@ const FULL = {
   idle: 10_000,
   pQueueClass: 50_000,
   rateSeconds: 5,
+  scaleStart: { small: 10, large: 100_000, tasks: 1_000 },
+  scalePool: { small: 10, large: 10_000, changes: 100 },
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -24,6 +26,8 @@ const QUICK = {
   idle: 1_000,
   pQueueClass: 2_000,
   rateSeconds: 1,
+  scaleStart: { small: 10, large: 100_000, tasks: 200 },
+  scalePool: { small: 10, large: 10_000, changes: 20 },
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
@@ -60,6 +64,8 @@ export function buildScenarios(quick) {
     idleTimers(size.idle),
     pQueueClass(size.pQueueClass),
     rateLimited(size.rateSeconds),
+    scaleStart(size.scaleStart),
+    scalePool(size.scalePool),
   ];
 }
 
@@ -211,5 +217,38 @@ function rateLimited(seconds) {
       { key: 'spanMs', label: 'span ms', format: 'num' },
     ],
     targets: [{ metric: 'achievedRatio', text: 'smt-rx, 1,000 per 1,000 ms: achieved ≥ 0.98 × configured', pass: (ratio) => ratio >= 0.98 }],
+  };
+}
+
+function scaleStart({ small, large, tasks }) {
+  const big = `smt-rx, ${int(large)} servers`;
+  return {
+    id: 'scale-start',
+    script: 'scale-start.mjs',
+    title: `Scale, starts: ${int(tasks)} tasks starting on arrival, one provider with ${int(large)} vs ${int(small)} servers`,
+    note: 'CPU µs per start (process.cpuUsage: the machine is shared) on the arrival path: each task is submitted into an empty queue and starts at once on the least loaded server (every server has room; handlers hold their slot until the end). The ratio large/small pool is the point: a start must not grow with the pool.',
+    variants: [variant('smt-rx', [large, tasks], big), variant('smt-rx', [small, tasks], `smt-rx, ${int(small)} servers`)],
+    metrics: [{ key: 'usPerStart', label: 'CPU µs/start', format: 'num', ratio: true, better: 'lower' }],
+    targets: [{ metric: 'usPerStart', vs: `smt-rx, ${int(small)} servers`, text: `a start with ${int(large)} servers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 }],
+  };
+}
+
+function scalePool({ small, large, changes }) {
+  const many = `smt-rx, ${int(large)} providers`;
+  const few = `smt-rx, ${int(small)} providers`;
+  return {
+    id: 'scale-pool',
+    script: 'scale-pool.mjs',
+    title: `Scale, live pool changes: ${int(changes)} updateProviderServers and ${int(changes)} addProvider with ${int(large)} vs ${int(small)} providers`,
+    note: 'CPU µs per change, each with one task submitted to the changed or added provider right after it (an index brought up to date lazily pays at that start). Every provider shares one pool of 16 servers; the changed one alternates between the 16 and the 16 plus one of its own. The ratio many/few providers is the point: a change must cost what it changes.',
+    variants: [variant('smt-rx', [large, changes], many), variant('smt-rx', [small, changes], few)],
+    metrics: [
+      { key: 'usPerChange', label: 'CPU µs/pool change', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerAdd', label: 'CPU µs/addProvider', format: 'num', ratio: true, better: 'lower' },
+    ],
+    targets: [
+      { metric: 'usPerChange', vs: few, text: `a pool change with ${int(large)} providers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+      { metric: 'usPerAdd', vs: few, text: `addProvider with ${int(large)} providers ≤ 3× with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+    ],
   };
 }

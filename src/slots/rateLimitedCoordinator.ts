@@ -87,6 +87,8 @@ class RateLimited implements RateLimitedCoordinator {
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);
+  // Start windows exist only for budgets given a rate, so they stay: a server re-listed soon must not start with a fresh window.
+  forget = (serverKey: string): void => this.inner.forget?.(serverKey);
   /** The inner budget, `blocked` while its rate allows no start now (the broker then picks another server). */
   budget(budgetKey: string): BudgetState {
     const state = this.inner.budget(budgetKey);

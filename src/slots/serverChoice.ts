@@ -1,7 +1,7 @@
 import { Heap } from 'heap-js';
 import { compareRanked } from '../queues/levelQueue.js';
 import type { Comparator } from '../queues/pullQueue.js';
-import type { Bid, BrokerMember, BudgetShare, ServerEntry } from './brokerMember.js';
+import type { Bid, BrokerMember, BudgetClass, BudgetShare, ServerEntry } from './brokerMember.js';
 import type { SlotCoordinator } from './slotCoordinator.js';
 
 // How the slot broker picks a server and ranks waiting members: small pure helpers.
@@ -43,6 +43,34 @@ export function nextEntry(share: BudgetShare): ServerEntry {
 export function bidHeap<T>(compare: Comparator<T> | undefined): Heap<Bid<T>> | undefined {
   if (compare === undefined) return undefined;
   return new Heap<Bid<T>>(compare === compareRanked ? compareRanked : (a, b) => compare(a.head, b.head));
+}
+
+/** The member of a class whose head is best (its bid is on top and current), if any waits. */
+export function bestWaiting<T>(group: BudgetClass<T>): BrokerMember<T> | undefined {
+  const members = group.members;
+  if (members.length === 1) {
+    const only = members[0] as BrokerMember<T>;
+    return only.hasWaiting ? only : undefined;
+  }
+  const bids = group.bids;
+  if (bids === undefined) return firstWaiting(members);
+  for (;;) {
+    const bid = bids.peek();
+    if (bid === undefined) return undefined;
+    const member = bid.member;
+    if (!member.hasWaiting) {
+      bids.pop();
+      member.bidHead = undefined;
+      continue;
+    }
+    if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
+      // Its head changed (pulled, cancelled, or a better one arrived): the current head has
+      // its own bid, this one is stale.
+      bids.pop();
+      continue;
+    }
+    return member;
+  }
 }
 
 /** Without a comparator: the first member in turn order that has something waiting. */

@@ -4,9 +4,11 @@ import { localSlotCoordinator } from './localSlotCoordinator.js';
 import { normalizeServerKey } from './serverKey.js';
 import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
-import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease } from './brokerMember.js';
+import { ListedServers } from './listedServers.js';
+import { type Bid, BrokerMember, type BudgetClass, type BudgetShare, type LoadIndex, type ServerEntry, type SlotLease } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
-import { bidHeap, firstWaiting, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { bestWaiting, bidHeap, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { PoolLoads, SCAN_LIMIT } from './choice/poolLoads.js';
 import type { Comparator } from '../queues/pullQueue.js';
 import type { SlotQueue } from '../queues/slotQueue.js';
 
@@ -41,6 +43,9 @@ export class SlotBroker<T> {
   readonly #copiesRank: boolean;
   readonly #index: BrokerIndex<T>;
   #nextMemberId = 0;
+  readonly #listed: ListedServers;
+  /** Members with a long pool's index of loads: a `room` must reach each. */
+  readonly #longPools = new Set<BrokerMember<T>>();
   // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
   // Running it from one loop keeps synchronous completions from recursing.
   #jobs: Array<string | BrokerMember<T>> = [];
@@ -54,6 +59,8 @@ export class SlotBroker<T> {
     this.#compare = compare;
     this.#copiesRank = compare === compareRanked;
     this.#index = new BrokerIndex<T>(() => bidHeap(compare));
+    const coordinator = this.coordinator;
+    this.#listed = new ListedServers((key) => coordinator.forget?.(key));
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
@@ -75,6 +82,8 @@ export class SlotBroker<T> {
   /** @internal */
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
+    this.#longPools.delete(member);
+    this.#listed.replace(member.servers, []);
     member.servers = [];
     this.#index.invalidate();
   }
@@ -82,6 +91,7 @@ export class SlotBroker<T> {
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. @internal */
   setServers(member: BrokerMember<T>, servers: readonly string[]): void {
     const seen = new Set<string>();
+    const before = member.servers;
     member.servers = [];
     for (const server of servers) {
       if (seen.has(server)) continue;
@@ -89,8 +99,9 @@ export class SlotBroker<T> {
       const key = normalizeServerKey(server);
       member.servers.push({ server, key, budget: this.coordinator.budgetOf(key) });
     }
+    this.#listed.replace(before, member.servers);
     member.cursor = 0;
-    this.#index.invalidate();
+    this.#index.changed(member);
     this.#enqueue(member);
   }
 
@@ -120,10 +131,12 @@ export class SlotBroker<T> {
   dispose(): void {
     this.#changes.unsubscribe();
     this.#index.clear();
+    this.#longPools.clear();
   }
 
   #onChange(change: SlotChange): void {
     if (change.type === 'room') {
+      if (this.#longPools.size > 0) for (const member of this.#longPools) member.loads?.touch(change.budget);
       this.#enqueue(change.budget);
       return;
     }
@@ -135,10 +148,10 @@ export class SlotBroker<T> {
     for (const budget of this.#index.budgets()) this.#enqueue(budget);
   }
 
-  /** Brings the index up to date; after a rebuild, every member's head is offered afresh. */
+  /** Brings the index up to date; the heads of the members it changed are offered afresh. */
   #refresh(): void {
-    if (!this.#index.refresh()) return;
-    for (const member of this.#index.members) this.#bid(member);
+    const changed = this.#index.refresh();
+    if (changed !== undefined) for (const member of changed) this.#bid(member);
   }
 
   /** Offers a member's current head to its ranked classes (after it changed), but `except`. */
@@ -207,7 +220,7 @@ export class SlotBroker<T> {
     if (group === undefined) return;
     const common = this.#index.commonEntry(budget);
     for (;;) {
-      const member = this.#bestWaiting(group);
+      const member = bestWaiting(group);
       if (member === undefined) return;
       const share = common === undefined ? (member.shares.get(budget) as BudgetShare) : undefined;
       const entry = common ?? nextEntry(share as BudgetShare);
@@ -222,11 +235,22 @@ export class SlotBroker<T> {
   #fillMember(member: BrokerMember<T>): void {
     this.#bid(member);
     while (member.hasWaiting) {
-      const entry = leastLoaded(member, this.coordinator);
+      const entry = member.servers.length <= SCAN_LIMIT ? leastLoaded(member, this.coordinator) : this.#loadsOf(member).choose();
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key)) return;
+      member.loads?.started(entry);
       this.#served(entry.budget, member);
       this.#deliver(member, entry);
     }
+  }
+
+  /** A long pool's index of loads: a start there costs O(log n), not a scan of the pool. */
+  #loadsOf(member: BrokerMember<T>): LoadIndex {
+    this.#refresh();
+    if (member.loads === undefined) {
+      member.loads = new PoolLoads(member.shares, this.coordinator);
+      this.#longPools.add(member);
+    }
+    return member.loads;
   }
 
   /** `won`: the class whose top bid the member won with, if any. */
@@ -257,33 +281,6 @@ export class SlotBroker<T> {
       } else {
         this.#bid(member);
       }
-    }
-  }
-
-  #bestWaiting(group: BudgetClass<T>): BrokerMember<T> | undefined {
-    const members = group.members;
-    if (members.length === 1) {
-      const only = members[0] as BrokerMember<T>;
-      return only.hasWaiting ? only : undefined;
-    }
-    const bids = group.bids;
-    if (bids === undefined) return firstWaiting(members);
-    for (;;) {
-      const bid = bids.peek();
-      if (bid === undefined) return undefined;
-      const member = bid.member;
-      if (!member.hasWaiting) {
-        bids.pop();
-        member.bidHead = undefined;
-        continue;
-      }
-      if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
-        // Its head changed (pulled, cancelled, or a better one arrived): the current head has
-        // its own bid, this one is stale.
-        bids.pop();
-        continue;
-      }
-      return member;
     }
   }
 

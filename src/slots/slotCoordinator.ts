@@ -68,6 +68,12 @@ export interface SlotCoordinator {
    * coordinator whose slots live in one process has none (its `budget()` is already the whole view).
    */
   readonly clusterStats$?: Observable<ClusterStats>;
+  /**
+   * Optional: no pool lists this server any more. Drop what is kept for it (its count, its budget
+   * when no other server draws on it) once it holds no slot; a later `tryAcquire` starts afresh.
+   * The slot broker calls it when the last pool listing the server drops it.
+   */
+  forget?(serverKey: string): void;
   /** Gives back everything this process holds and stops. Idempotent. */
   close(): Promise<void>;
 }

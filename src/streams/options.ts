@@ -12,6 +12,7 @@ import { InvalidOptionError } from '../errors/invalidOption.js';
 import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce.js';
 import { checkAgingMs } from '../queues/priorityAging.js';
 import { resolveBackoff } from '../operators/backoff.js';
+import { readProvider } from './readProvider.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import { checkRate, keepsRates, rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
@@ -123,7 +124,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     throw new InvalidOptionError('options', 'an object', given);
   }
   const options = readFields(given, OPTION_KEYS, '') as TaskManagerOptions;
-  checkProviders(options.providers);
+  const providers = readProviders(options.providers);
   checkOptional('defaultServerLimit', options.defaultServerLimit, expectLimit);
   if (options.coordinator !== undefined && (options.serverLimits !== undefined || options.defaultServerLimit !== undefined)) {
     throw new TypeError('Give `serverLimits` and `defaultServerLimit` to the coordinator, not beside `coordinator`');
@@ -161,7 +162,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
       ? undefined
       : rateLimitedCoordinator(coordinator, { rates: options.rateLimits, scheduler: options.scheduler ?? asyncScheduler, closesInner: options.coordinator === undefined });
   return {
-    providers: options.providers,
+    providers,
     maxRetries: retry.maxRetries ?? 0,
     backoff: resolveBackoff(retry.backoff, 'retry.backoff'),
     isRetryable: retry.isRetryable,
@@ -181,9 +182,6 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     fleet,
   };
 }
-
-const expectFiniteNonNegative = (v: unknown): string | undefined =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
 
 /** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
 function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
@@ -227,33 +225,17 @@ function readServerLimits(limits: unknown): Record<string, number> {
   return copy;
 }
 
-/** A provider is checked the same way at creation and when added live. */
-export function checkProvider(provider: unknown, field: string): void {
-  if (provider === null || typeof provider !== 'object') throw new InvalidOptionError(field, 'a provider object', provider);
-  check(`${field}.name`, readField(provider, 'name', `${field}.name`), (v) => expectNonEmptyString(v, 256));
-  check(`${field}.handle`, readField(provider, 'handle', `${field}.handle`), expectFunction);
-  checkServerList(readField(provider, 'servers', `${field}.servers`), `${field}.servers`);
-  checkOptional(`${field}.holdAfterAbortMs`, readField(provider, 'holdAfterAbortMs', `${field}.holdAfterAbortMs`), expectFiniteNonNegative);
-  checkOptional(`${field}.maxQueued`, readField(provider, 'maxQueued', `${field}.maxQueued`), (v) => (v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity'));
-  checkOptional(`${field}.overflow`, readField(provider, 'overflow', `${field}.overflow`), (v) => (v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'"));
-}
-
-export function checkServerList(given: unknown, field: string): void {
-  const servers = readArray(given, field);
-  if (servers === undefined) throw new InvalidOptionError(field, 'an array of server strings', given);
-  servers.forEach((server, i) => check(`${field}[${i}]`, server, (v) => expectNonEmptyString(v, 2048)));
-}
-
-function checkProviders(given: unknown): void {
+/** The providers, each read once into a checked copy (readProvider.ts); names must be unique. */
+function readProviders<Ps extends readonly Provider[]>(given: Ps): Ps {
   const providers = readArray(given, 'providers');
   if (providers === undefined) throw new InvalidOptionError('providers', 'an array of providers', given);
   const names = new Set<string>();
-  providers.forEach((provider, i) => {
-    checkProvider(provider, `providers[${i}]`);
-    const name = (provider as Provider).name;
-    if (names.has(name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', name);
-    names.add(name);
-  });
+  return providers.map((provider, i) => {
+    const copy = readProvider(provider as Provider, `providers[${i}]`);
+    if (names.has(copy.name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', copy.name);
+    names.add(copy.name);
+    return copy;
+  }) as unknown as Ps;
 }
 
 /** A coordinator that keeps rates itself (smt-rx/redis: cluster-wide) takes `rateLimits` as they are. */
