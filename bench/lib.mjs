@@ -44,6 +44,13 @@ export function check(condition, what) {
 export const clock = () => process.hrtime.bigint();
 export const nsSince = (start) => Number(process.hrtime.bigint() - start);
 
+/** CPU time of this process (user + system), in ns since `cpuClock()`: on a shared machine wall time counts the others' work. */
+export const cpuClock = () => process.cpuUsage();
+export const cpuNsSince = (start) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) * 1e3;
+};
+
 /** heapUsed after one loop turn (pending microtasks and immediates settle) and three full GCs. */
 export async function heapAfterGc() {
   if (typeof globalThis.gc !== 'function') throw new Error('run the child with node --expose-gc');

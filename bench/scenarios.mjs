@@ -11,6 +11,9 @@ const FULL = {
   providers: { n: 200_000, providers: 1_000 },
   idle: 10_000,
   pQueueClass: 50_000,
+  rateSeconds: 5,
+  scaleStart: { small: 10, large: 100_000, tasks: 1_000 },
+  scalePool: { small: 10, large: 10_000, changes: 100 },
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -22,6 +25,9 @@ const QUICK = {
   providers: { n: 2_000, providers: 1_000 },
   idle: 1_000,
   pQueueClass: 2_000,
+  rateSeconds: 1,
+  scaleStart: { small: 10, large: 100_000, tasks: 200 },
+  scalePool: { small: 10, large: 10_000, changes: 20 },
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
@@ -57,6 +63,9 @@ export function buildScenarios(quick) {
     providers(size.providers),
     idleTimers(size.idle),
     pQueueClass(size.pQueueClass),
+    rateLimited(size.rateSeconds),
+    scaleStart(size.scaleStart),
+    scalePool(size.scalePool),
   ];
 }
 
@@ -186,5 +195,60 @@ function pQueueClass(n) {
       { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', better: 'higher' },
     ],
     targets: [],
+  };
+}
+
+/** 1,000 starts per second, as one window of 1 s and as finer windows (more timer wake-ups). */
+function rateLimited(seconds) {
+  const shapes = [
+    [1000, 1000],
+    [100, 100],
+    [10, 10],
+  ];
+  return {
+    id: 'rate-limited',
+    script: 'rate-limited.mjs',
+    title: `Rate-limited throughput: 1,000 starts per second for ${seconds} s on one rated server`,
+    note: 'smt-rx with `rateLimits` on its in-process coordinator (sliding window; no concurrency limit to speak of): `windows × starts + 1` no-op tasks submitted at once, so the ideal is `starts` at every multiple of `intervalMs`. Achieved = (n − 1) / (last start − first start), start times being the clock readings the limiter itself made when it let each slot go; every run also checks that no `starts + 1` starts fall within one interval. What is lost is timer lateness, once per window: finer windows lose more on a loaded machine.',
+    variants: shapes.map(([starts, intervalMs]) => variant('smt-rx', [starts, intervalMs, (seconds * 1000) / intervalMs], `smt-rx, ${int(starts)} per ${int(intervalMs)} ms`)),
+    metrics: [
+      { key: 'achievedRatio', label: 'achieved / configured', format: 'num', better: 'higher' },
+      { key: 'achievedPerSec', label: 'starts/s', format: 'rate', better: 'higher' },
+      { key: 'spanMs', label: 'span ms', format: 'num' },
+    ],
+    targets: [{ metric: 'achievedRatio', text: 'smt-rx, 1,000 per 1,000 ms: achieved ≥ 0.98 × configured', pass: (ratio) => ratio >= 0.98 }],
+  };
+}
+
+function scaleStart({ small, large, tasks }) {
+  const big = `smt-rx, ${int(large)} servers`;
+  return {
+    id: 'scale-start',
+    script: 'scale-start.mjs',
+    title: `Scale, starts: ${int(tasks)} tasks starting on arrival, one provider with ${int(large)} vs ${int(small)} servers`,
+    note: 'CPU µs per start (process.cpuUsage: the machine is shared) on the arrival path: each task is submitted into an empty queue and starts at once on the least loaded server (every server has room; handlers hold their slot until the end). The ratio large/small pool is the point: a start must not grow with the pool.',
+    variants: [variant('smt-rx', [large, tasks], big), variant('smt-rx', [small, tasks], `smt-rx, ${int(small)} servers`)],
+    metrics: [{ key: 'usPerStart', label: 'CPU µs/start', format: 'num', ratio: true, better: 'lower' }],
+    targets: [{ metric: 'usPerStart', vs: `smt-rx, ${int(small)} servers`, text: `a start with ${int(large)} servers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 }],
+  };
+}
+
+function scalePool({ small, large, changes }) {
+  const many = `smt-rx, ${int(large)} providers`;
+  const few = `smt-rx, ${int(small)} providers`;
+  return {
+    id: 'scale-pool',
+    script: 'scale-pool.mjs',
+    title: `Scale, live pool changes: ${int(changes)} updateProviderServers and ${int(changes)} addProvider with ${int(large)} vs ${int(small)} providers`,
+    note: 'CPU µs per change, each with one task submitted to the changed or added provider right after it (an index brought up to date lazily pays at that start). Every provider shares one pool of 16 servers; the changed one alternates between the 16 and the 16 plus one of its own. The ratio many/few providers is the point: a change must cost what it changes.',
+    variants: [variant('smt-rx', [large, changes], many), variant('smt-rx', [small, changes], few)],
+    metrics: [
+      { key: 'usPerChange', label: 'CPU µs/pool change', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerAdd', label: 'CPU µs/addProvider', format: 'num', ratio: true, better: 'lower' },
+    ],
+    targets: [
+      { metric: 'usPerChange', vs: few, text: `a pool change with ${int(large)} providers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+      { metric: 'usPerAdd', vs: few, text: `addProvider with ${int(large)} providers ≤ 3× with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+    ],
   };
 }

@@ -12,13 +12,13 @@
  * Each worker is this file run with `worker <name> <tasks>`: a task manager with a Redis slot
  * coordinator. In your own code, import from 'smt-rx' and 'smt-rx/redis' instead of '../src/...'.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createConnection, createServer as createNetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createTaskManager, defineProvider } from '../src/index.js';
 import { redisSlotCoordinator } from '../src/redis/index.js';
+import { startRedis, type LocalRedis } from './lib/localRedis.js';
 
 const LEASE_MS = 2_000;
 const SERVERS = ['gpu-1', 'gpu-2'] as const;
@@ -209,50 +209,6 @@ async function startServers(): Promise<Servers> {
         server.close(() => resolve());
       }),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// A throw-away redis-server
-// ---------------------------------------------------------------------------------------------
-
-interface LocalRedis {
-  readonly url: string;
-  stop(): void;
-}
-
-async function startRedis(): Promise<LocalRedis> {
-  const port = await freePort();
-  let child: ChildProcess;
-  try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('redis-server not found: install it (apt-get install redis-server) or set REDIS_URL');
-  }
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', () => reject(new Error('redis-server not found: install it (apt-get install redis-server) or set REDIS_URL')));
-    const attempt = (tries: number): void => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => (tries > 100 ? reject(new Error('redis-server did not start')) : void setTimeout(() => attempt(tries + 1), 50)));
-    };
-    attempt(0);
-  });
-  const stop = (): void => void child.kill('SIGKILL');
-  process.once('exit', stop);
-  return { url: `redis://127.0.0.1:${port}`, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function env(name: string): string {

@@ -11,7 +11,7 @@ export { localSlotCoordinator } from './slots/localSlotCoordinator.js';
 export { rateLimitedCoordinator } from './slots/rateLimitedCoordinator.js';
 export type { RateLimit, RateLimitedCoordinator, RateLimitedCoordinatorOptions } from './slots/rateLimitedCoordinator.js';
 export type { LocalSlotCoordinatorOptions } from './slots/localSlotCoordinator.js';
-export type { SlotCoordinator, SlotChange, BudgetState } from './slots/slotCoordinator.js';
+export type { SlotCoordinator, SlotChange, BudgetState, ClusterStats, ClusterBudgetState } from './slots/slotCoordinator.js';
 
 /* Adaptive limits, health, load-aware choice */
 export type { FleetOptions } from './slots/fleet/fleetSettings.js';

@@ -1,4 +1,9 @@
 import type { InteropObservable, Observable } from 'rxjs';
+import type { LimitReason } from './slots/adaptive/limitAlgorithm.js';
+import type { ServerEvent } from './slots/fleet/serverEvent.js';
+
+export type { ServerEvent }; // for the add-ons (dashboard, otel), which read the manager through this file only
+import type { ClusterStats } from './slots/slotCoordinator.js';
 
 /**
  * What a handler (or a command) may return for a result `R`: the value itself (arrays, strings and
@@ -271,13 +276,7 @@ export interface BudgetStats {
   /** Queued tasks of providers that can use this budget. */
   readonly waiters: number;
   /** With `adaptiveLimits` on this budget: the adaptive limit, its bounds and why it last moved. */
-  readonly adaptive?: {
-    readonly limit: number;
-    readonly min: number;
-    readonly max: number;
-    readonly algorithm: string;
-    readonly reason: 'probe' | 'latency' | 'errors' | undefined;
-  };
+  readonly adaptive?: { readonly limit: number; readonly min: number; readonly max: number; readonly algorithm: string; readonly reason: LimitReason | undefined };
   /** With `health` on, once the budget failed once: ejected (until when), half-open or healthy. */
   readonly health?: { readonly state: 'ejected'; readonly until: number } | { readonly state: 'healthy' | 'half-open' };
 }
@@ -288,12 +287,13 @@ export interface StatsSnapshot {
   readonly servers: Readonly<Record<string, BudgetStats>>;
 }
 
-/**
- * The part of a task manager that the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel)
- * read: its stats and its events. Every `TaskManager` is one.
- */
+/** What the dashboard (smt-rx/dashboard) and the metrics (smt-rx/otel) read. Every `TaskManager` is one. */
 export interface ObservedManager {
   stats(): StatsSnapshot;
   readonly stats$: Observable<StatsSnapshot>;
   readonly events$: Observable<TaskEvent>;
+  /** Adaptive limits and health events (every `TaskManager` has them; optional for other sources). */
+  readonly serverEvents$?: Observable<ServerEvent>;
+  /** Optional: the budgets across processes (see `TaskManager.clusterStats$`), shown beside `stats` when given. */
+  readonly clusterStats$?: Observable<ClusterStats>;
 }

@@ -34,8 +34,10 @@ export interface DashboardHandler {
 /**
  * A live dashboard of a task manager as a `node:http` request handler: one page (no framework, no
  * external asset, works offline) with per provider its counts and rates, per budget its limit,
- * slots in use and waiters (the busiest first), and the latest failures with their errors, kept
- * live over Server-Sent Events from `stats$` and `events$`. It serves `GET /` (the page),
+ * slots in use and waiters (the busiest first) and, when the manager has a cluster view
+ * (`clusterStats$`, e.g. with smt-rx/redis), the slots in use in every process and the processes
+ * waiting; and the latest failures with their errors, kept live over Server-Sent Events from
+ * `stats$`, `clusterStats$` and `events$`. It serves `GET /` (the page),
  * `GET /events` (the stream) and `GET /state.json` (the current state), relative to where it is
  * mounted.
  *

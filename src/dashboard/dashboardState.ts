@@ -1,4 +1,8 @@
-import type { BudgetStats, ProviderStats, StatsSnapshot, TaskEvent } from '../types.js';
+import type { ObservedValueOf } from 'rxjs';
+import type { BudgetStats, ObservedManager, ProviderStats, StatsSnapshot, TaskEvent } from '../types.js';
+
+/** The cluster-wide view a manager may offer (see `ObservedManager.clusterStats$`). */
+export type ClusterStats = ObservedValueOf<NonNullable<ObservedManager['clusterStats$']>>;
 
 /** One provider's row: its stats and its completion rates over the rate window. */
 export interface ProviderRow extends ProviderStats {
@@ -9,10 +13,18 @@ export interface ProviderRow extends ProviderStats {
   readonly failedPerSec: number;
 }
 
-/** One budget's row; `limit` is null when unlimited (JSON has no Infinity). */
+/**
+ * One budget's row; `limit` (the limit in force: the adaptive limit, 0 while ejected) is null when
+ * unlimited (JSON has no Infinity). `adaptive` and `health` as in the stats, when those are on.
+ */
 export interface BudgetRow extends Omit<BudgetStats, 'limit'> {
   readonly key: string;
   readonly limit: number | null;
+  /**
+   * Across every process sharing the coordinator, when the manager has a cluster view
+   * (`clusterStats$`, e.g. smt-rx/redis) and it has been read: slots in use and processes waiting.
+   */
+  readonly cluster?: { readonly inUse: number; readonly waiters: number };
 }
 
 /** A task that failed: when (scheduler time), where, after how many attempts, and its error as text. */
@@ -43,11 +55,24 @@ export interface StatsSample {
 
 const share = (row: BudgetStats): number => (row.limit > 0 && Number.isFinite(row.limit) ? row.inUse / row.limit : 0);
 
-/** Most waiters first, then the largest share of the limit in use, then by key. */
-export function busiestFirst(servers: StatsSnapshot['servers']): BudgetRow[] {
+/** Most waiters first, then the largest share of the limit in use, then by key; with the cluster view beside each budget it covers. */
+export function busiestFirst(servers: StatsSnapshot['servers'], cluster?: ClusterStats): BudgetRow[] {
   return Object.entries(servers)
     .sort(([keyA, a], [keyB, b]) => b.waiters - a.waiters || share(b) - share(a) || keyA.localeCompare(keyB))
-    .map(([key, row]) => ({ key, limit: Number.isFinite(row.limit) ? row.limit : null, inUse: row.inUse, waiters: row.waiters }));
+    .map(([key, row]) => {
+      const all = cluster !== undefined && Object.hasOwn(cluster, key) ? cluster[key] : undefined;
+      return {
+        key,
+        limit: Number.isFinite(row.limit) ? row.limit : null,
+        inUse: row.inUse,
+        waiters: row.waiters,
+        // With a coordinator shared between processes: the budget's use in all of them.
+        ...(all === undefined ? {} : { cluster: { inUse: all.inUse, waiters: all.waiters } }),
+        // With adaptiveLimits / health on: the adaptive limit and why it last moved; ejected or not.
+        ...(row.adaptive === undefined ? {} : { adaptive: row.adaptive }),
+        ...(row.health === undefined ? {} : { health: row.health }),
+      };
+    });
 }
 
 /** Per provider: its counters now, and how fast they grew since the oldest sample of the window. */

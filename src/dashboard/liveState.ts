@@ -8,6 +8,7 @@ import {
   ignoreElements,
   interval,
   map,
+  NEVER,
   ReplaySubject,
   share,
   startWith,
@@ -18,7 +19,8 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ObservedManager, StatsSnapshot, TaskEvent } from '../types.js';
-import { busiestFirst, failureRow, providerRows, type DashboardState, type FailureRow, type StatsSample } from './dashboardState.js';
+import { busiestFirst, failureRow, providerRows, type ClusterStats, type DashboardState, type FailureRow, type StatsSample } from './dashboardState.js';
+
 
 export interface LiveStateOptions {
   readonly throttleMs: number;
@@ -48,7 +50,7 @@ export function liveState(manager: ObservedManager, options: LiveStateOptions): 
     failures.next([failureRow(event), ...failures.value].slice(0, options.maxFailures));
   });
   /** Turns readings into states; `samples` holds the stats of the rate window, per reading. */
-  const toState = (samples: StatsSample[], stats: StatsSnapshot, recent: readonly FailureRow[]): DashboardState => {
+  const toState = (samples: StatsSample[], stats: StatsSnapshot, recent: readonly FailureRow[], cluster: ClusterStats | undefined): DashboardState => {
     const now = scheduler.now();
     samples.push({ at: now, stats });
     // Keep the newest sample at or before the window's start, so a rate covers the whole window.
@@ -56,14 +58,16 @@ export function liveState(manager: ObservedManager, options: LiveStateOptions): 
     return {
       now,
       providers: providerRows(samples[samples.length - 1] as StatsSample, samples[0] as StatsSample),
-      budgets: busiestFirst(stats.servers),
+      budgets: busiestFirst(stats.servers, cluster),
       failures: recent,
     };
   };
 
+  // Read only while a page is open, like stats; until its first read (or without one) rows have no cluster part.
+  const clusterStats$ = (manager.clusterStats$ ?? NEVER).pipe(startWith(undefined));
   const states$ = manager.stats$.pipe(
     connect((stats$) =>
-      combineLatest([stats$, failures, interval(1000, scheduler).pipe(startWith(0))]).pipe(
+      combineLatest([stats$, failures, clusterStats$, interval(1000, scheduler).pipe(startWith(0))]).pipe(
         takeUntil(stats$.pipe(ignoreElements(), endWith(true))),
       ),
     ),
@@ -71,7 +75,7 @@ export function liveState(manager: ObservedManager, options: LiveStateOptions): 
     // A new reading (the first page after none was open) starts its rates afresh.
     (readings$) => defer(() => {
       const samples: StatsSample[] = [];
-      return readings$.pipe(map(([stats, recent]) => toState(samples, stats, recent)));
+      return readings$.pipe(map(([stats, recent, cluster]) => toState(samples, stats, recent, cluster)));
     }),
     // One reading for every open page; the last state is replayed to a page that opens later.
     share({ connector: () => new ReplaySubject<DashboardState>(1), resetOnRefCountZero: true, resetOnComplete: false }),

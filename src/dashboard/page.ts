@@ -13,6 +13,7 @@ table { border-collapse: collapse; min-width: 40rem; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid var(--line); text-align: right; font-variant-numeric: tabular-nums; }
 th { font-weight: 600; font-size: .8rem; text-transform: uppercase; opacity: .7; }
 td.name, th.name, td.text, td.error { text-align: left; }
+td.ejected { color: var(--bad); font-weight: 600; } td.half-open { color: var(--busy); }
 td.name { font-family: ui-monospace, monospace; }
 td.bad { color: var(--bad); font-weight: 600; }
 td.error { color: var(--bad); max-width: 40rem; overflow-wrap: anywhere; }
@@ -39,7 +40,7 @@ export function pageHtml(title: string): string {
 <table><thead><tr><th class="name">provider</th><th>queued</th><th>waiting</th><th>running</th><th>succeeded</th><th>failed</th><th>cancelled</th><th>retries</th><th>succeeded/s</th><th>failed/s</th></tr></thead>
 <tbody id="providers"></tbody></table>
 <h2>Budgets <small>(busiest first)</small></h2>
-<table><thead><tr><th class="name">budget</th><th>limit</th><th>in use</th><th>waiters</th><th></th></tr></thead>
+<table><thead><tr><th class="name">budget</th><th>limit</th><th>in use</th><th>waiters</th><th title="every process sharing the coordinator">in use, all</th><th title="processes waiting for a slot">processes waiting</th><th></th><th class="name">adaptive limit</th><th class="name">health</th></tr></thead>
 <tbody id="budgets"></tbody></table>
 <h2>Recent failures</h2>
 <table><thead><tr><th class="name">when</th><th class="name">provider</th><th class="name">task</th><th>attempts</th><th class="name">error</th></tr></thead>

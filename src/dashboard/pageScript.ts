@@ -46,12 +46,32 @@ function drawBudget(tr, b) {
   cell(tr, b.limit === null ? '∞' : number.format(b.limit), { 'data-field': 'limit' });
   cell(tr, number.format(b.inUse), { 'data-field': 'inUse' });
   cell(tr, number.format(b.waiters), { 'data-field': 'waiters' });
+  // Across processes, when the manager has a cluster view; the bar then shows the whole budget.
+  cell(tr, b.cluster ? number.format(b.cluster.inUse) : '–', { 'data-field': 'clusterInUse' });
+  cell(tr, b.cluster ? number.format(b.cluster.waiters) : '–', { 'data-field': 'clusterWaiters' });
   const bar = cell(tr, '', { class: 'bar' });
   const fillBar = document.createElement('span');
-  const share = b.limit === null || b.limit === 0 ? 0 : Math.min(1, b.inUse / b.limit);
+  const inUse = b.cluster ? b.cluster.inUse : b.inUse;
+  const share = b.limit === null || b.limit === 0 ? 0 : Math.min(1, inUse / b.limit);
   fillBar.style.width = (share * 100).toFixed(1) + '%';
   if (b.waiters > 0) fillBar.className = 'busy';
   bar.appendChild(fillBar);
+  cell(tr, adaptiveText(b.adaptive), { class: 'text', 'data-field': 'adaptive' });
+  const health = b.health ? b.health.state : '';
+  cell(tr, healthText(b.health), { class: 'text ' + health, 'data-field': 'health' });
+}
+
+// "6 of 1–32 · aimd · last moved: latency" (the reason of the latest move: probe, latency, errors).
+function adaptiveText(a) {
+  if (!a) return '';
+  return number.format(a.limit) + ' of ' + number.format(a.min) + '–' + number.format(a.max) + ' · ' + a.algorithm +
+    (a.reason ? ' · last moved: ' + a.reason : '');
+}
+
+function healthText(h) {
+  if (!h) return '';
+  if (h.state === 'ejected') return 'ejected, probe in ' + Math.max(0, Math.ceil((h.until - now) / 1000)) + ' s';
+  return h.state === 'half-open' ? 'half-open (one probe)' : 'healthy';
 }
 
 function ago(ms) {
@@ -59,9 +79,12 @@ function ago(ms) {
   return s < 60 ? s + ' s ago' : Math.round(s / 60) + ' min ago';
 }
 
+let now = 0;
+
 function draw(state) {
+  now = state.now;
   fill($('providers'), state.providers, drawProvider, 'no providers', 10);
-  fill($('budgets'), state.budgets, drawBudget, 'no budgets', 5);
+  fill($('budgets'), state.budgets, drawBudget, 'no budgets', 7);
   fill($('failures'), state.failures, (tr, f) => {
     tr.dataset.task = f.id;
     cell(tr, ago(state.now - f.at), { class: 'text' });

@@ -3,6 +3,7 @@ export type CallbackSource =
   | 'events$ subscriber'
   | 'serverEvents$ subscriber'
   | 'stats$ subscriber'
+  | 'clusterStats$ subscriber'
   | 'handle subscriber'
   | 'outcome listener'
   | 'isRetryable'

@@ -1,5 +1,6 @@
 import { check, checkOptional, isFiniteNumber } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
+import { readFields } from '../errors/readOnce.js';
 import type { BackoffOptions } from '../types.js';
 
 // Backoff as pure values: options in, a delay in whole milliseconds out. Waiting is someone
@@ -9,6 +10,8 @@ import type { BackoffOptions } from '../types.js';
 type Jitter = Required<BackoffOptions>['jitter'];
 
 const jitters: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
+
+const BACKOFF_KEYS = ['initialDelayMs', 'multiplier', 'maxDelayMs', 'jitter'] as const satisfies ReadonlyArray<keyof BackoffOptions>;
 
 /** The largest double below 1: where a `random()` of 1 or more is clamped to. */
 const BELOW_ONE = 1 - Number.EPSILON / 2;
@@ -82,15 +85,17 @@ const expectOptionsObject = (v: unknown): string | undefined =>
 export function resolveBackoff(options?: BackoffOptions, field = 'backoff'): Required<BackoffOptions> {
   if (options === undefined) return defaultBackoff;
   check(field, options, expectOptionsObject);
-  checkOptional(`${field}.initialDelayMs`, options.initialDelayMs, expectDelay);
-  checkOptional(`${field}.multiplier`, options.multiplier, expectMultiplier);
-  checkOptional(`${field}.maxDelayMs`, options.maxDelayMs, expectDelay);
-  checkOptional(`${field}.jitter`, options.jitter, expectJitter);
+  // Each field is read once: the copy is what is checked and used.
+  const given = readFields(options, BACKOFF_KEYS, `${field}.`) as BackoffOptions;
+  checkOptional(`${field}.initialDelayMs`, given.initialDelayMs, expectDelay);
+  checkOptional(`${field}.multiplier`, given.multiplier, expectMultiplier);
+  checkOptional(`${field}.maxDelayMs`, given.maxDelayMs, expectDelay);
+  checkOptional(`${field}.jitter`, given.jitter, expectJitter);
   const resolved: Required<BackoffOptions> = Object.freeze({
-    initialDelayMs: options.initialDelayMs ?? defaultBackoff.initialDelayMs,
-    multiplier: options.multiplier ?? defaultBackoff.multiplier,
-    maxDelayMs: options.maxDelayMs ?? defaultBackoff.maxDelayMs,
-    jitter: options.jitter ?? defaultBackoff.jitter,
+    initialDelayMs: given.initialDelayMs ?? defaultBackoff.initialDelayMs,
+    multiplier: given.multiplier ?? defaultBackoff.multiplier,
+    maxDelayMs: given.maxDelayMs ?? defaultBackoff.maxDelayMs,
+    jitter: given.jitter ?? defaultBackoff.jitter,
   });
   if (resolved.maxDelayMs < resolved.initialDelayMs) {
     throw new InvalidOptionError(

@@ -3,6 +3,8 @@ export { priorityBuffer } from './priorityBuffer.js';
 export type { PriorityBufferConfig } from './priorityBuffer.js';
 export { prioritySlots } from './prioritySlots.js';
 export type { PrioritySlotsConfig } from './prioritySlots.js';
+export { pullSlots } from './pullSlots.js';
+export type { PullSlotsConfig } from './pullSlots.js';
 export { PullQueue } from '../queues/pullQueue.js';
 export { LevelQueue, compareRanked } from '../queues/levelQueue.js';
 export type { Ranked } from '../queues/levelQueue.js';

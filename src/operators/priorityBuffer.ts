@@ -1,9 +1,10 @@
-import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
-import { check, checkOptional, expectFunction } from '../errors/checks.js';
+import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import { check, checkOptional, expectFunction, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
 import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
+import { checkAgingMs, PriorityAging } from '../queues/priorityAging.js';
 import type { BufferQueue } from '../queues/slotQueue.js';
 
 /** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
@@ -17,6 +18,15 @@ export interface PriorityBufferConfig<T> {
    * `Infinity` releases everything; zero, negative and NaN credits are ignored).
    */
   readonly demand: Observable<number>;
+  /**
+   * Priority aging: a waiting item rises one priority level per `agingMs` on the scheduler's clock
+   * (at every multiple of `agingMs` since the subscription), so a steady stream of higher items
+   * cannot hold a lower one back forever. Commands do not age (they go first anyway). Absent: no
+   * aging, and nothing is paid for it.
+   */
+  readonly agingMs?: number;
+  /** The clock aging reads (only with `agingMs`). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -30,7 +40,14 @@ export interface PriorityBufferConfig<T> {
  * operator's FIFO buffer (as it would behind `mergeMap(fn, n)`).
  *
  * `demand` emits credits; unused credits are kept, so an item arriving while credit is left is
- * released at once. To release items as server slots free, use {@link prioritySlots}: the buffer
+ * released at once.
+ *
+ * With `agingMs`, an item's effective priority is its priority plus one level per `agingMs` it has
+ * waited, counted on a grid: at every multiple of `agingMs` after the subscription, every waiting
+ * item rises one level (after a wait of `w` ms it has risen `floor(w / agingMs)` or one more).
+ * Ties go to the earlier item. A lower item therefore passes every higher item that arrives more
+ * than `(higher - lower) * agingMs` after it. The grid keeps the order of waiting items fixed, so
+ * aging needs no timer: each item is ranked once, on arrival. To release items as server slots free, use {@link prioritySlots}: the buffer
  * and the slots in one operator.
  *
  * The output completes when the source has completed and every item has been released; source
@@ -100,6 +117,9 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
   const { priority = () => 0, isCommand = () => false, demand } = config;
   checkOptional('priority', config.priority, expectFunction);
   checkOptional('isCommand', config.isCommand, expectFunction);
+  checkAgingMs(config.agingMs);
+  checkOptional('scheduler', config.scheduler, expectScheduler);
+  const clock = config.scheduler ?? asyncScheduler;
   check('demand', demand, (v) =>
     v !== null && typeof v === 'object' && typeof (v as Observable<number>).subscribe === 'function'
       ? undefined
@@ -108,6 +128,8 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
   return operate<T, T>((source, subscriber) => {
     // Fresh state per subscription, so a resubscription (retry, repeat) starts empty.
     const queue = new LevelQueue<Entry<T>>();
+    // Aging's grid starts at the subscription.
+    const aging = config.agingMs === undefined ? undefined : new PriorityAging(config.agingMs, clock.now());
     let credit = 0;
     let seq = 0;
     let sourceDone = false;
@@ -133,7 +155,9 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
       if (typeof p !== 'number' || Number.isNaN(p)) {
         throw new InvalidOptionError('priority(item)', 'a number', p);
       }
-      return { value, lane: isCommand(value) ? 0 : 1, priority: p, seq: seq++ };
+      const lane = isCommand(value) ? 0 : 1;
+      const level = aging === undefined || lane === 0 ? p : aging.rank(p, clock.now());
+      return { value, lane, priority: level, seq: seq++ };
     };
     const demandSubscription = demand.subscribe({
       next: (n) => {
@@ -167,3 +191,4 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
     };
   });
 }
+

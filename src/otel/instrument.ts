@@ -1,5 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { ObservedManager } from '../types.js';
+import { serverEventRecorder } from './serverEventCounters.js';
+import { observeClusterStats } from './clusterGauges.js';
 import { observeStats } from './statsGauges.js';
 import { timingRecorder } from './timings.js';
 
@@ -18,7 +20,15 @@ export interface Instrumentation {
  *
  * - gauges `smt_rx.provider.queued` / `.waiting` / `.running` (attribute `provider`) and
  *   `smt_rx.budget.in_use` / `.limit` / `.waiters` (attribute `budget`, the budget key), read from
- *   `manager.stats()` at each collection (an unlimited budget reports no `limit`);
+ *   `manager.stats()` at each collection (an unlimited budget reports no `limit`); with
+ *   `adaptiveLimits` and `health` on, `smt_rx.budget.adaptive_limit` (adaptive budgets) and
+ *   `smt_rx.budget.ejected` (1 while ejected, 0 otherwise; budgets that have failed once);
+ * - counters from `serverEvents$`: `smt_rx.budget.limit_changes` (attributes `budget`,
+ *   `direction` up/down, `reason` probe/latency/errors: why the limit moved),
+ *   `smt_rx.budget.ejections` (`budget`, `reason` failures/probe-failed) and `smt_rx.budget.restores`;
+ * - when the manager has a cluster view (`clusterStats$`, e.g. with smt-rx/redis): gauges
+ *   `smt_rx.budget.cluster.in_use` and `.cluster.waiters` (attribute `budget`), the last reading
+ *   (instrumenting keeps it subscribed, so Redis is read every `clusterStatsMs` until `stop()`);
  * - counters `smt_rx.task.outcomes` (attributes `provider`, `outcome`) and `smt_rx.task.retries`
  *   (`provider`), the stats' totals since the manager started;
  * - histograms `smt_rx.task.queue_wait` (`provider`) and `smt_rx.attempt.duration` (`provider`,
@@ -41,11 +51,14 @@ export interface Instrumentation {
 export function instrument(manager: ObservedManager, meter: Meter, options: InstrumentOptions = {}): Instrumentation {
   const prefix = options.prefix ?? 'smt_rx';
   const unobserve = observeStats(manager, meter, prefix);
+  const unobserveCluster = observeClusterStats(manager, meter, prefix);
   const subscription = manager.events$.subscribe(timingRecorder(meter, prefix));
+  if (manager.serverEvents$ !== undefined) subscription.add(manager.serverEvents$.subscribe(serverEventRecorder(meter, prefix)));
   return {
     stop() {
       subscription.unsubscribe();
       unobserve();
+      unobserveCluster();
     },
   };
 }

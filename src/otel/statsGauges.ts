@@ -1,5 +1,5 @@
 import type { BatchObservableCallback, Meter, Observable as OtelObservable } from '@opentelemetry/api';
-import type { ObservedManager, ProviderStats } from '../types.js';
+import type { BudgetStats, ObservedManager, ProviderStats } from '../types.js';
 
 /** The per-provider gauges: stats field → instrument name suffix and description. */
 const providerGauges = {
@@ -10,9 +10,24 @@ const providerGauges = {
 
 const budgetGauges = {
   in_use: 'Slots of the budget in use',
-  limit: 'Slots the budget allows (not reported while it is unlimited)',
+  limit: 'Slots the budget allows now: its adaptive limit, 0 while ejected (not reported while it is unlimited)',
   waiters: 'Queued tasks of the providers that can use the budget',
+  adaptive_limit: 'The adaptive limit of a budget in adaptiveLimits (reported for those budgets only)',
+  ejected: '1 while the budget is ejected by the health checks, else 0 (reported once it has failed)',
 } as const;
+
+/** The value of each budget gauge; undefined: not reported for this budget. */
+function budgetValues(stats: BudgetStats): Record<keyof typeof budgetGauges, number | undefined> {
+  return {
+    in_use: stats.inUse,
+    limit: stats.limit,
+    waiters: stats.waiters,
+    adaptive_limit: stats.adaptive?.limit,
+    ejected: stats.health === undefined ? undefined : stats.health.state === 'ejected' ? 1 : 0,
+  };
+}
+
+const slotUnits: Partial<Record<keyof typeof budgetGauges, string>> = { waiters: '{task}', ejected: '1' };
 
 const outcomes = ['succeeded', 'failed', 'cancelled'] as const;
 
@@ -29,7 +44,7 @@ export function observeStats(manager: ObservedManager, meter: Meter, prefix: str
   }));
   const perBudget = Object.entries(budgetGauges).map(([name, description]) => ({
     name: name as keyof typeof budgetGauges,
-    gauge: meter.createObservableGauge(`${prefix}.budget.${name}`, { description, unit: name === 'waiters' ? '{task}' : '{slot}' }),
+    gauge: meter.createObservableGauge(`${prefix}.budget.${name}`, { description, unit: slotUnits[name as keyof typeof budgetGauges] ?? '{slot}' }),
   }));
   const outcomeCounter = meter.createObservableCounter(`${prefix}.task.outcomes`, {
     description: 'Tasks ended, by outcome (succeeded, failed, cancelled); commands included',
@@ -45,10 +60,11 @@ export function observeStats(manager: ObservedManager, meter: Meter, prefix: str
       result.observe(retryCounter, stats.retries, { provider });
     }
     for (const [budget, stats] of Object.entries(servers)) {
-      const values = { in_use: stats.inUse, limit: stats.limit, waiters: stats.waiters };
+      const values = budgetValues(stats);
       for (const { name, gauge: instrument } of perBudget) {
+        const value = values[name];
         // An unlimited budget has no number to report (Infinity is not a valid gauge value).
-        if (Number.isFinite(values[name])) result.observe(instrument, values[name], { budget });
+        if (value !== undefined && Number.isFinite(value)) result.observe(instrument, value, { budget });
       }
     }
   };

@@ -12,7 +12,8 @@ export type RedisClient = Redis | Cluster;
  * (first use, a restart, SCRIPT FLUSH): one round trip in the usual case. Scripts whose place
  * among the other commands matters are always sent whole (`keepsOrder`).
  */
-export async function runScript(client: RedisClient, script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runScript(client: RedisClient, generic: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  const script = client.isCluster ? (generic.onCluster ?? generic) : generic;
   if (script.keepsOrder) return client.eval(script.source, keys.length, ...keys, ...args);
   try {
     return await client.evalsha(script.sha, keys.length, ...keys, ...args);

@@ -14,6 +14,12 @@ export interface BudgetKeys {
   readonly limit: string;
   /** String: the time before which no slot is granted (0 once settled); see the acquire script. */
   readonly epoch: string;
+  /** String: the budget's start rate (see rateScript.ts); absent means none. */
+  readonly rate: string;
+  /** Sorted set: lease id -> start time (ms, Redis TIME), the starts of the last interval. */
+  readonly starts: string;
+  /** String: the time of the latest start (ms, Redis TIME), for `minTimeMs`. */
+  readonly lastStart: string;
 }
 
 export function budgetKeys(prefix: string, budget: string): BudgetKeys {
@@ -24,11 +30,17 @@ export function budgetKeys(prefix: string, budget: string): BudgetKeys {
     waiterTtl: `${tag}:waiter-ttl`,
     limit: `${tag}:limit`,
     epoch: `${tag}:epoch`,
+    rate: `${tag}:rate`,
+    starts: `${tag}:starts`,
+    lastStart: `${tag}:last-start`,
   };
 }
 
 /** Hash: limit key -> limit text. The list every instance resolves budgets from. */
 export const limitsKey = (prefix: string): string => `${prefix}:limits`;
+
+/** Hash: rate key -> rate text. The list every instance reads the start rates from. */
+export const ratesKey = (prefix: string): string => `${prefix}:rates`;
 
 /** String holding the owner's token, with a TTL: one live process per instance name. */
 export const instanceKey = (prefix: string, instanceName: string): string => `${prefix}:instance:${instanceName}`;

@@ -2,6 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { check, checkOptional, expectFunction, expectLimit, expectNonEmptyString, expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import type { Logger } from '../types.js';
+import { checkRate, type RateLimit } from '../slots/rateLimitedCoordinator.js';
 import type { RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './client.js';
 
@@ -37,6 +38,12 @@ export interface RedisSlotCoordinatorOptions {
    */
   readonly limits?: Readonly<Record<string, number>>;
   /**
+   * Start rates by budget key (a limit key, or a server's own key), cluster-wide: at most `starts`
+   * attempt starts in any `intervalMs` and at least `minTimeMs` between two, counted over every
+   * process. Written to Redis at start like `limits`; live through `setRate`.
+   */
+  readonly rates?: Readonly<Record<string, RateLimit>>;
+  /**
    * How often `clusterStats$` reads Redis while subscribed, in ms: each read is one script call
    * per known budget, shared by every subscriber. @default 1_000
    */
@@ -59,6 +66,7 @@ export interface ResolvedRedisOptions {
   readonly leaseMs: number;
   readonly defaultLimit: number;
   readonly limits: ReadonlyMap<string, number>;
+  readonly rates: ReadonlyMap<string, Required<RateLimit>>;
   readonly connectTimeoutMs: number;
   readonly clusterStatsMs: number;
   readonly scheduler: SchedulerLike;
@@ -100,6 +108,7 @@ export function resolveRedisOptions(options: RedisSlotCoordinatorOptions): Resol
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     defaultLimit: options.defaultLimit ?? 1,
     limits: resolveLimits(options.limits),
+    rates: resolveRates(options.rates),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     clusterStatsMs: options.clusterStatsMs ?? 1_000,
     scheduler: options.scheduler ?? asyncScheduler,
@@ -125,6 +134,21 @@ function resolveLimits(limits: unknown): ReadonlyMap<string, number> {
     }
     check(`limits[${JSON.stringify(key)}]`, limit, expectLimit);
     resolved.set(key, limit as number);
+  }
+  return resolved;
+}
+
+function resolveRates(rates: unknown): ReadonlyMap<string, Required<RateLimit>> {
+  const resolved = new Map<string, Required<RateLimit>>();
+  if (rates === undefined) return resolved;
+  if (rates === null || typeof rates !== 'object' || Array.isArray(rates)) {
+    throw new InvalidOptionError('rates', 'an object of budget key -> { starts?, intervalMs?, minTimeMs? }', rates);
+  }
+  for (const [key, rate] of Object.entries(rates as Record<string, RateLimit>)) {
+    if (expectNonEmptyString(key, MAX_LIMIT_KEY) !== undefined) {
+      throw new InvalidOptionError('rates', `an object whose keys are budget keys of 1 to ${MAX_LIMIT_KEY} characters`, key);
+    }
+    resolved.set(key, checkRate(rate, `rates[${JSON.stringify(key)}]`));
   }
   return resolved;
 }

@@ -16,6 +16,7 @@ import { LimitSync } from './limitSync.js';
 import { MAX_LIMIT_KEY, resolveRedisOptions, type RedisSlotCoordinatorOptions, type ResolvedRedisOptions } from './options.js';
 import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import { Recovery } from './recovery.js';
+import { checkedRate, rateSync, type RateLimit, type RateSync } from './redisRates.js';
 import { Reporter } from './reporter.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
@@ -53,9 +54,8 @@ import { encodeLimit, parseMessage } from './wire.js';
  */
 export function redisSlotCoordinator(options: RedisSlotCoordinatorOptions): Promise<RedisSlotCoordinator> {
   const resolved = resolveRedisOptions(options);
-  const owned = !isRedisClient(resolved.redis);
   const client = isRedisClient(resolved.redis) ? resolved.redis : ownClient(resolved.redis);
-  return new RedisSlotCoordinatorImpl(resolved, client, owned).start();
+  return new RedisSlotCoordinatorImpl(resolved, client, client !== resolved.redis).start();
 }
 
 class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
@@ -70,6 +70,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly #changes = new Subject<SlotChange>();
   readonly #reporter: Reporter;
   readonly #limits: LimitSync;
+  readonly #rates: RateSync;
   readonly #book = new LeaseBook();
   readonly #acquirer: SlotAcquirer;
   readonly #claim: InstanceClaim;
@@ -102,6 +103,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
       log: (level, message) => this.#reporter.log(level, message),
     };
     this.#limits = new LimitSync(this.#ctx, options.defaultLimit, (delta) => this.#apply(delta));
+    this.#rates = rateSync(this.#ctx, (written) => this.#limits.cache.budgetKey(written), (budget) => this.#acquirer.probe(budget));
     this.#claim = new InstanceClaim(this.#ctx);
     this.#acquirer = new SlotAcquirer(this.#ctx, {
       room: (budget) => this.#changes.next({ type: 'room', budget }),
@@ -114,9 +116,9 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
           `${count} lease(s) on ${budget} had lapsed while their work ran here (Redis was unreachable for longer than leaseMs, or lost its data); they are listed again`,
         ),
       onClaim: (state) => this.#onClaim(state),
-      onRenewed: () => void this.#limits.checkData(),
+      onRenewed: () => void Promise.all([this.#limits.checkData(), this.#rates.checkData()]),
     });
-    this.#watch = new ConnectionWatch(client, { onDown: (cause) => this.#onDown(cause), onUp: () => this.#recover() });
+    this.#watch = new ConnectionWatch(client, { onDown: (cause) => void (this.#closed || this.#recovery.down(cause)), onUp: () => this.#recover() });
     this.#recovery = new Recovery(this.#ctx, { renewNow: () => this.#renewer.renewNow(), knownBudgets: () => this.#knownBudgets(), resume: () => this.#resume() });
     this.changes$ = this.#changes.asObservable();
     this.errors$ = this.#reporter.errors$;
@@ -139,7 +141,6 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     }
   }
 
-  // ---------------------------------------------------------------- SlotCoordinator
   budgetOf(serverKey: string): string {
     return this.#limits.cache.budgetOf(serverKey);
   }
@@ -185,6 +186,12 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#limits.cache.entries();
   }
 
+  setRate(keyOrPrefix: string, rate: RateLimit | undefined): void {
+    const checked = checkedRate(keyOrPrefix, rate); // cluster-wide, see the `rates` option
+    if (!this.#closed) this.#rates.set(keyOrPrefix, checked);
+  }
+  rates = (): ReadonlyMap<string, RateLimit> => this.#rates.cache.entries();
+
   clusterBudget(written: string): Promise<ClusterBudgetState> {
     return inspectBudget(this.#ctx, this.#keys, this.#limits.cache.budgetKey(written), this.#o.defaultLimit);
   }
@@ -202,16 +209,15 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#closing;
   }
 
-  // ---------------------------------------------------------------- set-up and shut-down
   async #setUp(): Promise<void> {
     await whenReady(this.#ctx.client);
     await this.#recovery.identify();
     await this.#claim.claim();
     this.#subscriber = await subscribeEvents(this.#ctx.client, this.#ctx.channel, {
       onMessage: (text) => this.#onMessage(text),
-      onResubscribed: () => void this.#limits.resync(),
+      onResubscribed: () => void Promise.all([this.#limits.resync(), this.#rates.resync()]),
     });
-    await this.#limits.load(this.#o.limits);
+    await Promise.all([this.#limits.load(this.#o.limits), this.#rates.load(this.#o.rates)]);
     if (this.#closed) return; // timed out meanwhile; start() tears down
     this.#watch.attach();
     this.#renewer.start();
@@ -242,16 +248,11 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     this.#reporter.complete();
   }
 
-  // ---------------------------------------------------------------- Redis events
   #onMessage(text: string): void {
     const message = parseMessage(text);
     if (message === undefined || this.#closed) return;
     if (message.t === 'room') this.#acquirer.wake(message.b, message.to);
-    else this.#limits.apply(message);
-  }
-
-  #onDown(cause: unknown): void {
-    if (!this.#closed) this.#recovery.down(cause);
+    else [this.#limits, this.#rates].forEach((sync) => sync.apply(message));
   }
 
   #recover(): void {
@@ -262,7 +263,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
 
   #resume(): void {
     if (this.#closed) return;
-    void this.#limits.resync();
+    void Promise.all([this.#limits.resync(), this.#rates.resync()]);
     this.#acquirer.probeAll();
   }
 
@@ -279,8 +280,6 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     this.#ctx.log('info', 'instance name claimed again');
     this.#acquirer.probeAll();
   }
-
-  // ---------------------------------------------------------------- limits
 
   #apply(delta: LimitDelta): void {
     if (this.#closed) return;

@@ -1,21 +1,16 @@
 import type { Observable } from 'rxjs';
-import type { SlotCoordinator } from '../slots/slotCoordinator.js';
+import type { ClusterBudgetState, ClusterStats } from '../slots/slotCoordinator.js';
+import type { RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import type { RedisCoordinatorError } from './redisCoordinatorError.js';
 
-/** A budget as the whole cluster sees it (read from Redis). */
-export interface ClusterBudgetState {
-  readonly limit: number;
-  /** Live leases of every instance. */
-  readonly inUse: number;
-  /** Instances waiting for a slot. */
-  readonly waiters: number;
-}
+export type { ClusterBudgetState, ClusterStats };
 
-/** Every budget a process knows, as the whole cluster sees it: budget key -> state. */
-export type ClusterStats = Readonly<Record<string, ClusterBudgetState>>;
-
-/** A {@link SlotCoordinator} whose slots are shared by every process using the same Redis and key prefix. */
-export interface RedisSlotCoordinator extends SlotCoordinator {
+/**
+ * A slot coordinator whose slots are shared by every process using the same Redis and key prefix.
+ * Its start rates (`setRate`, `rates()`) are cluster-wide too: the manager's `rateLimits` and
+ * `setRateLimit` use them instead of counting per process.
+ */
+export interface RedisSlotCoordinator extends RateLimitedCoordinator {
   readonly instanceName: string;
   /**
    * Problems with Redis. The coordinator carries on and recovers by itself; while Redis cannot be

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RATE_FUNCTIONS } from './rateScript.js';
 
 /** A Lua script and its SHA1, for EVALSHA with an EVAL fallback (see runScript). */
 export interface LuaScript {
@@ -11,11 +12,18 @@ export interface LuaScript {
    * list the released lease again). They run rarely, so the extra bytes do not matter.
    */
   readonly keepsOrder: boolean;
+  /** The same script for a Redis Cluster, where it also reads the node's id (see this_node). */
+  readonly onCluster?: LuaScript;
 }
 
-function lua(name: string, body: string, keepsOrder = false): LuaScript {
-  const source = `${PRELUDE}\n${body}`;
-  return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+function lua(name: string, body: string, keepsOrder = false, functions = ''): LuaScript {
+  const variant = (node: string): LuaScript => {
+    const source = `${PRELUDE.replace('THIS_NODE', node)}${functions}
+${body}`;
+    return { name, source, sha: createHash('sha1').update(source).digest('hex'), keepsOrder };
+  };
+  // A single Redis is never asked CLUSTER MYID: it would answer an error, counted in its error stats.
+  return { ...variant("''"), onCluster: variant("redis.call('CLUSTER', 'MYID')") };
 }
 
 // Shared by every budget script. Times are ms from Redis TIME, never a process clock.
@@ -39,6 +47,28 @@ local function prune(leases, waiters, waiter_ttl, now)
   return gone + #stale
 end
 
+-- The epoch is stored with the node that wrote it. Another node's epoch counts as none: a replica
+-- promoted by a Redis Cluster failover (and a node a resharding moved the budget to) may lack the
+-- newest leases, so the budget is fenced there as after data loss (see the acquire script). On a
+-- single Redis the node is '' (a restart or Sentinel failover is told by the processes themselves).
+local function this_node()
+  return THIS_NODE
+end
+
+local function read_epoch(epoch_key)
+  local text = redis.call('GET', epoch_key)
+  if not text then return nil end
+  local at, node = string.match(text, '^(%-?[%d.]+)@?(.*)$')
+  if node ~= this_node() then return nil end
+  return tonumber(at)
+end
+
+-- A single Redis keeps the plain number, which earlier versions read too.
+local function set_epoch(epoch_key, at)
+  local node = this_node()
+  if node == '' then redis.call('SET', epoch_key, at) else redis.call('SET', epoch_key, string.format('%d@%s', at, node)) end
+end
+
 local function limit_of(limit_key, default)
   local text = redis.call('GET', limit_key) or default
   if text == 'inf' then return math.huge end
@@ -60,17 +90,19 @@ end
 
 /**
  * Takes one slot, or queues the caller.
- * KEYS: leases, waiters, waiterTtl, limit, epoch.
+ * KEYS: leases, waiters, waiterTtl, limit, epoch, rate, starts, lastStart.
  * ARGV: budget, instance, leaseId, leaseMs, defaultLimit, channel, seen ('1' when this instance
  * has used the budget before).
- * Returns {granted 0|1, inUse, retryInMs}: when to look again if no wake-up comes (the next lease
- * expiry, or the end of a fence).
+ * Returns {granted 0|1, inUse, retryInMs, byRate 0|1}: when to look again if no wake-up comes (the
+ * next lease expiry, or the end of a fence); byRate 1 when only the start rate refused, and then
+ * retryInMs is the moment the rate lets the caller's place in the queue start (rateScript.ts).
  *
  * Fairness: a slot goes to the caller only if it is among the first (limit - inUse) waiters, or
  * there are fewer waiters than free slots. A granted caller leaves the queue; if it wants more it
  * queues again at the back, so a busy instance cannot keep its place.
  *
- * Fence: the epoch key disappears only if Redis lost its data. Holders may still be running then,
+ * Fence: the epoch key is missing (or another node's: see read_epoch) only if Redis lost its data,
+ * or on a Cluster node that took the budget over by a failover or a resharding. Holders may still be running then,
  * so a caller that knew the budget fences it for one lease: the holders re-add their leases on
  * their next renewal, and only then is anything granted.
  */
@@ -81,36 +113,47 @@ local now = now_ms()
 local lease_ms = tonumber(ARGV[4])
 local pruned = prune(KEYS[1], KEYS[2], KEYS[3], now)
 local limit = limit_of(KEYS[4], ARGV[5])
-local ready = tonumber(redis.call('GET', KEYS[5]) or -1)
+local ready = read_epoch(KEYS[5]) or -1
 if ready < 0 then
   ready = 0
   if ARGV[7] == '1' then ready = now + lease_ms end
-  redis.call('SET', KEYS[5], ready)
+  set_epoch(KEYS[5], ready)
 end
 local in_use = redis.call('ZCARD', KEYS[1])
 local rank = redis.call('ZRANK', KEYS[2], ARGV[2])
 local position = rank or redis.call('ZCARD', KEYS[2])
-if now >= ready and position < limit - in_use then
+-- Start rate: the moment the caller's place may start (now when the budget has no rate).
+local rate = rate_of(KEYS[6])
+local rate_at = now
+if rate then rate_at = rate_opening(rate, KEYS[7], KEYS[8], now, position) end
+if now >= ready and position < limit - in_use and rate_at <= now then
   redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[3])
+  if rate then rate_record(rate, KEYS[7], KEYS[8], now, ARGV[3]) end
   if rank then
     redis.call('ZREM', KEYS[2], ARGV[2])
     redis.call('ZREM', KEYS[3], ARGV[2])
   end
   if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
-  return { 1, in_use + 1, 0 }
+  return { 1, in_use + 1, 0, 0 }
 end
 redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2])
 redis.call('ZADD', KEYS[3], now + lease_ms, ARGV[2])
 local retry = 0
 if now < ready then
   retry = ready - now
+elseif position < limit - in_use then
+  -- Only the rate refused: nobody frees anything then, so the caller comes back when it opens.
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  return { 0, in_use, math.max(1, math.ceil(rate_at - now)), 1 }
 else
   if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if first[2] then retry = tonumber(first[2]) - now end
 end
-return { 0, in_use, retry }
+return { 0, in_use, retry, 0 }
 `,
+  false,
+  RATE_FUNCTIONS,
 );
 
 /**
@@ -155,8 +198,8 @@ export const RENEW = lua(
   `
 local now = now_ms()
 local expiry = now + tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  if ARGV[2] == '1' then redis.call('SET', KEYS[2], expiry) else redis.call('SET', KEYS[2], 0) end
+if not read_epoch(KEYS[2]) then
+  if ARGV[2] == '1' then set_epoch(KEYS[2], expiry) else set_epoch(KEYS[2], 0) end
 end
 local lapsed = 0
 for i = 3, #ARGV do
@@ -179,7 +222,7 @@ export const FENCE = lua(
   'fence',
   `
 local fence = now_ms() + tonumber(ARGV[1])
-if tonumber(redis.call('GET', KEYS[1]) or 0) < fence then redis.call('SET', KEYS[1], fence) end
+if (read_epoch(KEYS[1]) or 0) < fence then set_epoch(KEYS[1], fence) end
 return fence
 `,
   true,

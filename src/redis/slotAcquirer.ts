@@ -121,7 +121,7 @@ export class SlotAcquirer {
     runScript(
       this.#ctx.client,
       ACQUIRE,
-      [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch],
+      [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch, keys.rate, keys.starts, keys.lastStart],
       [budget, instanceName, leaseId, leaseMs, defaultLimitText, channel, demand.seen ? '1' : '0'],
     ).then(
       (reply) => (generation === this.#ctx.generation() ? this.#answered(budget, demand, leaseId, reply) : this.#answeredAcrossDrop(budget, demand, leaseId, reply)),
@@ -132,7 +132,7 @@ export class SlotAcquirer {
   #answered(budget: string, demand: BudgetDemand, leaseId: string, reply: unknown): void {
     demand.inFlight = false;
     demand.seen = true;
-    const [granted, , retryInMs] = Array.isArray(reply) ? (reply as number[]) : [0, 0, 0];
+    const [granted, , retryInMs, byRate] = Array.isArray(reply) ? (reply as number[]) : [0, 0, 0, 0];
     if (granted === 1) {
       if (this.#closed) {
         void this.release(budget, leaseId);
@@ -148,7 +148,10 @@ export class SlotAcquirer {
       void this.#withdraw(budget, demand);
       return;
     }
-    this.#armPoll(budget, demand, typeof retryInMs === 'number' ? retryInMs : 0);
+    const hintMs = typeof retryInMs === 'number' ? retryInMs : 0;
+    // Refused by the start rate alone: Redis said when this place in the queue may start.
+    if (byRate === 1) this.#armTimer(budget, demand, hintMs);
+    else this.#armPoll(budget, demand, hintMs);
     this.#inviteOthers(budget);
     if (demand.woken) {
       // A slot freed for us while the refusal was on its way back.
@@ -193,8 +196,12 @@ export class SlotAcquirer {
   }
 
   #armPoll(budget: string, demand: BudgetDemand, hintMs: number): void {
-    const { scheduler, random } = this.#ctx;
-    const delay = pollDelay(demand.pollRound, hintMs, this.#policy, random);
+    this.#armTimer(budget, demand, pollDelay(demand.pollRound, hintMs, this.#policy, this.#ctx.random));
+  }
+
+  /** The one timer of a budget: the earliest of the asked-for moments probes it. */
+  #armTimer(budget: string, demand: BudgetDemand, delay: number): void {
+    const scheduler = this.#ctx.scheduler;
     const due = scheduler.now() + delay;
     if (demand.poll !== undefined && demand.pollDue <= due) return;
     demand.cancelPoll();

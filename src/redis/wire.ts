@@ -18,10 +18,12 @@ export type CoordinatorMessage =
   /** A slot freed on `b`; `to` are the waiters first in line (published by the Lua scripts). */
   | { readonly t: 'room'; readonly b: string; readonly to: readonly string[] }
   /** Instance `by` set (v = limit text) or removed (v = null) the limit of key `k`. */
-  | { readonly t: 'limit'; readonly k: string; readonly v: string | null; readonly by: string };
+  | { readonly t: 'limit'; readonly k: string; readonly v: string | null; readonly by: string }
+  /** Instance `by` set (v = rate text, see rateScript.ts) or removed (v = null) the start rate of key `k`. */
+  | { readonly t: 'rate'; readonly k: string; readonly v: string | null; readonly by: string };
 
-export function limitMessage(key: string, value: string | null, by: string): string {
-  return JSON.stringify({ t: 'limit', k: key, v: value, by });
+export function settingMessage(type: 'limit' | 'rate', key: string, value: string | null, by: string): string {
+  return JSON.stringify({ t: type, k: key, v: value, by });
 }
 
 /** Parses a message; anything malformed is undefined (another version or another program). */
@@ -39,8 +41,9 @@ export function parseMessage(text: string): CoordinatorMessage | undefined {
     const to = Array.isArray(m['to']) ? m['to'].filter((x): x is string => typeof x === 'string') : [];
     return { t: 'room', b: m['b'], to };
   }
-  if (m['t'] === 'limit' && typeof m['k'] === 'string' && typeof m['by'] === 'string' && (m['v'] === null || typeof m['v'] === 'string')) {
-    return { t: 'limit', k: m['k'], v: m['v'], by: m['by'] };
+  const t = m['t'];
+  if ((t === 'limit' || t === 'rate') && typeof m['k'] === 'string' && typeof m['by'] === 'string' && (m['v'] === null || typeof m['v'] === 'string')) {
+    return { t, k: m['k'], v: m['v'], by: m['by'] };
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Heap } from 'heap-js';
 import type { Bid, BrokerMember, BudgetClass, BudgetShare, ServerEntry } from './brokerMember.js';
+import { type IndexView, sharesOf, updateInPlace } from './indexUpdate.js';
 
 /**
  * Who draws on what, for the slot broker: the members of each budget, the class of each budget,
@@ -13,24 +14,47 @@ export class BrokerIndex<T> {
   readonly #membersByBudget = new Map<string, BrokerMember<T>[]>();
   readonly #classOfBudget = new Map<string, BudgetClass<T>>();
   readonly #commonEntry = new Map<string, ServerEntry>();
+  /** How many budgets each class groups (a class whose budgets all gain one member grows in place). */
+  readonly #budgetsInClass = new Map<BudgetClass<T>, number>();
   #stale = true;
+  /** Members whose pool changed since the last refresh, when that is the only change. */
+  readonly #changed = new Set<BrokerMember<T>>();
 
   /** `newRanking()`: the bid heap for a class of several members, or none (they take turns). */
   constructor(readonly newRanking: () => Heap<Bid<T>> | undefined) {}
 
-  /** A member joined, left or changed its pool. */
+  /** Something changed that only a rebuild handles (a member left, budgets were regrouped). */
   invalidate(): void {
     this.#stale = true;
   }
 
-  /** Brings the index up to date; true when it was rebuilt (every ranking starts empty then). */
-  refresh(): boolean {
-    if (!this.#stale) return false;
+  /** A member's pool changed: the next refresh updates what it touches, if it can. */
+  changed(member: BrokerMember<T>): void {
+    this.#changed.add(member);
+  }
+
+  /**
+   * Brings the index up to date. Returns the members whose heads must be offered afresh: all of
+   * them after a rebuild (every ranking starts empty then), the changed ones after an update in
+   * place, none when nothing changed.
+   */
+  refresh(): Iterable<BrokerMember<T>> | undefined {
+    if (!this.#stale && this.#changed.size === 0) return undefined;
+    if (!this.#stale) {
+      const changed = [...this.#changed];
+      this.#changed.clear();
+      if (changed.every((member) => updateInPlace(this.#view, member))) return changed;
+    }
     this.#stale = false;
+    this.#changed.clear();
     this.#indexShares();
     this.#findCommonEntries();
     this.#groupClasses();
-    return true;
+    return this.members;
+  }
+
+  get #view(): IndexView<T> {
+    return { membersByBudget: this.#membersByBudget, classOfBudget: this.#classOfBudget, commonEntry: this.#commonEntry, budgetsInClass: this.#budgetsInClass, newRanking: this.newRanking };
   }
 
   membersOf(budget: string): readonly BrokerMember<T>[] | undefined {
@@ -52,6 +76,7 @@ export class BrokerIndex<T> {
 
   clear(): void {
     this.members.clear();
+    this.#budgetsInClass.clear();
     this.#membersByBudget.clear();
     this.#classOfBudget.clear();
     this.#commonEntry.clear();
@@ -60,17 +85,12 @@ export class BrokerIndex<T> {
   #indexShares(): void {
     this.#membersByBudget.clear();
     for (const member of this.members) {
-      member.shares = new Map();
-      for (const entry of member.servers) {
-        let share = member.shares.get(entry.budget);
-        if (share === undefined) {
-          share = { entries: [], cursor: 0 };
-          member.shares.set(entry.budget, share);
-          let members = this.#membersByBudget.get(entry.budget);
-          if (members === undefined) this.#membersByBudget.set(entry.budget, (members = []));
-          members.push(member);
-        }
-        share.entries.push(entry);
+      member.shares = sharesOf(member.servers);
+      member.loads = undefined;
+      for (const budget of member.shares.keys()) {
+        let members = this.#membersByBudget.get(budget);
+        if (members === undefined) this.#membersByBudget.set(budget, (members = []));
+        members.push(member);
       }
     }
   }
@@ -100,6 +120,7 @@ export class BrokerIndex<T> {
   /** Groups budgets by their members; a class of several members gets a ranking when there is one. */
   #groupClasses(): void {
     this.#classOfBudget.clear();
+    this.#budgetsInClass.clear();
     for (const member of this.members) {
       member.classes = [];
       member.bids = false;
@@ -111,7 +132,7 @@ export class BrokerIndex<T> {
       let group = byMembers.get(key);
       if (group === undefined) {
         const bids = members.length > 1 ? this.newRanking() : undefined;
-        group = { members, bids };
+        group = { members: [...members], bids };
         byMembers.set(key, group);
         for (const member of members) {
           member.classes.push(group);
@@ -119,6 +140,7 @@ export class BrokerIndex<T> {
         }
       }
       this.#classOfBudget.set(budget, group);
+      this.#budgetsInClass.set(group, (this.#budgetsInClass.get(group) ?? 0) + 1);
     }
   }
 }

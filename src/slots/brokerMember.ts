@@ -28,6 +28,21 @@ export interface BudgetShare {
   cursor: number;
 }
 
+/** Budgets held for another item's heavy head: nothing else starts there (see Reservations). */
+export interface HeldBudgets {
+  has(budget: string): boolean;
+}
+
+/** How a long pool chooses its servers without a scan (see PoolLoads). */
+export interface LoadIndex {
+  /** A budget of the pool may have room now. */
+  touch(budget: string): void;
+  /** A server with room for `weight` (default 1) on a budget not `reserved` for another head. */
+  choose(weight?: number, reserved?: HeldBudgets): ServerEntry | undefined;
+  /** A slot was taken on the entry `choose` returned. */
+  started(entry: ServerEntry): void;
+}
+
 /**
  * One `serverSlots` subscription as the broker sees it: a pool of servers, the queue its items wait
  * in, and the function that starts an item on a lease.
@@ -49,6 +64,8 @@ export class BrokerMember<T> {
   /** The seq its last ranked bid copied (a head moved by `requeue` keeps its identity, not its seq). */
   bidSeq = 0;
   cursor = 0;
+  /** A long pool's index of loads (built at its first start, dropped when its shares change). */
+  loads: LoadIndex | undefined = undefined;
   /** The lease taken for the item being pulled right now. */
   pending: ServerEntry | undefined = undefined;
   /**

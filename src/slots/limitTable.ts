@@ -57,6 +57,11 @@ export class LimitTable {
     return key;
   }
 
+  /** A server no pool lists any more: its memo goes. */
+  forget(server: string): void {
+    this.#budgetOfServer.delete(server);
+  }
+
   /** Every budget a server was resolved to since the set of keys last changed. */
   resolvedBudgets(): Set<string> {
     return new Set(this.#budgetOfServer.values());

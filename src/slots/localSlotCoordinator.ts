@@ -25,6 +25,8 @@ interface BudgetCount {
   readonly key: string;
   limit: number;
   inUse: number;
+  /** How many server counts draw on it (it is dropped with the last one). */
+  servers: number;
   readonly room: SlotChange;
 }
 
@@ -32,6 +34,8 @@ interface BudgetCount {
 interface ServerCount {
   held: number;
   budget: BudgetCount;
+  /** No pool lists it any more: dropped when its last slot comes back. */
+  unlisted: boolean;
 }
 
 class LocalSlotCoordinator implements SlotCoordinator {
@@ -78,7 +82,28 @@ class LocalSlotCoordinator implements SlotCoordinator {
     if (server === undefined || server.held < weight) return; // an unmatched release must never create room
     server.held -= weight;
     server.budget.inUse -= weight;
-    this.#changes.next(server.budget.room);
+    const room = server.budget.room;
+    if (server.unlisted && server.held === 0) this.#drop(serverKey, server);
+    this.#changes.next(room);
+  }
+
+  forget(serverKey: string): void {
+    const server = this.#servers.get(serverKey);
+    if (server === undefined) return;
+    if (server.held > 0) server.unlisted = true;
+    else this.#drop(serverKey, server);
+  }
+
+  /** What this coordinator keeps, by count (servers and budgets). @internal */
+  tracked(): { servers: number; budgets: number } {
+    return { servers: this.#servers.size, budgets: this.#budgets.size };
+  }
+
+  #drop(serverKey: string, server: ServerCount): void {
+    this.#servers.delete(serverKey);
+    this.#table.forget(serverKey);
+    const budget = server.budget;
+    if (--budget.servers === 0 && budget.inUse === 0) this.#budgets.delete(budget.key);
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
@@ -111,8 +136,11 @@ class LocalSlotCoordinator implements SlotCoordinator {
   #serverCount(serverKey: string): ServerCount {
     let server = this.#servers.get(serverKey);
     if (server === undefined) {
-      server = { held: 0, budget: this.#budgetCount(this.#table.budgetOf(serverKey)) };
+      server = { held: 0, budget: this.#budgetCount(this.#table.budgetOf(serverKey)), unlisted: false };
+      server.budget.servers++;
       this.#servers.set(serverKey, server);
+    } else if (server.unlisted) {
+      server.unlisted = false; // listed again before its last slot came back
     }
     return server;
   }
@@ -120,7 +148,7 @@ class LocalSlotCoordinator implements SlotCoordinator {
   #budgetCount(key: string): BudgetCount {
     let budget = this.#budgets.get(key);
     if (budget === undefined) {
-      budget = { key, limit: this.#table.limitOf(key), inUse: 0, room: { type: 'room', budget: key } };
+      budget = { key, limit: this.#table.limitOf(key), inUse: 0, servers: 0, room: { type: 'room', budget: key } };
       this.#budgets.set(key, budget);
     }
     return budget;
@@ -131,12 +159,16 @@ class LocalSlotCoordinator implements SlotCoordinator {
   #regroup(): void {
     for (const budget of this.#budgets.values()) {
       budget.inUse = 0;
+      budget.servers = 0;
       budget.limit = this.#table.limitOf(budget.key);
     }
     for (const [key, server] of this.#servers) {
       server.budget = this.#budgetCount(this.#table.budgetOf(key));
       server.budget.inUse += server.held;
+      server.budget.servers++;
     }
+    // Budgets no server draws on any more (their limit stays in the table).
+    for (const [key, budget] of this.#budgets) if (budget.servers === 0) this.#budgets.delete(key);
     this.#changes.next({ type: 'budgets' });
   }
 }

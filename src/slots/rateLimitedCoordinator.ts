@@ -30,6 +30,15 @@ export interface RateLimitedCoordinator extends SlotCoordinator {
   rates(): ReadonlyMap<string, RateLimit>;
 }
 
+/**
+ * True when the coordinator keeps start rates itself (a `rateLimitedCoordinator`, or `smt-rx/redis`
+ * whose rates hold cluster-wide): the manager then sets rates there instead of wrapping it.
+ */
+export function keepsRates(coordinator: SlotCoordinator): coordinator is RateLimitedCoordinator {
+  const c = coordinator as Partial<RateLimitedCoordinator>;
+  return typeof c.setRate === 'function' && typeof c.rates === 'function';
+}
+
 /** The recent starts of one budget, and the one timer that announces when the next may start. */
 interface StartWindow {
   readonly starts: number[];
@@ -66,6 +75,8 @@ class RateLimited implements RateLimitedCoordinator {
   #closed = false;
   /** The inner coordinator's server cost, when it has one (the server choice reads it). */
   readonly serverCost?: (serverKey: string) => number;
+  /** The inner coordinator's cluster-wide view, when it has one (start rates do not change it). */
+  readonly clusterStats$?: SlotCoordinator['clusterStats$'];
 
   constructor(
     readonly inner: SlotCoordinator,
@@ -75,9 +86,12 @@ class RateLimited implements RateLimitedCoordinator {
     for (const [key, rate] of Object.entries(options.rates ?? {})) this.setRate(key, rate);
     this.#innerChanges = inner.changes$.subscribe((change) => this.#changes.next(change));
     if (inner.serverCost !== undefined) this.serverCost = inner.serverCost.bind(inner);
+    if (inner.clusterStats$ !== undefined) this.clusterStats$ = inner.clusterStats$;
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);
+  // Start windows exist only for budgets given a rate, so they stay: a server re-listed soon must not start with a fresh window.
+  forget = (serverKey: string): void => this.inner.forget?.(serverKey);
   /** The inner budget, `blocked` while its rate allows no start now (the broker then picks another server). */
   budget(budgetKey: string): BudgetState {
     const state = this.inner.budget(budgetKey);
@@ -181,7 +195,8 @@ function nextStart(window: StartWindow, rate: Required<RateLimit>, now: number):
   return Math.max(byWindow, window.last + rate.minTimeMs);
 }
 
-function checkRate(rate: RateLimit, field: string): Required<RateLimit> {
+/** A rate with its defaults, or an InvalidOptionError naming the field. */
+export function checkRate(rate: RateLimit, field: string): Required<RateLimit> {
   if (rate === null || typeof rate !== 'object') throw new InvalidOptionError(field, 'an object { starts?, intervalMs?, minTimeMs? }', rate);
   const { starts = Infinity, intervalMs = 0, minTimeMs = 0 } = rate;
   if (!(starts === Infinity || (Number.isInteger(starts) && starts >= 1))) throw new InvalidOptionError(`${field}.starts`, 'an integer from 1 and up, or Infinity', starts);

@@ -1,7 +1,7 @@
 import { Heap } from 'heap-js';
 import { compareRanked } from '../queues/levelQueue.js';
 import type { Comparator } from '../queues/pullQueue.js';
-import type { Bid, BrokerMember, BudgetClass, BudgetShare, ServerEntry } from './brokerMember.js';
+import type { Bid, BrokerMember, BudgetClass, BudgetShare, HeldBudgets, ServerEntry } from './brokerMember.js';
 import type { BudgetState, SlotCoordinator } from './slotCoordinator.js';
 
 // How the slot broker picks a server and ranks waiting members: small pure helpers.
@@ -15,8 +15,8 @@ import type { BudgetState, SlotCoordinator } from './slotCoordinator.js';
 export function leastLoaded<T>(
   member: BrokerMember<T>,
   coordinator: SlotCoordinator,
-  weight: number,
-  reserved: { has(budget: string): boolean } | undefined,
+  weight = 1,
+  reserved?: HeldBudgets,
 ): ServerEntry | undefined {
   const servers = member.servers;
   const count = servers.length;

@@ -3,9 +3,12 @@ import { localSlotCoordinator } from './localSlotCoordinator.js';
 import { normalizeServerKey } from './serverKey.js';
 import type { SlotChange, SlotCoordinator } from './slotCoordinator.js';
 import { BrokerIndex } from './brokerIndex.js';
+import { ListedServers } from './listedServers.js';
 import { BrokerMember, type BudgetClass, type BudgetShare, type ServerEntry, type SlotLease, weighted } from './brokerMember.js';
 import { compareRanked, type Ranked } from '../queues/levelQueue.js';
-import { bestWaiting, bidHeap, capOf, leastLoaded, nextEntry, rotateToEnd } from './serverChoice.js';
+import { bestWaiting, bidHeap, capOf, nextEntry, rotateToEnd } from './serverChoice.js';
+import { LongPools } from './choice/longPools.js';
+import { JobLoop } from './jobLoop.js';
 import { Reservations } from './reservations.js';
 import { bidFor, rebuildBids, restoreBids } from './bids.js';
 import type { Comparator } from '../queues/pullQueue.js';
@@ -44,13 +47,12 @@ export class SlotBroker<T> {
   readonly #copiesRank: boolean;
   readonly #index: BrokerIndex<T>;
   readonly weightOf: ((item: T) => number) | undefined;
-  readonly #reservations = new Reservations<T>((budget) => this.#enqueue(budget));
+  readonly #reservations = new Reservations<T>((budget) => this.#jobs.add(budget));
   #nextMemberId = 0;
-  // Work noted while the broker is busy: a budget key (room there) or a member (items arrived).
-  // Running it from one loop keeps synchronous completions from recursing.
-  #jobs: Array<string | BrokerMember<T>> = [];
-  #jobHead = 0;
-  #busy = false;
+  readonly #listed: ListedServers;
+  readonly #longPools: LongPools<T>;
+  // A job: a budget key (room there) or a member (items arrived in its empty queue).
+  readonly #jobs = new JobLoop<string | BrokerMember<T>>((job) => (typeof job === 'string' ? this.#fillBudget(job) : this.#fillMember(job)));
   readonly #changes: Subscription;
 
   constructor(options: SlotBrokerOptions<T> = {}) {
@@ -60,6 +62,9 @@ export class SlotBroker<T> {
     this.#copiesRank = compare === compareRanked;
     this.weightOf = options.weightOf;
     this.#index = new BrokerIndex<T>(() => bidHeap(compare));
+    const coordinator = this.coordinator;
+    this.#listed = new ListedServers((key) => coordinator.forget?.(key));
+    this.#longPools = new LongPools<T>(coordinator, () => this.#refresh());
     this.#changes = this.coordinator.changes$.subscribe((change) => this.#onChange(change));
   }
 
@@ -71,7 +76,7 @@ export class SlotBroker<T> {
       () => {
         // Offered at once: a slot freeing before this member's turn in the job loop sees it.
         this.#bid(member);
-        this.#enqueue(member);
+        this.#jobs.add(member);
       },
       () => {
         this.#bid(member);
@@ -84,14 +89,18 @@ export class SlotBroker<T> {
   /** @internal */
   leave(member: BrokerMember<T>): void {
     if (!this.#index.members.delete(member)) return;
-    if (member.weighed) this.#reservations.headChanged(member);
+    this.#longPools.delete(member);
+    this.#listed.replace(member.servers, []);
     member.servers = [];
     this.#index.invalidate();
+    // After the index lets go of it: the budgets it held are ranked without it.
+    if (member.weighed) this.#reservations.headChanged(member);
   }
 
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. @internal */
   setServers(member: BrokerMember<T>, servers: readonly string[]): void {
     const seen = new Set<string>();
+    const before = member.servers;
     member.servers = [];
     for (const server of servers) {
       if (seen.has(server)) continue;
@@ -99,9 +108,10 @@ export class SlotBroker<T> {
       const key = normalizeServerKey(server);
       member.servers.push({ server, key, budget: this.coordinator.budgetOf(key), weight: 1 });
     }
+    this.#listed.replace(before, member.servers);
     member.cursor = 0;
-    this.#index.invalidate();
-    this.#enqueue(member);
+    this.#index.changed(member);
+    this.#jobs.add(member);
   }
 
   /** Budget keys a member's pool draws on. @internal */
@@ -131,11 +141,13 @@ export class SlotBroker<T> {
     this.#changes.unsubscribe();
     this.#index.clear();
     this.#reservations.clear();
+    this.#longPools.clear();
   }
 
   #onChange(change: SlotChange): void {
     if (change.type === 'room') {
-      this.#enqueue(change.budget);
+      this.#longPools.touch(change.budget);
+      this.#jobs.add(change.budget);
       return;
     }
     this.#reservations.clear();
@@ -144,13 +156,13 @@ export class SlotBroker<T> {
     }
     this.#index.invalidate();
     this.#refresh();
-    for (const budget of this.#index.budgets()) this.#enqueue(budget);
+    for (const budget of this.#index.budgets()) this.#jobs.add(budget);
   }
 
-  /** Brings the index up to date; after a rebuild, every member's head is offered afresh. */
+  /** Brings the index up to date; the heads of the members it changed are offered afresh. */
   #refresh(): void {
-    if (!this.#index.refresh()) return;
-    for (const member of this.#index.members) this.#bid(member);
+    const changed = this.#index.refresh();
+    if (changed !== undefined) for (const member of changed) this.#bid(member);
   }
 
   /** Offers a member's current head to its ranked classes (after it changed), but `except`. */
@@ -170,28 +182,6 @@ export class SlotBroker<T> {
       // Stale bids of members that rarely win sink and stay: rebuild once they dominate.
       if (bids.size() > 4 * group.members.length + 64) rebuildBids(group, this.#copiesRank);
     }
-  }
-
-  #enqueue(job: string | BrokerMember<T>): void {
-    if (this.#busy) {
-      this.#jobs.push(job);
-      return;
-    }
-    this.#busy = true;
-    try {
-      // The usual case, one job and nothing noted meanwhile, never touches the array.
-      this.#run(job);
-      while (this.#jobHead < this.#jobs.length) this.#run(this.#jobs[this.#jobHead++] as string | BrokerMember<T>);
-    } finally {
-      if (this.#jobs.length > 0) this.#jobs.length = 0;
-      this.#jobHead = 0;
-      this.#busy = false;
-    }
-  }
-
-  #run(job: string | BrokerMember<T>): void {
-    if (typeof job === 'string') this.#fillBudget(job);
-    else this.#fillMember(job);
   }
 
   /**
@@ -238,13 +228,14 @@ export class SlotBroker<T> {
     while (member.hasWaiting) {
       const weight = this.#headWeight(member);
       const reserved = this.#reservations.size > 0 ? this.#reservations : undefined;
-      const entry = leastLoaded(member, this.coordinator, weight, reserved);
+      const entry = this.#longPools.choose(member, weight, reserved);
       if (entry === undefined || !this.coordinator.tryAcquire(entry.key, weight)) {
         // A heavy head, or a head that may outrank the one a budget is held for: the budgets rank
         // their waiting items, and the best one starts or holds the budget.
         if (weight !== 1 || reserved !== undefined) this.#reservations.rankBudgetsOf(member, weight !== 1);
         return;
       }
+      member.loads?.started(entry);
       this.#served(entry.budget, member);
       this.#deliver(member, weighted(entry, weight));
     }

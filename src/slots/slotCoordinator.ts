@@ -21,6 +21,18 @@ export interface BudgetState {
   readonly cap?: number;
 }
 
+/** A budget as every process sharing a coordinator sees it (`smt-rx/redis` reads it from Redis). */
+export interface ClusterBudgetState {
+  readonly limit: number;
+  /** Slots in use in every process. */
+  readonly inUse: number;
+  /** Processes (instances) waiting for a slot; not tasks. */
+  readonly waiters: number;
+}
+
+/** Every budget a process knows, as all processes sharing the coordinator see them: budget key -> state. */
+export type ClusterStats = Readonly<Record<string, ClusterBudgetState>>;
+
 /**
  * Where server slots come from. The in-process coordinator ({@link localSlotCoordinator}) counts
  * them in memory; `smt-rx/redis` counts them across processes. The broker only calls these
@@ -65,6 +77,18 @@ export interface SlotCoordinator {
    * with room whose cost is lowest, instead of the one with the lowest in-use / limit.
    */
   serverCost?(serverKey: string): number;
+  /**
+   * Optional: the budgets as every process sharing this coordinator sees them, read on the
+   * coordinator's own cadence while subscribed; completes when the coordinator closes. A
+   * coordinator whose slots live in one process has none (its `budget()` is already the whole view).
+   */
+  readonly clusterStats$?: Observable<ClusterStats>;
+  /**
+   * Optional: no pool lists this server any more. Drop what is kept for it (its count, its budget
+   * when no other server draws on it) once it holds no slot; a later `tryAcquire` starts afresh.
+   * The slot broker calls it when the last pool listing the server drops it.
+   */
+  forget?(serverKey: string): void;
   /** Gives back everything this process holds and stops. Idempotent. */
   close(): Promise<void>;
 }

@@ -18,8 +18,8 @@ import { invalidMessage } from '../errors/invalidOption.js';
 export class Admission {
   /** Cancels a task whose submission's signal aborted (a transition; set by the manager). */
   abortTask: (record: TaskRecord, reason: unknown) => void = () => undefined;
-  /** A full queue (`maxQueued`): makes room by its overflow policy, or says why not (set by the manager). */
-  makeRoom: (lane: Lane, priority: number) => SubmitRejected | undefined = () => undefined;
+  /** A full queue (`maxQueued`): makes room by its overflow policy for a newcomer of that rank, or says why not (set by the manager). */
+  makeRoom: (lane: Lane, rank: number) => SubmitRejected | undefined = () => undefined;
   /** Holds a task submitted with a delay until it is due (DelayedTasks; set by the manager). */
   hold: (lane: Lane, record: TaskRecord, dueAt: number) => void = () => undefined;
 
@@ -48,12 +48,13 @@ export class Admission {
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
     const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);
     if (lane.queue.size + lane.delayed >= lane.maxQueued) {
-      const full = this.makeRoom(lane, input.priority ?? 0);
+      const full = this.makeRoom(lane, lane.rank(input.priority ?? 0, dueAt ?? core.timeline.now()));
       if (full !== undefined) return refused(full);
     }
     const plain = timeoutMs === undefined && callbackName === undefined && maxRetries === undefined && signal === undefined && dueAt === undefined && weight === undefined;
     const extras = plain ? undefined : { timeoutMs, callbackName, maxRetries, signal, dueAt, weight };
     const record = new TaskRecord(id, lane, input.payload, input.priority ?? 0, core.timeline.now(), seq, 1, extras);
+    if (lane.aging !== undefined) record.prioritize(input.priority ?? 0);
     if (signal !== undefined) watchSignal(record, signal, this.abortTask);
     this.#accept(lane, record, id === undefined);
     return record;
@@ -79,7 +80,7 @@ export class Admission {
   #accept(lane: Lane, record: TaskRecord, generatedId: boolean): void {
     const core = this.core;
     core.registry.add(record, generatedId);
-    if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.priority });
+    if (core.observed(record)) core.emit(record, { type: 'queued', id: record.id, provider: record.provider, at: record.submittedAt, priority: record.givenPriority });
     const dueAt = record.extras?.dueAt;
     if (dueAt === undefined) enterQueue(core, lane, record);
     else this.hold(lane, record, dueAt);

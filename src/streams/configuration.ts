@@ -10,7 +10,7 @@ import { coversNormalKey, normalizeLimitKey, normalizeServerKey } from '../slots
 import type { ConfigRejected, Provider } from '../types.js';
 import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
-import { checkProvider, checkServerList } from './options.js';
+import { readProvider, readServerList } from './readProvider.js';
 import type { Outcomes } from './outcomes.js';
 import { ProviderLane } from './providerLane.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
@@ -63,19 +63,21 @@ export class Configuration {
     if (lane === undefined) return left({ _tag: 'UnknownProvider', provider });
     // While a drain runs, a pool may still change (the queues need servers); once stopped, no.
     if (this.core.phase === 'stopped') return left({ _tag: 'ShuttingDown' });
+    let pool: readonly string[];
     try {
-      checkServerList(servers, 'servers');
+      pool = readServerList(servers, 'servers');
     } catch (error) {
       return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'servers', message: (error as Error).message });
     }
-    lane.servers$.next([...servers]);
+    lane.servers$.next(pool);
     this.core.statsChanged();
     return right(undefined);
   }
 
-  addProvider(provider: Provider): Either<ConfigRejected, void> {
+  addProvider(given: Provider): Either<ConfigRejected, void> {
+    let provider: Provider;
     try {
-      checkProvider(provider, 'provider');
+      provider = readProvider(given, 'provider');
     } catch (error) {
       return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'provider', message: (error as Error).message });
     }
@@ -95,7 +97,7 @@ export class Configuration {
    */
   openLane(provider: Provider): void {
     const core = this.core;
-    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries);
+    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries, core.aging);
     core.lanes.set(lane.name, lane);
     if (core.o.maxSlotWaitMs !== Infinity) {
       lane.slotWait = new SlotWaitWatch(

@@ -69,22 +69,24 @@ export class FlowControl {
   }
 
   /**
-   * A task of `priority` arrives at a full queue: under `drop-oldest`, the oldest queued task of the
-   * lowest priority is cancelled (reason `overflow`) if the newcomer's priority is not lower;
+   * A task of `rank` arrives at a full queue: under `drop-oldest`, the oldest queued task of the
+   * lowest rank (priority, or effective priority under aging) is cancelled (reason `overflow`) if
+   * the newcomer's rank is not lower;
    * otherwise (and under `reject`) the newcomer is refused.
    */
-  makeRoom(lane: Lane, priority: number): SubmitRejected | undefined {
+  makeRoom(lane: Lane, rank: number): SubmitRejected | undefined {
     const full: SubmitRejected = { _tag: 'QueueFull', provider: lane.name, maxQueued: lane.maxQueued };
     if (lane.provider.overflow !== 'drop-oldest') return full;
     const victim = lane.queue.oldestLowest(1);
-    if (victim === undefined || victim.priority > priority) return full;
+    if (victim === undefined || victim.priority > rank) return full;
     this.cancellation.cancelRecord(victim, 'overflow');
     return undefined;
   }
 
   /**
    * A queued task takes `priority` and goes to the end of that level (FIFO among equals holds: it
-   * counts as submitted now for the order). O(tasks at its old priority).
+   * counts as submitted now for the order). Under aging, it keeps the levels it has risen since it
+   * was queued. O(tasks at its old priority).
    */
   setPriority(id: string, priority: number): Either<SetPriorityRejected, void> {
     const core = this.core;
@@ -96,7 +98,7 @@ export class FlowControl {
     if (record.state !== TaskState.Queued && record.state !== TaskState.Delayed) return left({ _tag: 'NotQueued', id });
     core.registry.rekey(record);
     const change = (): void => {
-      record.priority = priority;
+      record.prioritize(priority);
       record.seq = core.seq++;
     };
     // A delayed task is not in its queue yet: it enters at its new rank when due.

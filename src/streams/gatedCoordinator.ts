@@ -24,8 +24,10 @@ export function gatedCoordinator(coordinator: SlotCoordinator, gate: { enter(): 
     }),
   );
   const serverCost = coordinator.serverCost?.bind(coordinator);
+  const forget = coordinator.forget?.bind(coordinator);
   return {
     ...(serverCost === undefined ? {} : { serverCost }),
+    ...(forget === undefined ? {} : { forget }),
     changes$,
     countsWeights: coordinator.countsWeights === true,
     budgetOf: (serverKey) => coordinator.budgetOf(serverKey),

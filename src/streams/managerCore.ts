@@ -3,6 +3,7 @@ import { Multicast } from '../internal/multicast.js';
 import { Timeline } from '../internal/timeline.js';
 import { Trampoline } from '../internal/trampoline.js';
 import { compareRanked } from '../queues/levelQueue.js';
+import { PriorityAging } from '../queues/priorityAging.js';
 import { SlotBroker } from '../slots/slotBroker.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
 import { FleetCoordinator, type FleetHost } from '../slots/fleet/fleetCoordinator.js';
@@ -42,8 +43,12 @@ export class ManagerCore {
   /** Adaptive limits, health and latency: undefined unless one of them is on. */
   readonly fleet: FleetCoordinator | undefined;
   readonly callbackErrors: Multicast<CallbackError>;
+  /** Completes when the manager's streams do (at the end of a shutdown). */
+  readonly finished = new Multicast<never>();
   readonly stats: StatsStream;
   readonly epoch: number;
+  /** Priority aging's grid (from the epoch), when `agingMs` is set. */
+  readonly aging: PriorityAging | undefined;
   readonly #trampoline: Trampoline;
   #runner: EffectRunner | undefined = undefined;
   seq = 0;
@@ -61,6 +66,7 @@ export class ManagerCore {
     );
     this.timeline = new Timeline(o.scheduler, this);
     this.epoch = this.timeline.now();
+    this.aging = o.agingMs === undefined ? undefined : new PriorityAging(o.agingMs, this.epoch);
     this.events = new Multicast<TaskEvent>((error) => this.reportThrow('events$ subscriber', error));
     // Its own subscribers' throws are dropped: reporting them here again could loop.
     this.callbackErrors = new Multicast<CallbackError>(() => undefined);

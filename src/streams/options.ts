@@ -10,10 +10,12 @@ import {
   expectPositiveOrInfinity, expectLogger, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { readArray, readField, readFields, UNREADABLE } from '../errors/readOnce.js';
+import { checkAgingMs } from '../queues/priorityAging.js';
 import { resolveBackoff } from '../operators/backoff.js';
+import { readProvider } from './readProvider.js';
 import { localSlotCoordinator } from '../slots/localSlotCoordinator.js';
 import type { SlotCoordinator } from '../slots/slotCoordinator.js';
-import { rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
+import { checkRate, keepsRates, rateLimitedCoordinator, type RateLimit, type RateLimitedCoordinator } from '../slots/rateLimitedCoordinator.js';
 import { resolveFleet, type FleetOptions, type FleetSettings } from '../slots/fleet/fleetSettings.js';
 import type { BackoffOptions, Logger, Provider } from '../types.js';
 
@@ -51,9 +53,18 @@ export interface TaskManagerOptions<Ps extends readonly Provider[] = readonly Pr
   /**
    * Start rates by budget key (a key of `serverLimits`, or a server's own key): at most `starts` per
    * sliding `intervalMs`, at least `minTimeMs` between two starts. Changed live with
-   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it).
+   * `setRateLimit`. Absent: no rate is checked (and nothing is paid for it). A coordinator that keeps
+   * rates itself (`smt-rx/redis`: cluster-wide) takes them as they are, and `setRateLimit` works
+   * with it without this option.
    */
   readonly rateLimits?: Readonly<Record<string, RateLimit>>;
+  /**
+   * Priority aging: a queued task rises one priority level per `agingMs` (> 0, finite) on the
+   * scheduler's clock, counted on a grid from the manager's creation, so a steady stream of higher
+   * tasks cannot hold a lower one back forever. One clock for every provider (the slot broker ranks
+   * their tasks against each other). Commands do not age. Absent: no aging, and nothing is paid.
+   */
+  readonly agingMs?: number;
   readonly slotWait?: {
     /** Max wait from (re)entering the queue to the attempt's start; longer fails with SlotWaitTimeoutError. @default Infinity */
     readonly maxWaitMs?: number;
@@ -79,6 +90,7 @@ export interface ResolvedOptions {
   readonly timeout: number | ((callbackName: string, provider: string) => number);
   readonly abandonAfterMs: number | undefined;
   readonly progressIntervalMs: number;
+  readonly agingMs: number | undefined;
   readonly maxSlotWaitMs: number;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
@@ -95,7 +107,7 @@ type RetryOptions = NonNullable<TaskManagerOptions['retry']>;
 
 const OPTION_KEYS = [
   'providers', 'serverLimits', 'defaultServerLimit', 'retry', 'timeout', 'abandonAfterMs', 'slotWait', 'scheduler', 'random', 'coordinator', 'logger',
-  'adaptiveLimits', 'health', 'serverChoice', 'progressIntervalMs', 'rateLimits',
+  'adaptiveLimits', 'health', 'serverChoice', 'progressIntervalMs', 'rateLimits', 'agingMs',
 ] as const satisfies ReadonlyArray<keyof TaskManagerOptions>;
 // Every option is in the copy: a new option left out of OPTION_KEYS would be silently ignored.
 type UnreadOption = Exclude<keyof TaskManagerOptions, (typeof OPTION_KEYS)[number]>;
@@ -112,7 +124,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
     throw new InvalidOptionError('options', 'an object', given);
   }
   const options = readFields(given, OPTION_KEYS, '') as TaskManagerOptions;
-  checkProviders(options.providers);
+  const providers = readProviders(options.providers);
   checkOptional('defaultServerLimit', options.defaultServerLimit, expectLimit);
   if (options.coordinator !== undefined && (options.serverLimits !== undefined || options.defaultServerLimit !== undefined)) {
     throw new TypeError('Give `serverLimits` and `defaultServerLimit` to the coordinator, not beside `coordinator`');
@@ -129,6 +141,7 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   if (typeof timeout !== 'function') check('timeout', timeout, expectPositiveOrInfinity);
   checkOptional('abandonAfterMs', options.abandonAfterMs, expectNonNegativeOrInfinity);
   checkOptional('progressIntervalMs', options.progressIntervalMs, expectPositiveOrInfinity);
+  checkAgingMs(options.agingMs);
   checkOptional('slotWait.maxWaitMs', slotWait.maxWaitMs, expectPositiveOrInfinity);
   checkOptional('scheduler', options.scheduler, expectScheduler);
   checkOptional('random', options.random, expectFunction);
@@ -143,32 +156,32 @@ export function resolveOptions(given: TaskManagerOptions): ResolvedOptions {
   if (options.rateLimits !== undefined && (options.rateLimits === null || typeof options.rateLimits !== 'object')) {
     throw new InvalidOptionError('rateLimits', 'an object of rates by server key or prefix', options.rateLimits);
   }
-  const rated =
-    options.rateLimits === undefined
+  const rated = keepsRates(coordinator)
+    ? setRates(coordinator, options.rateLimits)
+    : options.rateLimits === undefined
       ? undefined
       : rateLimitedCoordinator(coordinator, { rates: options.rateLimits, scheduler: options.scheduler ?? asyncScheduler, closesInner: options.coordinator === undefined });
   return {
-    providers: options.providers,
+    providers,
     maxRetries: retry.maxRetries ?? 0,
     backoff: resolveBackoff(retry.backoff, 'retry.backoff'),
     isRetryable: retry.isRetryable,
     timeout,
     abandonAfterMs: options.abandonAfterMs,
     progressIntervalMs: options.progressIntervalMs ?? 100,
+    agingMs: options.agingMs,
     maxSlotWaitMs: (slotWait.maxWaitMs as number | undefined) ?? Infinity,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
     coordinator: rated ?? coordinator,
     // A wrapper of ours is closed by us (it closes a coordinator you gave only if we made it).
-    ownsCoordinator: options.coordinator === undefined || rated !== undefined,
+    // A wrapper made here is the manager's; a given coordinator that keeps rates itself stays the caller's.
+    ownsCoordinator: options.coordinator === undefined || (rated !== undefined && rated !== options.coordinator),
     rated,
     logger: options.logger,
     fleet,
   };
 }
-
-const expectFiniteNonNegative = (v: unknown): string | undefined =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
 
 /** An adaptive key's hard cap is its `max`, unless `serverLimits` gives that key a limit of its own. */
 function withCaps(limits: Readonly<Record<string, number>> | undefined, fleet: FleetSettings | undefined): Record<string, number> {
@@ -212,31 +225,22 @@ function readServerLimits(limits: unknown): Record<string, number> {
   return copy;
 }
 
-/** A provider is checked the same way at creation and when added live. */
-export function checkProvider(provider: unknown, field: string): void {
-  if (provider === null || typeof provider !== 'object') throw new InvalidOptionError(field, 'a provider object', provider);
-  check(`${field}.name`, readField(provider, 'name', `${field}.name`), (v) => expectNonEmptyString(v, 256));
-  check(`${field}.handle`, readField(provider, 'handle', `${field}.handle`), expectFunction);
-  checkServerList(readField(provider, 'servers', `${field}.servers`), `${field}.servers`);
-  checkOptional(`${field}.holdAfterAbortMs`, readField(provider, 'holdAfterAbortMs', `${field}.holdAfterAbortMs`), expectFiniteNonNegative);
-  checkOptional(`${field}.maxQueued`, readField(provider, 'maxQueued', `${field}.maxQueued`), (v) => (v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity'));
-  checkOptional(`${field}.overflow`, readField(provider, 'overflow', `${field}.overflow`), (v) => (v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'"));
-}
-
-export function checkServerList(given: unknown, field: string): void {
-  const servers = readArray(given, field);
-  if (servers === undefined) throw new InvalidOptionError(field, 'an array of server strings', given);
-  servers.forEach((server, i) => check(`${field}[${i}]`, server, (v) => expectNonEmptyString(v, 2048)));
-}
-
-function checkProviders(given: unknown): void {
+/** The providers, each read once into a checked copy (readProvider.ts); names must be unique. */
+function readProviders<Ps extends readonly Provider[]>(given: Ps): Ps {
   const providers = readArray(given, 'providers');
   if (providers === undefined) throw new InvalidOptionError('providers', 'an array of providers', given);
   const names = new Set<string>();
-  providers.forEach((provider, i) => {
-    checkProvider(provider, `providers[${i}]`);
-    const name = (provider as Provider).name;
-    if (names.has(name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', name);
-    names.add(name);
-  });
+  return providers.map((provider, i) => {
+    const copy = readProvider(provider as Provider, `providers[${i}]`);
+    if (names.has(copy.name)) throw new InvalidOptionError(`providers[${i}].name`, 'a name no other provider has', copy.name);
+    names.add(copy.name);
+    return copy;
+  }) as unknown as Ps;
+}
+
+/** A coordinator that keeps rates itself (smt-rx/redis: cluster-wide) takes `rateLimits` as they are. */
+function setRates(coordinator: RateLimitedCoordinator, rates: Readonly<Record<string, RateLimit>> | undefined): RateLimitedCoordinator {
+  const checked = Object.entries(rates ?? {}).map(([key, rate]) => [key, checkRate(rate, `rateLimits[${JSON.stringify(key)}]`)] as const);
+  for (const [key, rate] of checked) coordinator.setRate(key, rate);
+  return coordinator;
 }

@@ -1,5 +1,6 @@
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
 import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
+import type { PriorityAging } from '../queues/priorityAging.js';
 import type { Provider, ProviderStats } from '../types.js';
 
 /** The slot-wait bound of a provider (see SlotWaitWatch). */
@@ -37,6 +38,8 @@ export class ProviderLane<T extends Ranked> {
     readonly epoch: number,
     /** The manager's `retry.maxRetries`, for tasks submitted without their own. */
     readonly defaultMaxRetries: number,
+    /** Priority aging (the manager's `agingMs`): tasks are ranked by it when queued. */
+    readonly aging: PriorityAging | undefined = undefined,
   ) {
     this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
     this.maxQueued = provider.maxQueued ?? Infinity;
@@ -44,6 +47,11 @@ export class ProviderLane<T extends Ranked> {
 
   get name(): string {
     return this.provider.name;
+  }
+
+  /** The rank a task of `priority` queued at `queuedAt` takes: the priority itself without aging. */
+  rank(priority: number, queuedAt: number): number {
+    return this.aging === undefined ? priority : this.aging.rank(priority, queuedAt);
   }
 
   /** Puts a task (back) into the queue through its lane's Subject. */

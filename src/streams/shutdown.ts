@@ -133,6 +133,7 @@ export class Shutdown {
     core.events.complete();
     core.serverEvents.complete();
     core.callbackErrors.complete();
+    core.finished.complete();
     const report = this.#report as ShutdownReport;
     const resolve = this.#resolve;
     const closing = core.o.ownsCoordinator ? core.o.coordinator.close() : Promise.resolve();

@@ -11,7 +11,7 @@ import type { RunHistory, TaskRecord } from './taskRecord.js';
  */
 export function taskHistory(record: TaskRecord): TaskEvent[] {
   const { id, provider } = record;
-  const events: TaskEvent[] = [{ type: 'queued', id, provider, at: record.submittedAt, priority: record.priority }];
+  const events: TaskEvent[] = [{ type: 'queued', id, provider, at: record.submittedAt, priority: record.givenPriority }];
   if (record.waited) events.push({ type: 'waiting-for-slot', id, provider, at: record.extras?.dueAt ?? record.submittedAt });
   const runs: RunHistory[] = [];
   for (let run = record.attempt ?? record.history; run !== undefined; run = run.previous) runs.push(run);

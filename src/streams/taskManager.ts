@@ -3,6 +3,7 @@ import type { Observable, Unsubscribable } from 'rxjs';
 import { SubmitRejectedError } from '../errors/SubmitRejectedError.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { ServerEvent } from '../slots/fleet/serverEvent.js';
+import type { ClusterStats } from '../slots/slotCoordinator.js';
 import type {
   AttemptContext,
   CancelResult,
@@ -26,6 +27,7 @@ import type {
 import { Admission } from './admission.js';
 import type { AttemptRun } from './attemptRun.js';
 import { Attempts } from './attempts.js';
+import { clusterView } from './clusterView.js';
 import { Cancellation } from './cancellation.js';
 import { Configuration } from './configuration.js';
 import { Effect } from './effects.js';
@@ -79,6 +81,7 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
   readonly stats$: Observable<StatsSnapshot>;
   readonly serverEvents$: Observable<ServerEvent>;
   readonly callbackErrors$: Observable<CallbackError>;
+  readonly clusterStats$: Observable<ClusterStats>;
   readonly #core: ManagerCore;
   readonly #outcomes: Outcomes;
   readonly #admission: Admission;
@@ -109,6 +112,7 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
     this.stats$ = core.stats.observable;
     this.serverEvents$ = core.serverEvents.observable;
     this.callbackErrors$ = core.callbackErrors.observable;
+    this.clusterStats$ = clusterView(core.o.coordinator.clusterStats$, core.finished.observable, (error) => core.reportThrow('clusterStats$ subscriber', error));
     core.enter();
     try {
       for (const provider of core.o.providers) this.#configuration.openLane(provider);

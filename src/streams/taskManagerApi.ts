@@ -21,6 +21,7 @@ import type {
 } from '../types.js';
 import type { CallbackError } from '../errors/CallbackError.js';
 import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
+import type { ClusterStats } from '../slots/slotCoordinator.js';
 import type { TaskHandle } from './taskHandle.js';
 import type { ServerEvent } from '../slots/fleet/serverEvent.js';
 
@@ -96,6 +97,15 @@ export interface TaskManager<M extends ProviderMap = ProviderMap> {
    * the logger, a handler's teardown): reported here and to the logger; nothing else changes.
    */
   readonly callbackErrors$: Observable<CallbackError>;
+  /**
+   * The budgets as every process sharing the coordinator sees them (limit, slots in use everywhere,
+   * processes waiting), read on the coordinator's cadence while subscribed: with `smt-rx/redis`, one
+   * read every `clusterStatsMs` shared by all subscribers, and the last one at once for a late one.
+   * `stats()` stays synchronous and per process. With a coordinator that has no such view (the
+   * in-process one, whose `stats()` is already the whole picture) it completes at once with no
+   * value. Completes at shutdown.
+   */
+  readonly clusterStats$: Observable<ClusterStats>;
   stats(): StatsSnapshot;
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
 }

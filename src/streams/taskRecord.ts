@@ -78,6 +78,8 @@ interface RareState {
   unwatch: (() => void) | undefined;
   /** A delayed task's entry on the manager's timeline, until it is due. */
   delay: TimelineEntry | undefined;
+  /** Under priority aging, the priority given when its rank cannot give it back exactly (a fraction). */
+  givenPriority: number | undefined;
 }
 
 /**
@@ -113,7 +115,10 @@ export class TaskRecord<P = unknown> implements Task<P> {
     /** The provider's lane in the manager. */
     readonly home: Lane,
     readonly payload: P,
-    /** Changed only by `setPriority`, while the task is out of its queue. */
+    /**
+     * What its queue ranks it by: the priority given, or under priority aging its rank (see
+     * `prioritize`). Changed only while the task is out of its queue.
+     */
     public priority: number,
     submittedAt: number,
     /** The submission order, until `setPriority` gives the task a fresh one (the end of its new level). */
@@ -142,6 +147,34 @@ export class TaskRecord<P = unknown> implements Task<P> {
   /** Time since submission at `now` (the scheduler's clock). */
   elapsedAt(now: number): number {
     return now - this.home.epoch - this.#submittedOffset;
+  }
+
+  /** When it enters (or entered) its queue for the first time: a delayed task's due time. */
+  get queuedAt(): number {
+    return this.extras?.dueAt ?? this.submittedAt;
+  }
+
+  /** The priority given at submit or by `setPriority` (the rank differs from it under aging). */
+  get givenPriority(): number {
+    const aging = this.home.aging;
+    if (aging === undefined || this.lane === 0) return this.priority;
+    return this.#rare?.givenPriority ?? aging.priorityOf(this.priority, this.queuedAt);
+  }
+
+  /**
+   * Gives the task `priority`: under aging its rank keeps the levels risen since it was queued
+   * (see PriorityAging). Only while it is out of its queue.
+   */
+  prioritize(priority: number): void {
+    const aging = this.home.aging;
+    if (aging === undefined || this.lane === 0) {
+      this.priority = priority;
+      return;
+    }
+    const queuedAt = this.queuedAt;
+    this.priority = aging.rank(priority, queuedAt);
+    const exact = aging.priorityOf(this.priority, queuedAt) === priority;
+    if (!exact || this.#rare !== undefined) this.#rareState().givenPriority = exact ? undefined : priority;
   }
 
   get maxRetries(): number {
@@ -234,7 +267,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   #rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined, givenPriority: undefined });
   }
 
   /** The input that would submit this task again (for the shutdown report). */
@@ -243,7 +276,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
       provider: this.provider,
       payload: this.payload,
       id: this.id,
-      priority: this.priority,
+      priority: this.givenPriority,
       maxRetries: this.maxRetries,
     };
     if (this.timeoutMs !== undefined) input.timeoutMs = this.timeoutMs;

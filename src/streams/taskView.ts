@@ -12,7 +12,7 @@ export function taskView<P>(record: TaskRecord<P>): Task<P> {
     id: record.id,
     provider: record.provider,
     payload: record.payload,
-    priority: record.priority,
+    priority: record.givenPriority,
     maxRetries: record.maxRetries,
     submittedAt: record.submittedAt,
   });

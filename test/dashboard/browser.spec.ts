@@ -184,4 +184,50 @@ describe('dashboard in headless Chromium', () => {
     const shown = await pageFollowsStats();
     expect(shown.providers['ai']).toMatchObject({ running: 0, queued: 0 });
   });
+
+  it('should show each adaptive limit with why it last moved, and the ejected budgets', async () => {
+    // gpu-1 fails every attempt: its first failure lowers its adaptive limit ('errors') and ejects
+    // it for a minute (one failure is enough here); gpu-2 holds its task.
+    const held = heldTasks();
+    const fleet = createTaskManager({
+      providers: [
+        defineProvider({
+          name: 'ai',
+          servers: ['https://gpu-1.internal/v1', 'https://gpu-2.internal/v1'],
+          handle: (task: Task<string>, ctx) => (ctx.server.includes('gpu-1') ? Promise.reject(new Error('503')) : held.handle(task)),
+        }),
+      ],
+      adaptiveLimits: { 'https://gpu-1.internal': { max: 8, initial: 8, algorithm: 'aimd' }, 'https://gpu-2.internal': { max: 16, initial: 4 } },
+      health: { failures: 1, ejectMs: 60_000 },
+      retry: { maxRetries: 0 },
+    });
+    const fleetBoard = dashboard(fleet, { throttleMs: 50 });
+    const fleetServer = createServer(fleetBoard);
+    await new Promise<void>((resolve) => fleetServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = fleetServer.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await expect.poll(() => page.textContent('#status')).toBe('live');
+      fleet.submit({ id: 'a', provider: 'ai', payload: 'x' });
+      fleet.submit({ id: 'b', provider: 'ai', payload: 'y' });
+      await expect.poll(() => fleet.stats().servers['https://gpu-1.internal/']?.health?.state, { timeout: 10_000 }).toBe('ejected');
+      const cells = (key: string) =>
+        page.evaluate<string[]>(`[...document.querySelectorAll('#budgets tr[data-budget="${key}"] td')].map((td) => td.textContent)`);
+      const gpu1 = 'https://gpu-1.internal/';
+      const gpu2 = 'https://gpu-2.internal/';
+      await expect.poll(async () => (await cells(gpu1))[6], { timeout: 10_000 }).toMatch(/^ejected, probe in (59|60) s$/);
+      const row1 = await cells(gpu1);
+      // The limit in force is 0 while ejected; the adaptive limit went down on the error.
+      expect(row1[1]).toBe('0');
+      expect(row1[5]).toBe('7 of 1–8 · aimd · last moved: errors');
+      const row2 = await cells(gpu2);
+      expect(row2[1]).toBe('4');
+      expect(row2[5]).toBe('4 of 1–16 · gradient');
+      expect(row2[6]).toBe('');
+    } finally {
+      fleetBoard.close();
+      await new Promise((resolve) => fleetServer.close(resolve));
+      await fleet.shutdown({ mode: 'cancel', graceMs: 0 });
+    }
+  });
 });

@@ -1,6 +1,8 @@
+import { lastValueFrom } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { createTaskManager, type TaskInput, type TaskManager } from '../../src/index.js';
+import { createTaskManager, type BackoffOptions, type TaskInput, type TaskManager } from '../../src/index.js';
+import { resolveBackoff } from '../../src/operators/index.js';
 
 // README, "Bad input": whatever a caller passes, the answer is the documented typed refusal or a
 // TypeError naming the field, and each field is read once: the copy is what is checked and used.
@@ -90,6 +92,68 @@ describe('hostile input', () => {
     const submitted = m.submit(morphing);
     expect(isRight(submitted) && submitted.right.id).toBe('x');
     expect(idReads).toBe(1);
+  });
+
+  it("should keep a provider's first read of name and servers (getters that change later change nothing)", async () => {
+    let nameReads = 0;
+    let serverReads = 0;
+    const shifty = {
+      get name(): string {
+        return ++nameReads > 1 ? ({} as string) : 'p';
+      },
+      get servers(): string[] {
+        return ++serverReads > 1 ? ['elsewhere'] : ['s'];
+      },
+      handle: (_task: unknown, ctx: { server: string }) => ctx.server,
+    };
+    const m = createTaskManager({ providers: [shifty] });
+    expect([nameReads, serverReads]).toEqual([1, 1]);
+    expect(Object.keys(m.stats().providers)).toEqual(['p']);
+    const submitted = m.submit({ provider: 'p', payload: 1 });
+    expect(isRight(submitted) && (await lastValueFrom(submitted.right.outcome$))).toMatchObject({ _tag: 'Succeeded', value: 's' });
+
+    nameReads = 0;
+    serverReads = 0;
+    const live = { handle: shifty.handle, get name(): string { return ++nameReads > 1 ? 'p' : 'q'; }, get servers(): string[] { return ++serverReads > 1 ? ['elsewhere'] : ['t']; } };
+    expect(isRight(m.addProvider(live))).toBe(true);
+    expect([nameReads, serverReads]).toEqual([1, 1]);
+    const onQ = m.submit({ provider: 'q', payload: 1 });
+    expect(isRight(onQ) && (await lastValueFrom(onQ.right.outcome$))).toMatchObject({ _tag: 'Succeeded', value: 't' });
+  });
+
+  it('should use the pool updateProviderServers checked, not a second read of its elements', async () => {
+    const m = manager();
+    let reads = 0;
+    const pool: string[] = [];
+    Object.defineProperty(pool, 0, { get: () => (++reads > 1 ? 42 : 'u'), enumerable: true });
+    pool.length = 1;
+    expect(isRight(m.updateProviderServers('p', pool))).toBe(true);
+    expect(reads).toBe(1);
+    const submitted = m.submit({ provider: 'p', payload: 1 });
+    expect(isRight(submitted) && (await lastValueFrom(submitted.right.outcome$))).toMatchObject({ _tag: 'Succeeded' });
+    expect(m.stats().providers['p']?.budgetOf).toEqual({ u: 'u' });
+  });
+
+  it('should read each retry.backoff field once (checked and used alike)', () => {
+    const reads: Record<string, number> = {};
+    const counted = <T>(key: string, first: T, later: unknown) => ({
+      get(): T {
+        reads[key] = (reads[key] ?? 0) + 1;
+        return (reads[key] > 1 ? later : first) as T;
+      },
+      enumerable: true,
+    });
+    const backoff = Object.defineProperties({}, {
+      initialDelayMs: counted('initialDelayMs', 10, NaN),
+      multiplier: counted('multiplier', 3, -1),
+      maxDelayMs: counted('maxDelayMs', 50, 'x'),
+      jitter: counted('jitter', 'none', 'sideways'),
+    });
+    expect(() => createTaskManager({ providers: [], retry: { maxRetries: 1, backoff } })).not.toThrow();
+    expect(reads).toEqual({ initialDelayMs: 1, multiplier: 1, maxDelayMs: 1, jitter: 1 });
+    for (const key of Object.keys(reads)) reads[key] = 0;
+    expect(resolveBackoff(backoff as BackoffOptions)).toEqual({ initialDelayMs: 10, multiplier: 3, maxDelayMs: 50, jitter: 'none' });
+    expect(thrownBy(() => resolveBackoff({ get multiplier(): never { return trap(); } }))).toSatisfy(asTypeErrorNaming('backoff.multiplier'));
   });
 
   it('should cap callbackName and maxRetries, and show a limit of -0 as 0', () => {

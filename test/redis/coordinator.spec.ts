@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { VirtualTimeScheduler } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -135,16 +136,23 @@ describe.runIf(redisTestsEnabled())('redisSlotCoordinator', () => {
     const [a, b, c] = await Promise.all([make('a', { leaseMs: 10_000 }), make('b', { leaseMs: 10_000 }), make('c', { leaseMs: 10_000 })]);
     await grab(a, 'srv', 60_000);
     const order: string[] = [];
-    const queue = (): Promise<string[]> => raw.zrange(`{${prefix}:srv}:waiters`, 0, -1);
+    // On a failure, say what the queue held and the longest event-loop stall of this process (all
+    // three instances live in it): a stall near leaseMs lets a waiter's place lapse, by design.
+    const stalls = monitorEventLoopDelay({ resolution: 20 });
+    stalls.enable();
+    let seen = '';
+    const queued = (expected: string) => async (): Promise<boolean> => (seen = (await raw.zrange(`{${prefix}:srv}:waiters`, 0, -1)).join()) === expected;
+    const instead = (what: string) => (): string => `${what} (the queue held '${seen}'; longest stall ${Math.round(stalls.max / 1e6)} ms)`;
     const cWaits = grab(c, 'srv', 60_000).then(() => order.push('c'));
-    await eventually(async () => (await queue()).join() === 'c', 30_000, 'c queued');
+    await eventually(queued('c'), 30_000, instead('c queued'));
     const bWaits = grab(b, 'srv', 60_000).then(() => order.push('b'));
-    await eventually(async () => (await queue()).join() === 'c,b', 30_000, 'b queued after c');
+    await eventually(queued('c,b'), 30_000, instead('b queued after c'));
     a.release('srv');
     await cWaits;
     // a asks again at once, but b has waited longer.
     const aWaits = grab(a, 'srv', 60_000).then(() => order.push('a'));
-    await eventually(async () => (await queue()).join() === 'b,a', 30_000, 'a queued after b');
+    await eventually(queued('b,a'), 30_000, instead('a queued after b'));
+    stalls.disable();
     c.release('srv');
     await bWaits;
     b.release('srv');

@@ -31,11 +31,11 @@ export function grab(coordinator: RedisSlotCoordinator, serverKey: string, timeo
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` every 10 ms until it holds. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+/** Polls `condition` every 10 ms until it holds; `what` may say, when it failed, what was seen instead. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()} did not hold within ${timeoutMs} ms`);
     await sleep(10);
   }
 }

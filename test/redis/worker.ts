@@ -7,7 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import { Cluster } from 'ioredis';
-import { createTaskManager, defineProvider } from '../../src/index.js';
+import { take } from 'rxjs';
+import { createTaskManager, defineProvider, type RateLimit } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
 
 export interface WorkerConfig {
@@ -22,6 +23,8 @@ export interface WorkerConfig {
   readonly servers: readonly string[];
   readonly defaultLimit?: number;
   readonly limits?: Readonly<Record<string, number>>;
+  /** Cluster-wide start rates (the coordinator's `rates` option). */
+  readonly rates?: Readonly<Record<string, RateLimit>>;
   /** Tasks submitted at start (or on the `submit` command). */
   readonly tasks: number;
   /** How long the server holds each request, in ms. */
@@ -31,7 +34,10 @@ export interface WorkerConfig {
 export type WorkerCommand =
   | { readonly cmd: 'submit'; readonly count: number; readonly holdMs?: number; readonly priority?: number }
   | { readonly cmd: 'setLimit'; readonly key: string; readonly limit: number }
+  | { readonly cmd: 'setRate'; readonly key: string; readonly rate: RateLimit | undefined }
+  | { readonly cmd: 'rates' }
   | { readonly cmd: 'stats' }
+  | { readonly cmd: 'clusterStats' }
   | { readonly cmd: 'exit' };
 
 export type WorkerMessage =
@@ -39,7 +45,9 @@ export type WorkerMessage =
   | { readonly type: 'started'; readonly id: string; readonly server: string; readonly at: number }
   | { readonly type: 'outcome'; readonly id: string; readonly tag: string; readonly at: number }
   | { readonly type: 'error'; readonly kind: string; readonly message: string; readonly at: number }
-  | { readonly type: 'stats'; readonly servers: Record<string, { limit: number; inUse: number }> }
+  | { readonly type: 'stats'; readonly servers: Record<string, { limit: number; inUse: number; waiters: number }> }
+  | { readonly type: 'clusterStats'; readonly budgets: Record<string, { limit: number; inUse: number; waiters: number }> }
+  | { readonly type: 'rates'; readonly rates: Record<string, RateLimit> }
   | { readonly type: 'failed-to-start'; readonly message: string }
   | { readonly type: 'done' };
 
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
       ...(config.keyPrefix !== undefined ? { keyPrefix: config.keyPrefix } : {}),
       ...(config.defaultLimit !== undefined ? { defaultLimit: config.defaultLimit } : {}),
       ...(config.limits !== undefined ? { limits: config.limits } : {}),
+      ...(config.rates !== undefined ? { rates: config.rates } : {}),
     });
   } catch (error) {
     say({ type: 'failed-to-start', message: (error as Error).message });
@@ -104,8 +113,17 @@ async function main(): Promise<void> {
       case 'setLimit':
         manager.setServerLimit(command.key, command.limit);
         break;
+      case 'setRate':
+        manager.setRateLimit(command.key, command.rate);
+        break;
+      case 'rates':
+        say({ type: 'rates', rates: Object.fromEntries(coordinator.rates()) });
+        break;
       case 'stats':
         say({ type: 'stats', servers: manager.stats().servers });
+        break;
+      case 'clusterStats':
+        manager.clusterStats$.pipe(take(1)).subscribe((budgets) => say({ type: 'clusterStats', budgets }));
         break;
       case 'exit':
         void exit();

@@ -1,11 +1,12 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { config as rxjsConfig, EMPTY, NEVER, Observable, type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs';
+import { config as rxjsConfig, EMPTY, map, repeat, timer, NEVER, Observable, type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   createTaskManager,
   localSlotCoordinator,
   normalizeServerKey,
   type AttemptContext,
+  type BudgetStats,
   type Logger,
   type Provider,
   type ShutdownReport,
@@ -36,6 +37,8 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // for, so every run ends. A run lists every broken promise; an empty list is a pass:
 //
 // Tasks may be delayed (delayMs) or carry the shared signal; handlers report ctx.progress now and then.
+// A third of the seeds turn on priority aging (agingMs 3, 10 or 25): the ranking check then uses
+// the aged rank (priority less the grid steps before the task was queued).
 //
 // - every accepted task has exactly one outcome on its handle's outcome$ and exactly one outcome
 //   event; a refused submission has no event and no outcome; the outcome's attempts equal the
@@ -47,8 +50,15 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 //   an Observable's teardown, a Promise's settling, abandonAfterMs is Infinity) plus the new one
 //   are within the limit in force, and within the adaptive `max` of an adaptive budget; every
 //   release gives back a slot that was taken;
+// - with the fleet options on, the limit in force is the manager's at that instant (stats() read
+//   from inside the coordinator: the adaptive limit, 0 while ejected, 0 while a half-open budget's
+//   probe is out): the attempts really running plus the new one are within it, the adaptive limit
+//   is within [min, max]; no start falls inside an ejection announced on serverEvents$ (at, until);
+//   a half-open budget takes one probe (a second start needs a slot given back since: a lost
+//   probe); every limit-changed event moves to a value within [1, max];
 // - at every 'started' event, no task waiting (after 'waiting-for-slot') on a provider that can
-//   use that budget ranks better (commands first, then priority, then submission order);
+//   use that budget ranks better (commands first, then priority - aged under agingMs - then
+//   submission order);
 // - stats agree with events: at every stats$ emission, before every submission of the test and
 //   after the shutdown, each provider's queued/waiting/running/succeeded/failed/cancelled equal
 //   the counts derived from its events; after the shutdown nothing is queued, waiting or running;
@@ -137,6 +147,8 @@ export interface Model {
   readonly fleet: FleetModel | undefined;
   /** Tasks get weights (2 or 3 now and then, from a generator of their own): `submit({ weight })`. */
   readonly weighted: boolean;
+  /** The manager's `agingMs` (priority aging); undefined: off. */
+  readonly agingMs: number | undefined;
 }
 
 export interface FleetModel {
@@ -160,6 +172,12 @@ function ratesModel(seed: number, servers: readonly string[]): Model['rates'] {
   const rng = prng(seed * 17 + 11);
   if (!chance(rng, 0.25)) return undefined;
   return servers.filter(() => chance(rng, 0.7)).map((server) => [server, { starts: int(rng, 1, 3), intervalMs: pick(rng, [5, 20, 60]), minTimeMs: pick(rng, [0, 0, 3]) }] as const);
+}
+
+/** Priority aging on a third of the seeds, from a generator of its own (the rest of the model is unchanged). */
+function agingModel(seed: number): number | undefined {
+  const rng = prng(seed * 19 + 7);
+  return chance(rng, 0.33) ? pick(rng, [3, 10, 25]) : undefined;
 }
 
 /** Drawn from a generator of its own, so the rest of each seed's model is what it was before. */
@@ -189,6 +207,8 @@ const MAX_FRAMES = 5_000_000;
 /** Handler calls plus events a run may make before it counts as a runaway. */
 const MAX_STEPS = 20_000;
 const MAX_VIOLATIONS = 30;
+/** How often the coordinator's cluster view is read (virtual ms). */
+const CLUSTER_READ_MS = 7;
 
 /** mulberry32, with the seed scrambled so that consecutive seeds give unrelated streams. */
 export function prng(seed: number): () => number {
@@ -281,7 +301,8 @@ export function generateModel(seed: number): Model {
     reactionBudget: int(rng, 4, 24),
     fleet: fleetModel(seed, servers),
     rates: ratesModel(seed, servers),
-    weighted: chance(prng(seed * 13 + 5), 0.4),
+    weighted: chance(prng(seed * 23 + 13), 0.4),
+    agingMs: agingModel(seed),
   };
 }
 
@@ -349,6 +370,8 @@ export class SlotWatch {
     readonly report: (violation: string) => void,
     /** Budgets with an adaptive limit, and its hard cap (`max`): never exceeded either. */
     readonly adaptiveCaps: ReadonlyMap<string, number> = new Map(),
+    /** Virtual time, for the ejection windows. */
+    readonly now: () => number = () => 0,
   ) {
     this.coordinator = {
       budgetOf: (serverKey) => inner.budgetOf(serverKey),
@@ -367,6 +390,7 @@ export class SlotWatch {
           const cap = this.adaptiveCaps.get(budgetKey);
           // A task heavier than the adaptive limit may run alone on the idle budget (up to the hard limit).
           if (cap !== undefined && running + weight > cap && running > 0) report(`budget ${budgetKey}: weight ${weight} was handed out while weight ${running} really ran there (adaptive max ${cap})`);
+          this.#checkInForce(budgetKey, running, weight);
         }
         return ok;
       },
@@ -375,6 +399,8 @@ export class SlotWatch {
         if (n < weight) report(`weight ${weight} on ${serverKey} was released but only ${n} was taken`);
         else if (n === weight) this.#taken.delete(serverKey);
         else this.#taken.set(serverKey, n - weight);
+        const budgetKey = inner.budgetOf(serverKey);
+        this.#releases.set(budgetKey, (this.#releases.get(budgetKey) ?? 0) + 1);
         inner.release(serverKey, weight);
       },
       setLimit: (key, limit) => inner.setLimit(key, limit),
@@ -384,6 +410,71 @@ export class SlotWatch {
       countsWeights: inner.countsWeights === true,
       close: () => inner.close(),
     };
+  }
+
+  /**
+   * The budget as the manager shows it now (`stats().servers[budget]`): the limit in force (the
+   * adaptive limit, 0 while ejected or while a half-open budget's probe is out) and its health.
+   */
+  inForce: ((budgetKey: string) => BudgetStats | undefined) | undefined = undefined;
+  /** Ejections announced on serverEvents$, by budget: no start may fall strictly inside one. */
+  readonly #ejections = new Map<string, Array<{ readonly at: number; readonly until: number }>>();
+  /** Starts checked against an adaptive limit or a health state (how much the fleet checks covered). */
+  fleetChecks = 0;
+
+  /** A `server-ejected` event. */
+  ejected(budgetKey: string, at: number, until: number): void {
+    const list = this.#ejections.get(budgetKey) ?? [];
+    list.push({ at, until });
+    this.#ejections.set(budgetKey, list);
+  }
+
+  /**
+   * At a start of `weight`, before the manager's own bookkeeping of it: the weight really running
+   * plus this one is within the limit in force, an adaptive limit is within its bounds, and the
+   * budget is neither ejected nor inside an ejection announced on serverEvents$. A task heavier
+   * than the adaptive limit may start alone on an idle budget that is not blocked by its health
+   * (the hard limit still holds: checked by the caller).
+   */
+  #checkInForce(budgetKey: string, running: number, weight: number): void {
+    const now = this.now();
+    for (const { at, until } of this.#ejections.get(budgetKey) ?? []) {
+      if (at < now && now < until) this.report(`budget ${budgetKey}: a start at ${now} while ejected from ${at} to ${until}`);
+    }
+    const shown = this.inForce?.(budgetKey);
+    if (shown === undefined) return;
+    if (shown.adaptive !== undefined || shown.health !== undefined) this.fleetChecks++;
+    const alone = running === 0 && weight > 1 && shown.limit > 0;
+    if (running + weight > shown.limit && !alone) this.report(`budget ${budgetKey}: weight ${weight} was handed out while weight ${running} really ran there (limit in force ${shown.limit}, ${JSON.stringify(shown)})`);
+    const adaptive = shown.adaptive;
+    if (adaptive !== undefined && (adaptive.limit < adaptive.min || adaptive.limit > adaptive.max)) this.report(`budget ${budgetKey}: adaptive limit ${adaptive.limit} outside [${adaptive.min}, ${adaptive.max}]`);
+    if (adaptive !== undefined && running + weight > adaptive.limit && !alone) this.report(`budget ${budgetKey}: weight ${weight} was handed out while weight ${running} really ran there (adaptive limit in force ${adaptive.limit})`);
+    if (shown.health?.state === 'ejected') this.report(`budget ${budgetKey}: a slot was handed out while it is ejected until ${shown.health.until}`);
+    this.#checkProbe(budgetKey, shown.health?.state === 'half-open');
+  }
+
+  /** Half-open budgets by key: the releases on that budget when its probe took its slot. */
+  readonly #probes = new Map<string, number>();
+  readonly #releases = new Map<string, number>();
+
+  /**
+   * One probe per half-open period: a second start while half-open needs a slot given back on
+   * that budget since the first (the probe was lost: cancelled before its handler ran). A
+   * `server-ejected` or `server-restored` event, or a start outside half-open, ends the period.
+   */
+  #checkProbe(budgetKey: string, halfOpen: boolean): void {
+    if (!halfOpen) {
+      this.#probes.delete(budgetKey);
+      return;
+    }
+    const releases = this.#releases.get(budgetKey) ?? 0;
+    if (this.#probes.get(budgetKey) === releases) this.report(`budget ${budgetKey}: a second start while half-open, with no slot given back since the probe started`);
+    this.#probes.set(budgetKey, releases);
+  }
+
+  /** A `server-ejected` or `server-restored` event: the half-open period (if any) is over. */
+  healthMoved(budgetKey: string): void {
+    this.#probes.delete(budgetKey);
   }
 
   /** The weight of the attempts really running on a budget (as the servers are grouped now). */
@@ -444,6 +535,8 @@ interface Sub {
   holding: number;
   /** Until when the manager may keep its last aborted attempt's slot (holdAfterAbortMs). */
   heldUntil: number;
+  /** When it enters its queue the first time (a delayed task's due time): where priority aging counts from. */
+  queuedAt: number;
   /** When setPriority last moved it (its rank in the checker changed then). */
   rankChangedAt: number | undefined;
   /** Moved by setPriority before its 'queued' event came (that event carries the first priority). */
@@ -478,6 +571,8 @@ export interface SeedResult {
   readonly accepted: number;
   readonly reactions: number;
   readonly throws: number;
+  /** How much of the fleet layer the seed exercised: its serverEvents$ by type, and starts checked against an adaptive limit or a health state. */
+  readonly fleet?: { readonly 'limit-changed': number; readonly 'server-ejected': number; readonly 'server-restored': number; readonly checkedStarts: number };
 }
 
 /** Plays one seed in virtual time and lists every broken promise. */
@@ -515,8 +610,13 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   const clock = new CountingScheduler(scheduler, trace === undefined ? undefined : (line) => note(line));
   // The coordinator the manager takes its slots from, watched (see SlotWatch).
   const slots = localSlotCoordinator({ limits: Object.fromEntries(model.limits), defaultLimit: model.defaultLimit });
-  const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])));
-  const coordinator = watch.coordinator;
+  const watch = new SlotWatch(slots, fail, new Map(model.fleet?.adaptive.map(([server, max]) => [keyOf(server), max])), () => scheduler.now());
+  // A cluster view read on the coordinator's own cadence, outside any transition (as Redis answers
+  // arrive); the manager must let go of it when it stops (no timer left behind). A timer repeated,
+  // not an interval: in virtual time an interval nests one action per period, which overflows the
+  // stack when a long run unsubscribes it.
+  const clusterStats$ = timer(CLUSTER_READ_MS, clock).pipe(repeat(), map(() => Object.fromEntries([...slots.limits().keys()].map((key) => [key, { ...slots.budget(key), waiters: 0 }]))));
+  const coordinator: SlotCoordinator = { ...watch.coordinator, clusterStats$ };
   const budgetOf = (server: string): string => coordinator.budgetOf(keyOf(server));
 
   // ------------------------------------------------------------ state seen from outside
@@ -566,6 +666,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
   let budget = model.reactionBudget;
   let reactions = 0;
   let throws = 0;
+  const fleetEvents = { 'limit-changed': 0, 'server-ejected': 0, 'server-restored': 0 };
   /** shutdown() has returned (later submissions must get ShuttingDown). */
   let shutdownAsked = false;
   /** shutdown() has been called (it may not have returned yet: user code can run inside it). */
@@ -600,7 +701,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
 
   // ------------------------------------------------------------ attempts really running
   const holders = new Map<string, { sub: Sub; server: string }>();
-  const weightRng = prng(model.seed * 19 + 7);
+  // A generator of its own (not the fleet's nor aging's), so weights vary apart from those options.
+  const weightRng = prng(model.seed * 29 + 17);
   /** When a reaction last changed a limit (a task passed over for its weight may have fitted before). */
   let limitChangedAt: number | undefined;
   /** `atCall`: the handler is being called (a new attempt); false when its returned stream is subscribed (the same attempt goes on). */
@@ -865,6 +967,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     warn: () => react('logger.warn'),
     error: () => react('logger.error'),
   };
+  // The manager's creation: where aging's grid starts.
+  const epoch = scheduler.now();
   const providers: Provider[] = names.map((name) => ({ name, servers: pools.get(name) as string[], handle, holdAfterAbortMs: model.holdAfterAbortMs }));
   const m: TaskManager = createTaskManager({
     providers,
@@ -888,10 +992,24 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     timeout: model.timeout === 'fn' ? timeoutFn : model.timeout,
     ...fleetOptions(model.fleet),
     ...(model.rates !== undefined ? { rateLimits: Object.fromEntries(model.rates) } : {}),
+    ...(model.agingMs !== undefined ? { agingMs: model.agingMs } : {}),
   });
   reactive = true;
   // Server events are user code too: their subscriber reacts and throws like the others.
+  // The checker's own subscriber first: it notes ejections and checks each adaptive move.
+  m.serverEvents$.subscribe((event) => {
+    fleetEvents[event.type]++;
+    if (event.type === 'server-ejected') watch.ejected(event.budget, event.at, event.until);
+    if (event.type !== 'limit-changed') watch.healthMoved(event.budget);
+    if (event.type === 'limit-changed') {
+      const max = watch.adaptiveCaps.get(event.budget);
+      if (event.to < 1 || (max !== undefined && event.to > max) || event.from === event.to) fail(`limit-changed ${JSON.stringify(event)} (adaptive max ${max})`);
+    }
+  });
   m.serverEvents$.subscribe(() => react('serverEvents$'));
+  watch.inForce = (budgetKey) => m.stats().servers[budgetKey];
+  // So is the cluster view's: it reacts (calls the manager back) and throws between transitions.
+  m.clusterStats$.subscribe(() => react('clusterStats$'));
   // Rates hold: every slot handed out on a rated budget keeps the window and the gap.
   const rateStarts = new Map<string, number[]>();
   watch.onAcquire = (serverKey) => {
@@ -922,8 +1040,14 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     sub.done = true;
     waiting.delete(sub);
   };
-  /** Commands first (FIFO among them: a command's priority is 0), then priority, then submission order. */
-  const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)));
+  /**
+   * Under aging, a task's effective priority is its priority plus the steps of agingMs on the grid
+   * from the manager's creation since it was queued; the steps of `now` are common to all, so the
+   * rank is the priority less the steps before it was queued. Commands do not age.
+   */
+  const rankOf = (sub: Sub): number => (model.agingMs === undefined || sub.lane === 0 ? sub.priority : sub.priority - Math.floor((sub.queuedAt - epoch) / model.agingMs));
+  /** Commands first (FIFO among them: a command's priority is 0), then rank (priority, aged), then submission order. */
+  const better = (a: Sub, b: Sub): boolean => a.lane < b.lane || (a.lane === b.lane && (rankOf(a) > rankOf(b) || (rankOf(a) === rankOf(b) && a.seq < b.seq)));
   const canUse = (provider: string, budgetKey: string): boolean => {
     if (paused.has(provider) || pauseChangedAt.get(provider) === scheduler.now()) return false;
     const uses = (pool: readonly string[]): boolean => pool.some((s) => budgetOf(s) === budgetKey);
@@ -1089,6 +1213,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       calls: [],
       holding: 0,
       heldUntil: -1,
+      queuedAt: scheduler.now() + (lane === 1 && spec.delayMs !== undefined ? spec.delayMs : 0),
       rankChangedAt: undefined,
       moveAfterQueued: undefined,
       signal: lane === 1 && spec.signal ? abortController.signal : undefined,
@@ -1257,24 +1382,38 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
         if (p.queued !== 0 || p.running !== 0 || p.waiting !== 0) fail(`${name} still has work after shutdown: ${JSON.stringify(p)}`);
       }
     }
-    return { seed: model.seed, violations, accepted: subs.filter((s) => s.accepted).length, reactions, throws };
+    return { seed: model.seed, violations, accepted: subs.filter((s) => s.accepted).length, reactions, throws, fleet: { ...fleetEvents, checkedStarts: watch.fleetChecks } };
   })();
 }
 
 /** Runs seeds from `first` on, `count` of them; stops once `keep` seeds have failed. */
-export async function runSeeds(first: number, count: number, keep = 1): Promise<{ failures: SeedResult[]; ran: number; ms: number }> {
+export async function runSeeds(first: number, count: number, keep = 1): Promise<{ failures: SeedResult[]; ran: number; ms: number; fleet: FleetCoverage }> {
   const failures: SeedResult[] = [];
   const started = performance.now();
   let ran = 0;
+  const fleet: FleetCoverage = { seeds: 0, 'limit-changed': 0, 'server-ejected': 0, 'server-restored': 0, checkedStarts: 0 };
   for (let seed = first; seed < first + count; seed++) {
     const result = await runSeed(seed);
     ran++;
+    if (result.fleet !== undefined && generateModel(seed).fleet !== undefined) {
+      fleet.seeds++;
+      for (const key of ['limit-changed', 'server-ejected', 'server-restored', 'checkedStarts'] as const) fleet[key] += result.fleet[key];
+    }
     if (result.violations.length > 0) {
       failures.push(result);
       if (failures.length >= keep) break;
     }
   }
-  return { failures, ran, ms: performance.now() - started };
+  return { failures, ran, ms: performance.now() - started, fleet };
+}
+
+/** Over a run of seeds: how many turned the fleet options on, their serverEvents$ by type, and the starts checked against an adaptive limit or a health state. */
+export interface FleetCoverage {
+  seeds: number;
+  'limit-changed': number;
+  'server-ejected': number;
+  'server-restored': number;
+  checkedStarts: number;
 }
 
 /** Kinds of violations (ids, numbers and times blanked out), most frequent first, each with its first seed. */

@@ -51,8 +51,8 @@ describe('adaptLimit', () => {
     rx.run(({ cold, expectObservable }) => {
       const samples = { a: ok(0, 100, 8), s: ok(10, 400, 8) };
       const moves = { d: { from: 8, to: 7, reason: 'latency' } };
-      // 100 ms sets the baseline (8 → 8.2); 400 ms twice pulls the smoothed latency to 160 then
-      // 208 ms: gradients 0.625 and 0.5 take 8.2 to 7.8, then 7.2.
+      // 100 ms sets the baseline (8 → 8.04); 400 ms twice pulls the smoothed latency to 160 then
+      // 208 ms: gradients 1.1 × 100 / 160 = 0.69 and 0.53 take 8.04 to 7.58, then 6.91.
       expectObservable(cold('a-s-s|', samples).pipe(adaptLimit({ max: 32, initial: 8 }))).toBe('----d|', moves);
     });
   });

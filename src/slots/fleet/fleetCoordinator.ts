@@ -102,6 +102,12 @@ export class FleetCoordinator implements SlotCoordinator {
     this.#inner.release(serverKey, weight);
   }
 
+  /** Its latency and count go once it holds nothing here; then the inner coordinator forgets it. */
+  forget(serverKey: string): void {
+    if (this.#servers.get(serverKey)?.held === 0) this.#servers.delete(serverKey);
+    this.#inner.forget?.(serverKey);
+  }
+
   setLimit(keyOrPrefix: string, limit: number): void {
     this.#inner.setLimit(keyOrPrefix, limit);
   }
