@@ -38,7 +38,8 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 //
 // Tasks may be delayed (delayMs) or carry the shared signal; handlers report ctx.progress now and then.
 // A third of the seeds turn on priority aging (agingMs 3, 10 or 25): the ranking check then uses
-// the aged rank (priority less the grid steps before the task was queued).
+// the aged rank (priority less the grid steps before the task was queued). 40 % of the seeds give
+// 35 % of their tasks (not commands) a weight of 2 or 3 (TooHeavy only above the largest limit).
 //
 // - every accepted task has exactly one outcome on its handle's outcome$ and exactly one outcome
 //   event; a refused submission has no event and no outcome; the outcome's attempts equal the
@@ -46,13 +47,14 @@ import { virtualPromise, virtualWork } from '../../src/testing/index.js';
 // - no handler call after its task's outcome (seen as an event or on outcome$), nor after the
 //   manager stopped, nor twice for one attempt; no task runs two attempts at once;
 // - in-use <= limit at every start: the coordinator is watched (SlotWatch); at every slot it hands
-//   out, the attempts really running on that budget (handler called and not yet really settled:
-//   an Observable's teardown, a Promise's settling, abandonAfterMs is Infinity) plus the new one
-//   are within the limit in force, and within the adaptive `max` of an adaptive budget; every
-//   release gives back a slot that was taken;
+//   out, the weight of the attempts really running on that budget (handler called and not yet
+//   really settled: an Observable's teardown, a Promise's settling, abandonAfterMs is Infinity)
+//   plus the new one's is within the limit in force, and within the adaptive `max` of an adaptive
+//   budget unless it starts alone; every release gives back the weight that was taken;
 // - with the fleet options on, the limit in force is the manager's at that instant (stats() read
 //   from inside the coordinator: the adaptive limit, 0 while ejected, 0 while a half-open budget's
-//   probe is out): the attempts really running plus the new one are within it, the adaptive limit
+//   probe is out): the weight really running plus the new one's is within it (a task heavier than
+//   the adaptive limit may start alone on an unblocked budget), the adaptive limit
 //   is within [min, max]; no start falls inside an ejection announced on serverEvents$ (at, until);
 //   a half-open budget takes one probe (a second start needs a slot given back since: a lost
 //   probe); every limit-changed event moves to a value within [1, max];
