@@ -848,13 +848,18 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       const sub = subs.length > 0 && chance(rng, 0.9) ? pick(rng, subs) : undefined;
       const id = sub?.id ?? 'ghost';
       const priority = int(rng, 0, 4);
+      // The task the id names: live, or accepted with its 'queued' event still on its way.
+      const named = (): Sub | undefined => (live.get(id) !== undefined && live.get(id)?.done !== true ? live.get(id) : inFlight.get(id)?.[0]);
+      // A waiting task moved ahead of a heavy head that holds its budget may start (and even end)
+      // inside this very call: its start is judged by its new rank.
+      moving = named();
       const result = call(`setPriority(${id}, ${priority})`, () => m.setPriority(id, priority));
+      const before = moving;
+      moving = undefined;
       if (result === undefined || !isRight(result)) return;
-      // The task the id names now: live, or accepted with its 'queued' event still on its way.
-      const pending = inFlight.get(id)?.[0];
-      const target = live.get(id) !== undefined && live.get(id)?.done !== true ? live.get(id) : pending;
+      const target = named();
       if (target === undefined) {
-        fail(`setPriority(${id}) accepted for a task that is not live`);
+        if (before === undefined || before.state !== 'done' || before.starts === 0) fail(`setPriority(${id}) accepted for a task that is not live`);
         return;
       }
       const moved = { priority: target.lane === 0 ? priority : priority, seq: seq++ };
@@ -868,6 +873,8 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
     }
   };
 
+  /** The task a setPriority call under way moves (see the started check). */
+  let moving: Sub | undefined;
   const applyMove = (sub: Sub, moved: { priority: number; seq: number }): void => {
     sub.priority = moved.priority;
     sub.seq = moved.seq;
@@ -1123,7 +1130,7 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
           waiting.delete(sub);
           const budgetKey = budgetOf(event.server);
           for (const other of waiting) {
-            const moved = other.rankChangedAt === scheduler.now() || sub.rankChangedAt === scheduler.now();
+            const moved = other.rankChangedAt === scheduler.now() || sub.rankChangedAt === scheduler.now() || sub === moving || other === moving;
             if (!moved && better(other, sub) && canUse(other.provider, budgetKey) && !heavyAhead(other, budgetKey)) {
               suspects.push({ other, at: scheduler.now(), message: `${event.id} (${sub.lane === 0 ? 'command' : `p${sub.priority}`}, #${sub.seq}) started on ${budgetKey} while ${other.id} (${other.lane === 0 ? 'command' : `p${other.priority}`}, #${other.seq}) of ${other.provider} waited` });
             }
