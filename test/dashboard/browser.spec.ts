@@ -215,15 +215,15 @@ describe('dashboard in headless Chromium', () => {
         page.evaluate<string[]>(`[...document.querySelectorAll('#budgets tr[data-budget="${key}"] td')].map((td) => td.textContent)`);
       const gpu1 = 'https://gpu-1.internal/';
       const gpu2 = 'https://gpu-2.internal/';
-      await expect.poll(async () => (await cells(gpu1))[6], { timeout: 10_000 }).toMatch(/^ejected, probe in (59|60) s$/);
+      await expect.poll(async () => (await cells(gpu1))[8], { timeout: 10_000 }).toMatch(/^ejected, probe in (59|60) s$/);
       const row1 = await cells(gpu1);
       // The limit in force is 0 while ejected; the adaptive limit went down on the error.
       expect(row1[1]).toBe('0');
-      expect(row1[5]).toBe('7 of 1–8 · aimd · last moved: errors');
+      expect(row1[7]).toBe('7 of 1–8 · aimd · last moved: errors');
       const row2 = await cells(gpu2);
       expect(row2[1]).toBe('4');
-      expect(row2[5]).toBe('4 of 1–16 · gradient');
-      expect(row2[6]).toBe('');
+      expect(row2[7]).toBe('4 of 1–16 · gradient');
+      expect(row2[8]).toBe('');
     } finally {
       fleetBoard.close();
       await new Promise((resolve) => fleetServer.close(resolve));
