@@ -24,10 +24,13 @@ export abstract class QueueLinks<T> {
 
   /**
    * Holds every item: `pull()` delivers nothing, so a slot broker sees nothing waiting here and
-   * gives freed slots to other queues. Items still arrive and can be removed or taken.
+   * gives freed slots to other queues (and frees a budget held for its head). Items still arrive and can be removed or taken.
    */
   pause(): void {
+    if (this.#paused) return;
     this.#paused = true;
+    // Its head stops competing: a budget the broker held for it is freed.
+    if (this.size > 0) this.#onNewHead?.();
   }
 
   /** Delivers again; the broker hears of the waiting items as if they had just arrived. */

@@ -111,6 +111,8 @@ export class SlotBroker<T> {
     this.#listed.replace(before, member.servers);
     member.cursor = 0;
     this.#index.changed(member);
+    // A budget held for its heavy head may have left its pool: the hold must not outlive it.
+    if (member.weighed) this.#reservations.headChanged(member);
     this.#jobs.add(member);
   }
 

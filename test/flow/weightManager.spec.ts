@@ -95,4 +95,36 @@ describe('task weight in the manager (submit({ weight }))', () => {
     expect(isRight(m.submit({ provider: 'p', payload: 0, weight: 1 }))).toBe(true);
     void m.shutdown({ mode: 'cancel' });
   });
+  // A budget held for a heavy head is held for that head only while it competes there: once its
+  // provider is paused or its pool moves off the server, lighter tasks of others start at once.
+  for (const release of ['pause', 'pool-moved'] as const) {
+    it(`should free a budget held for a heavy head when its provider is ${release === 'pause' ? 'paused' : 'moved to other servers'}`, () => {
+      inVirtualTime((scheduler, flush) => {
+        const handle = (t: { payload: unknown }) => work(t.payload as number, 'ok', scheduler);
+        const m = createTaskManager({
+          scheduler,
+          defaultServerLimit: 2,
+          providers: [
+            { name: 'light', servers: ['s'], handle },
+            { name: 'gpu', servers: ['s'], handle },
+          ],
+        });
+        const starts: string[] = [];
+        m.events$.subscribe((e: TaskEvent) => e.type === 'started' && starts.push(`${e.id}@${e.at}`));
+        m.submit({ provider: 'light', payload: 10, id: 'long' });
+        m.submit({ provider: 'gpu', payload: 1, id: 'big', weight: 2 });
+        m.submit({ provider: 'light', payload: 1, id: 'small' });
+        scheduler.schedule(() => {
+          if (release === 'pause') m.pause('gpu');
+          else m.updateProviderServers('gpu', ['t']);
+        }, 2);
+        flush();
+        // 'big' holds s against 'small' until 2; then 'small' fits beside 'long' (1 + 1 <= 2).
+        expect(starts.slice(0, 2)).toEqual(['long@0', 'small@2']);
+        if (release === 'pool-moved') expect(starts).toContain('big@2');
+        void m.shutdown({ mode: 'cancel' });
+        flush();
+      });
+    });
+  }
 });

@@ -41,6 +41,13 @@ describe('re-entrant and throwing user code (seeded model checker, virtual time)
     return;
   }
 
+  // Seeds that once failed, kept in every run: 19206 (a setPriority that starts a task inside the
+  // call), 170414 (a budget held for a heavy head after its provider's pool moved off it; found
+  // by the deeper run, beyond the range npm test covers).
+  it.each([19_206, 170_414])('should keep every promise for pinned seed %i', async (seed) => {
+    expect((await runSeed(seed)).violations).toEqual([]);
+  });
+
   it(`should keep every promise for ${SEEDS} seeds from ${FIRST}`, async () => {
     const { failures, ran, ms, fleet } = await runSeeds(FIRST, SEEDS, KEEP_GOING ? Infinity : 1);
     console.log(`${ran} seed(s) in ${Math.round(ms)} ms (${(ms / Math.max(1, ran)).toFixed(2)} ms per seed)`);
