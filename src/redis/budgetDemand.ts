@@ -14,6 +14,9 @@ export class BudgetDemand {
   woken = false;
   /** The budget's epoch key existed at the last answer, so a missing one later means data loss. */
   seen = false;
+  /** The weight tryAcquire asked for last, and the weight the last acquire call asked Redis for. */
+  weight = 1;
+  askedWeight = 1;
   /** Granted leases not yet taken by tryAcquire. Only non-empty during an offer. */
   readonly spare: string[] = [];
   /** The safety-net poll, its due time (scheduler clock) and how many fired since it queued. */

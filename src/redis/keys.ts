@@ -4,12 +4,14 @@
  * whole cluster (limits, instance names) are read with plain commands, never inside a script.
  */
 export interface BudgetKeys {
-  /** Sorted set: lease id -> expiry (ms, Redis TIME). In use = its live members. */
+  /** Sorted set: lease id -> expiry (ms, Redis TIME). In use = the weights of its live members. */
   readonly leases: string;
   /** Sorted set: instance name -> when it started waiting (ms, Redis TIME). */
   readonly waiters: string;
   /** Sorted set: instance name -> when its place in the queue lapses unless it asks again. */
   readonly waiterTtl: string;
+  /** Hash: instance name -> the weight it waits for (1 when absent); see weightScript.ts. */
+  readonly waiterWeights: string;
   /** String: the budget's limit ('inf' for Infinity); absent means the default limit. */
   readonly limit: string;
   /** String: the time before which no slot is granted (0 once settled); see the acquire script. */
@@ -28,6 +30,7 @@ export function budgetKeys(prefix: string, budget: string): BudgetKeys {
     leases: `${tag}:leases`,
     waiters: `${tag}:waiters`,
     waiterTtl: `${tag}:waiter-ttl`,
+    waiterWeights: `${tag}:waiter-weights`,
     limit: `${tag}:limit`,
     epoch: `${tag}:epoch`,
     rate: `${tag}:rate`,

@@ -1,7 +1,8 @@
-/** A slot this process holds: its lease id in Redis and the budget whose zset lists it. */
+/** Slots this process holds: its lease id in Redis, the budget whose zset lists it, its weight. */
 export interface HeldLease {
   readonly id: string;
   budget: string;
+  readonly weight: number;
 }
 
 /** A lease whose server now draws on another budget. */
@@ -23,16 +24,18 @@ export class LeaseBook {
     let leases = this.#byServer.get(serverKey);
     if (leases === undefined) this.#byServer.set(serverKey, (leases = []));
     leases.push(lease);
-    this.#count(lease.budget, 1);
+    this.#count(lease.budget, lease.weight);
   }
 
-  /** Takes one lease of a server out, or undefined when it holds none (an unmatched release). */
-  take(serverKey: string): HeldLease | undefined {
+  /** Takes a lease of this weight out, or undefined when the server holds none (an unmatched release). */
+  take(serverKey: string, weight: number): HeldLease | undefined {
     const leases = this.#byServer.get(serverKey);
-    const lease = leases?.pop();
+    let at = (leases?.length ?? 0) - 1;
+    while (at >= 0 && leases?.[at]?.weight !== weight) at--;
+    const lease = at < 0 ? undefined : leases?.splice(at, 1)[0];
     if (lease === undefined) return undefined;
     if (leases?.length === 0) this.#byServer.delete(serverKey);
-    this.#count(lease.budget, -1);
+    this.#count(lease.budget, -lease.weight);
     return lease;
   }
 
@@ -61,8 +64,8 @@ export class LeaseBook {
       for (const lease of leases) {
         if (lease.budget === to) continue;
         moved.push({ id: lease.id, from: lease.budget, to });
-        this.#count(lease.budget, -1);
-        this.#count(to, 1);
+        this.#count(lease.budget, -lease.weight);
+        this.#count(to, lease.weight);
         lease.budget = to;
       }
     }

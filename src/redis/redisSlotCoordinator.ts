@@ -64,6 +64,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly errors$: Observable<RedisCoordinatorError>;
   readonly connected$: Observable<boolean>;
   readonly clusterStats$: Observable<ClusterStats>;
+  readonly countsWeights = true;
   readonly #o: ResolvedRedisOptions;
   readonly #ctx: RedisContext;
   readonly #owned: boolean;
@@ -151,20 +152,20 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return { limit: this.#limits.cache.limitOf(budgetKey), inUse: this.#book.count(budgetKey) };
   }
 
-  tryAcquire(serverKey: string): boolean {
+  tryAcquire(serverKey: string, weight = 1): boolean {
     if (this.#closed) return false;
     const budget = this.budgetOf(serverKey);
-    const id = this.#acquirer.takeSpare(budget);
+    const id = this.#acquirer.takeSpare(budget, weight);
     if (id !== undefined) {
-      this.#book.hold(serverKey, { id, budget });
+      this.#book.hold(serverKey, { id, budget, weight });
       return true;
     }
-    this.#acquirer.want(budget);
+    this.#acquirer.want(budget, weight);
     return false;
   }
 
-  release(serverKey: string): void {
-    const lease = this.#book.take(serverKey);
+  release(serverKey: string, weight = 1): void {
+    const lease = this.#book.take(serverKey, weight);
     if (lease === undefined) return; // an unmatched release must never create room
     void this.#acquirer.release(lease.budget, lease.id);
     // Items waiting here may ask again; Redis decides whether they or an earlier waiter get it.

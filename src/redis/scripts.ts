@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RATE_FUNCTIONS } from './rateScript.js';
+import { WEIGHT_FUNCTIONS } from './weightScript.js';
 
 /** A Lua script and its SHA1, for EVALSHA with an EVAL fallback (see runScript). */
 export interface LuaScript {
@@ -37,12 +38,13 @@ local function now_ms()
 end
 
 -- Drops leases whose holder stopped renewing and waiters that stopped asking.
-local function prune(leases, waiters, waiter_ttl, now)
+local function prune(leases, waiters, waiter_ttl, weights, now)
   local gone = redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
   local stale = redis.call('ZRANGEBYSCORE', waiter_ttl, '-inf', now)
   for i = 1, #stale do
     redis.call('ZREM', waiters, stale[i])
     redis.call('ZREM', waiter_ttl, stale[i])
+    redis.call('HDEL', weights, stale[i])
   end
   return gone + #stale
 end
@@ -75,30 +77,20 @@ local function limit_of(limit_key, default)
   return tonumber(text)
 end
 
--- Tells the waiters first in line that a slot is theirs to take.
-local function wake(channel, budget, leases, waiters, limit)
-  local free = limit - redis.call('ZCARD', leases)
-  if free <= 0 then return end
-  local last = -1
-  if free ~= math.huge then last = free - 1 end
-  local to = redis.call('ZRANGE', waiters, 0, last)
-  if #to > 0 then
-    redis.call('PUBLISH', channel, cjson.encode({ t = 'room', b = budget, to = to }))
-  end
-end
-`;
+${WEIGHT_FUNCTIONS}`;
 
 /**
- * Takes one slot, or queues the caller.
- * KEYS: leases, waiters, waiterTtl, limit, epoch, rate, starts, lastStart.
+ * Takes a lease of the weight written in its id (weightScript.ts), or queues the caller.
+ * KEYS: leases, waiters, waiterTtl, limit, epoch, rate, starts, lastStart, waiterWeights.
  * ARGV: budget, instance, leaseId, leaseMs, defaultLimit, channel, seen ('1' when this instance
  * has used the budget before).
  * Returns {granted 0|1, inUse, retryInMs, byRate 0|1}: when to look again if no wake-up comes (the
  * next lease expiry, or the end of a fence); byRate 1 when only the start rate refused, and then
  * retryInMs is the moment the rate lets the caller's place in the queue start (rateScript.ts).
  *
- * Fairness: a slot goes to the caller only if it is among the first (limit - inUse) waiters, or
- * there are fewer waiters than free slots. A granted caller leaves the queue; if it wants more it
+ * Fairness: the caller's weight is granted only if it fits in the free weight (limit - inUse) after
+ * the weights of the waiters queued ahead of it: a waiter that does not fit holds the budget for
+ * itself, as with one process (a waiter heavier than the limit is passed over, see wake). A granted caller leaves the queue; if it wants more it
  * queues again at the back, so a busy instance cannot keep its place.
  *
  * Fence: the epoch key is missing (or another node's: see read_epoch) only if Redis lost its data,
@@ -111,7 +103,8 @@ export const ACQUIRE = lua(
   `
 local now = now_ms()
 local lease_ms = tonumber(ARGV[4])
-local pruned = prune(KEYS[1], KEYS[2], KEYS[3], now)
+local weight = weight_of(ARGV[3])
+local pruned = prune(KEYS[1], KEYS[2], KEYS[3], KEYS[9], now)
 local limit = limit_of(KEYS[4], ARGV[5])
 local ready = read_epoch(KEYS[5]) or -1
 if ready < 0 then
@@ -119,34 +112,37 @@ if ready < 0 then
   if ARGV[7] == '1' then ready = now + lease_ms end
   set_epoch(KEYS[5], ready)
 end
-local in_use = redis.call('ZCARD', KEYS[1])
+local in_use = in_use_of(KEYS[1])
 local rank = redis.call('ZRANK', KEYS[2], ARGV[2])
 local position = rank or redis.call('ZCARD', KEYS[2])
+local fits = weight_ahead(KEYS[2], KEYS[9], limit, position) + weight <= limit - in_use
 -- Start rate: the moment the caller's place may start (now when the budget has no rate).
 local rate = rate_of(KEYS[6])
 local rate_at = now
 if rate then rate_at = rate_opening(rate, KEYS[7], KEYS[8], now, position) end
-if now >= ready and position < limit - in_use and rate_at <= now then
+if now >= ready and fits and rate_at <= now then
   redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[3])
   if rate then rate_record(rate, KEYS[7], KEYS[8], now, ARGV[3]) end
   if rank then
     redis.call('ZREM', KEYS[2], ARGV[2])
     redis.call('ZREM', KEYS[3], ARGV[2])
+    redis.call('HDEL', KEYS[9], ARGV[2])
   end
-  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
-  return { 1, in_use + 1, 0, 0 }
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], KEYS[9], limit) end
+  return { 1, in_use + weight, 0, 0 }
 end
 redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2])
 redis.call('ZADD', KEYS[3], now + lease_ms, ARGV[2])
+redis.call('HSET', KEYS[9], ARGV[2], weight)
 local retry = 0
 if now < ready then
   retry = ready - now
-elseif position < limit - in_use then
+elseif fits then
   -- Only the rate refused: nobody frees anything then, so the caller comes back when it opens.
-  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], KEYS[9], limit) end
   return { 0, in_use, math.max(1, math.ceil(rate_at - now)), 1 }
 else
-  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], limit) end
+  if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], KEYS[9], limit) end
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if first[2] then retry = tonumber(first[2]) - now end
 end
@@ -157,31 +153,32 @@ return { 0, in_use, retry, 0 }
 );
 
 /**
- * Gives a slot back and wakes the waiters first in line.
- * KEYS: leases, waiters, waiterTtl, limit. ARGV: budget, leaseId, defaultLimit, channel.
+ * Gives a lease back and wakes the waiters first in line.
+ * KEYS: leases, waiters, waiterTtl, limit, waiterWeights. ARGV: budget, leaseId, defaultLimit, channel.
  * Returns 1 when the lease was live.
  */
 export const RELEASE = lua(
   'release',
   `
-prune(KEYS[1], KEYS[2], KEYS[3], now_ms())
+prune(KEYS[1], KEYS[2], KEYS[3], KEYS[5], now_ms())
 local removed = redis.call('ZREM', KEYS[1], ARGV[2])
-wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], limit_of(KEYS[4], ARGV[3]))
+wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], KEYS[5], limit_of(KEYS[4], ARGV[3]))
 return removed
 `,
 );
 
 /**
  * Leaves a budget's queue (nothing here wants it any more) and passes the turn on.
- * KEYS: leases, waiters, waiterTtl, limit. ARGV: budget, instance, defaultLimit, channel.
+ * KEYS: leases, waiters, waiterTtl, limit, waiterWeights. ARGV: budget, instance, defaultLimit, channel.
  */
 export const WITHDRAW = lua(
   'withdraw',
   `
-prune(KEYS[1], KEYS[2], KEYS[3], now_ms())
+prune(KEYS[1], KEYS[2], KEYS[3], KEYS[5], now_ms())
 local removed = redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
-if removed == 1 then wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], limit_of(KEYS[4], ARGV[3])) end
+redis.call('HDEL', KEYS[5], ARGV[2])
+if removed == 1 then wake(ARGV[4], ARGV[1], KEYS[1], KEYS[2], KEYS[5], limit_of(KEYS[4], ARGV[3])) end
 return removed
 `,
   true,
@@ -231,14 +228,16 @@ return fence
 /**
  * The cluster-wide state of a budget, for stats and tools. Read-only.
  * KEYS: leases, waiters, waiterTtl, limit. ARGV: defaultLimit.
- * Returns {limitText, liveLeases, liveWaiters}.
+ * Returns {limitText, live weight in use, liveWaiters}.
  */
 export const INSPECT = lua(
   'inspect',
   `
 local now = now_ms()
 local text = redis.call('GET', KEYS[4]) or ARGV[1]
-local leases = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+local leases = 0
+for i = 1, #live do leases = leases + weight_of(live[i]) end
 local waiters = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
 return { text, leases, waiters }
 `,

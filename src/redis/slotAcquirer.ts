@@ -3,6 +3,7 @@ import { timer } from 'rxjs';
 import { BudgetDemand } from './budgetDemand.js';
 import { runScript } from './client.js';
 import { keysOf, type RedisContext } from './context.js';
+import { leaseIdOf, weightOfLease } from './leaseId.js';
 import type { BudgetKeys } from './keys.js';
 import { pollDelay, pollPolicy, type PollPolicy } from './pollDelay.js';
 import { ACQUIRE, RELEASE, WITHDRAW } from './scripts.js';
@@ -41,9 +42,11 @@ export class SlotAcquirer {
     this.#leasePrefix = `${ctx.instanceName}:${randomUUID().slice(0, 8)}:`;
   }
 
-  /** A granted lease being offered for this budget, if any. */
-  takeSpare(budget: string): string | undefined {
-    return this.#demands.get(budget)?.spare.pop();
+  /** A granted lease of this weight being offered for this budget, if any. */
+  takeSpare(budget: string, weight: number): string | undefined {
+    const spare = this.#demands.get(budget)?.spare;
+    const at = spare?.findIndex((id) => weightOfLease(id) === weight) ?? -1;
+    return at < 0 ? undefined : spare?.splice(at, 1)[0];
   }
 
   /**
@@ -51,11 +54,13 @@ export class SlotAcquirer {
    * is queued already (then the release that makes room for it names it in a wake-up, and asking
    * again now would only be refused).
    */
-  want(budget: string): void {
+  want(budget: string, weight: number): void {
     if (this.#closed) return;
     const demand = this.#demand(budget);
     demand.demanded = true;
-    if (demand.waiting && !demand.probing) return;
+    demand.weight = weight;
+    // Queued for another weight: Redis must know the new one, or it wakes this instance wrongly.
+    if (demand.waiting && !demand.probing && demand.askedWeight === weight) return;
     if (demand.inFlight || !this.#ctx.canAsk()) return; // recovery probes every budget
     this.#acquire(budget, demand);
   }
@@ -64,7 +69,7 @@ export class SlotAcquirer {
   release(budget: string, leaseId: string): Promise<void> {
     const keys = this.#keysOf(budget);
     const { defaultLimitText, channel } = this.#ctx;
-    return runScript(this.#ctx.client, RELEASE, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [budget, leaseId, defaultLimitText, channel]).then(
+    return runScript(this.#ctx.client, RELEASE, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.waiterWeights], [budget, leaseId, defaultLimitText, channel]).then(
       () => undefined,
       // Not fatal: the lease is no longer renewed, so it lapses within leaseMs.
       (error: unknown) => this.#ctx.report('command', `releasing a slot on ${budget} failed; it frees within leaseMs`, error),
@@ -114,14 +119,15 @@ export class SlotAcquirer {
     demand.inFlight = true;
     demand.woken = false;
     demand.probing = false;
-    const leaseId = `${this.#leasePrefix}${this.#leaseSeq++}`;
+    demand.askedWeight = demand.weight;
+    const leaseId = leaseIdOf(`${this.#leasePrefix}${this.#leaseSeq++}`, demand.weight);
     const keys = this.#keysOf(budget);
     const { instanceName, leaseMs, defaultLimitText, channel } = this.#ctx;
     const generation = this.#ctx.generation();
     runScript(
       this.#ctx.client,
       ACQUIRE,
-      [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch, keys.rate, keys.starts, keys.lastStart],
+      [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch, keys.rate, keys.starts, keys.lastStart, keys.waiterWeights],
       [budget, instanceName, leaseId, leaseMs, defaultLimitText, channel, demand.seen ? '1' : '0'],
     ).then(
       (reply) => (generation === this.#ctx.generation() ? this.#answered(budget, demand, leaseId, reply) : this.#answeredAcrossDrop(budget, demand, leaseId, reply)),
@@ -221,7 +227,7 @@ export class SlotAcquirer {
     demand.cancelPoll();
     const keys = this.#keysOf(budget);
     const { instanceName, defaultLimitText, channel } = this.#ctx;
-    return runScript(this.#ctx.client, WITHDRAW, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit], [budget, instanceName, defaultLimitText, channel]).then(
+    return runScript(this.#ctx.client, WITHDRAW, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.waiterWeights], [budget, instanceName, defaultLimitText, channel]).then(
       () => undefined,
       // Not fatal: the place in the queue lapses within leaseMs.
       (error: unknown) => this.#ctx.report('command', `leaving the queue of ${budget} failed; the place lapses within leaseMs`, error),

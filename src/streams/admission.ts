@@ -41,7 +41,7 @@ export class Admission {
     const weight = input.weight === 1 ? undefined : input.weight;
     if (weight !== undefined) {
       // An empty pool (servers to come) is not judged: the task waits like any other.
-      if (core.coordinator.countsWeights !== true) return refused({ _tag: 'InvalidTask', field: 'weight', message: invalidMessage('weight', '1: this coordinator does not count weights (smt-rx/redis does not yet)', weight) });
+      if (core.coordinator.countsWeights !== true) return refused({ _tag: 'InvalidTask', field: 'weight', message: invalidMessage('weight', '1: this coordinator does not count weights (countsWeights)', weight) });
       const largestLimit = largestLimitOf(lane, core);
       if (weight > largestLimit && lane.servers$.value.length > 0) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
     }

@@ -5,6 +5,8 @@ export interface RequestRecord {
   readonly path: string;
   readonly who: string;
   readonly holdMs: number;
+  /** The task's weight (`?w=N`, 1 when absent). */
+  readonly weight: number;
   readonly startedAt: number;
   endedAt: number | undefined;
 }
@@ -29,9 +31,14 @@ export interface ConcurrencyServer {
 
 /** The most of these requests that were in progress at the same moment (as the server saw them). */
 export function mostAtOnce(requests: readonly RequestRecord[]): number {
+  return mostWeightAtOnce(requests.map((r) => ({ ...r, weight: 1 })));
+}
+
+/** The most weight (the sum of the requests' task weights) in progress at the same moment. */
+export function mostWeightAtOnce(requests: readonly RequestRecord[]): number {
   const edges = requests.flatMap((r) => [
-    { at: r.startedAt, step: 1 },
-    { at: r.endedAt ?? Infinity, step: -1 },
+    { at: r.startedAt, step: r.weight },
+    { at: r.endedAt ?? Infinity, step: -r.weight },
   ]);
   // Ends before starts at the same millisecond: the server counts an end before the client starts the next.
   edges.sort((a, b) => a.at - b.at || a.step - b.step);
@@ -49,7 +56,7 @@ export async function startConcurrencyServer(): Promise<ConcurrencyServer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const hold = Number(url.searchParams.get('ms') ?? '0');
-    const record: RequestRecord = { path, who: url.searchParams.get('who') ?? '', holdMs: hold, startedAt: Date.now(), endedAt: undefined };
+    const record: RequestRecord = { path, who: url.searchParams.get('who') ?? '', holdMs: hold, weight: Number(url.searchParams.get('w') ?? '1'), startedAt: Date.now(), endedAt: undefined };
     requests.push(record);
     const now = (current.get(path) ?? 0) + 1;
     current.set(path, now);

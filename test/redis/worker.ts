@@ -29,6 +29,8 @@ export interface WorkerConfig {
   readonly tasks: number;
   /** How long the server holds each request, in ms. */
   readonly holdMs: number;
+  /** Task weights, in turn (task i weighs weights[i % length]); 1 when absent. */
+  readonly weights?: readonly number[];
 }
 
 export type WorkerCommand =
@@ -79,9 +81,9 @@ async function main(): Promise<void> {
   const http = defineProvider({
     name: 'http',
     servers: config.servers,
-    handle: async (task: { payload: { holdMs: number } }, ctx) => {
+    handle: async (task: { payload: { holdMs: number; weight: number } }, ctx) => {
       say({ type: 'started', id: ctx.taskId, server: ctx.server, at: Date.now() });
-      const response = await fetch(`${ctx.server}?ms=${task.payload.holdMs}&who=${config.instanceName}`, { signal: ctx.signal });
+      const response = await fetch(`${ctx.server}?ms=${task.payload.holdMs}&who=${config.instanceName}&w=${task.payload.weight}`, { signal: ctx.signal });
       return response.text();
     },
   });
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
   const submit = (count: number, holdMs: number, priority = 0): void => {
     for (let i = 0; i < count; i++) {
       pending++;
-      manager.run({ provider: 'http', id: `${config.instanceName}-${seq++}`, payload: { holdMs }, priority }).then((outcome) => {
+      const weight = config.weights?.[seq % config.weights.length] ?? 1;
+      manager.run({ provider: 'http', id: `${config.instanceName}-${seq++}`, payload: { holdMs, weight }, priority, weight }).then((outcome) => {
         say({ type: 'outcome', id: outcome.id, tag: outcome._tag, at: Date.now() });
         if (--pending === 0) say({ type: 'done' });
       });
