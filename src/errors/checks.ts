@@ -25,6 +25,16 @@ export function expectLimit(v: unknown): string | undefined {
     : 'an integer from 0 and up, or Infinity';
 }
 
+/** A queue bound (`maxQueued`): a whole count of waiting items, or no bound. */
+export function expectMaxQueued(v: unknown): string | undefined {
+  return v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity';
+}
+
+/** What a full queue does with a newcomer (`overflow`). */
+export function expectOverflow(v: unknown): string | undefined {
+  return v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'";
+}
+
 export function expectFiniteNumber(v: unknown): string | undefined {
   return isFiniteNumber(v) ? undefined : 'a finite number';
 }

@@ -5,6 +5,7 @@ export { prioritySlots } from './prioritySlots.js';
 export type { PrioritySlotsConfig } from './prioritySlots.js';
 export { pullSlots } from './pullSlots.js';
 export type { PullSlotsConfig } from './pullSlots.js';
+export type { OverflowConfig, Overflowed } from './boundedQueue.js';
 export { PullQueue } from '../queues/pullQueue.js';
 export { LevelQueue, compareRanked } from '../queues/levelQueue.js';
 export type { Ranked } from '../queues/levelQueue.js';

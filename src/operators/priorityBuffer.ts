@@ -1,6 +1,7 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { check, checkOptional, expectFunction, expectScheduler } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
+import { boundedPush, checkOverflowConfig, type OverflowConfig } from './boundedQueue.js';
 import { operate } from './operate.js';
 import { subscribeToSource } from './sourceObserver.js';
 import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
@@ -8,7 +9,7 @@ import { checkAgingMs, PriorityAging } from '../queues/priorityAging.js';
 import type { BufferQueue } from '../queues/slotQueue.js';
 
 /** Options of the self-contained form: items are ranked by functions, demand comes as credits. */
-export interface PriorityBufferConfig<T> {
+export interface PriorityBufferConfig<T> extends OverflowConfig<T> {
   /** The item's priority: higher leaves first, FIFO among equals. @default () => 0 */
   readonly priority?: (item: T) => number;
   /** Items for which this is true take the command lane, ahead of every other item. */
@@ -50,6 +51,9 @@ export interface PriorityBufferConfig<T> {
  * aging needs no timer: each item is ranked once, on arrival. To release items as server slots free, use {@link prioritySlots}: the buffer
  * and the slots in one operator.
  *
+ * With `maxQueued`, at most that many items wait; `overflow` and `onOverflow` are as in
+ * {@link prioritySlots} (commands are never refused or dropped).
+ *
  * The output completes when the source has completed and every item has been released; source
  * errors pass through at once.
  *
@@ -83,7 +87,7 @@ export function priorityBuffer<T>(config: PriorityBufferConfig<T>): MonoTypeOper
  * The buffer half of prioritySlots: fills `queue`, and emits what its consumer pulls. Completes
  * once the source has completed and the queue is empty (pulled, removed or taken). @internal
  */
-export function fillQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T> {
+export function fillQueue<T>(queue: BufferQueue<T>, push: (item: T) => void = (item) => queue.push(item)): MonoTypeOperatorFunction<T> {
   return operate<T, T>((source, subscriber) => {
     let sourceDone = false;
     const completeIfDrained = (): void => {
@@ -94,7 +98,7 @@ export function fillQueue<T>(queue: BufferQueue<T>): MonoTypeOperatorFunction<T>
       completeIfDrained();
     }, completeIfDrained);
     const subscription = subscribeToSource(source, subscriber, {
-      next: (item) => queue.push(item),
+      next: push,
       error: (error) => subscriber.error(error),
       complete: () => {
         sourceDone = true;
@@ -119,6 +123,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
   checkOptional('isCommand', config.isCommand, expectFunction);
   checkAgingMs(config.agingMs);
   checkOptional('scheduler', config.scheduler, expectScheduler);
+  checkOverflowConfig(config);
   const clock = config.scheduler ?? asyncScheduler;
   check('demand', demand, (v) =>
     v !== null && typeof v === 'object' && typeof (v as Observable<number>).subscribe === 'function'
@@ -128,6 +133,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
   return operate<T, T>((source, subscriber) => {
     // Fresh state per subscription, so a resubscription (retry, repeat) starts empty.
     const queue = new LevelQueue<Entry<T>>();
+    const push = boundedPush(queue, config, (entry: Entry<T>) => entry.value);
     // Aging's grid starts at the subscription.
     const aging = config.agingMs === undefined ? undefined : new PriorityAging(config.agingMs, clock.now());
     let credit = 0;
@@ -175,7 +181,7 @@ function fromDemand<T>(config: PriorityBufferConfig<T>): MonoTypeOperatorFunctio
           subscriber.error(error);
           return;
         }
-        queue.push(ranked);
+        push(ranked);
         release();
       },
       error: (error) => subscriber.error(error),

@@ -1,10 +1,11 @@
 import type { OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { type BufferQueue, isBufferQueue } from '../queues/slotQueue.js';
+import { boundedPush, checkOverflowConfig, type OverflowConfig } from './boundedQueue.js';
 import { fillQueue } from './priorityBuffer.js';
 import { checkSlotsConfig, type ServerSlotsConfig, slotsOver, withWeightCheck } from './serverSlots.js';
 
-export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R> {
+export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R>, OverflowConfig<T> {
   /**
    * Where items wait for a slot, best first: a {@link LevelQueue} for items that carry their rank
    * (`{ lane, priority, seq }`), a {@link PullQueue} for any comparator. It is yours to read
@@ -26,6 +27,13 @@ export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R> {
  * {@link compareRanked}, or the order of the queue's comparator. Everything else is as in
  * {@link serverSlots}: per-server budgets, the slot held until the work and its teardown are done,
  * the `mergeMap` contract for errors, completion and unsubscription.
+ *
+ * With `maxQueued`, at most that many items wait: a newcomer to a full queue is refused
+ * (`overflow: 'reject'`, the default) or evicts the oldest waiting item of the lowest priority
+ * (`'drop-oldest'`, LevelQueue only; the newcomer is refused if it ranks lower than every waiting
+ * item). Commands are never refused or dropped. `onOverflow` hears of each, as a `QueueFull` or a
+ * `Dropped` value; the item is gone from the stream either way. To make the source wait instead,
+ * use {@link pullSlots}.
  *
  * The buffer and the slots share `queue` (a slot pulls from it), which is why they are one
  * operator: nothing can stand between them. The task manager's per-provider pipeline is
@@ -55,13 +63,15 @@ export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R> {
  * @see {@link serverSlots}
  * @see {@link priorityBuffer}
  *
- * @param config The queue, the pool, the work, and optionally a shared broker.
+ * @param config The queue, the pool, the work, and optionally a shared broker and a bound.
  * @returns An operator that emits the values of each item's work.
  */
 export function prioritySlots<T, R>(config: PrioritySlotsConfig<T, R>): OperatorFunction<T, R> {
   checkSlotsConfig(config);
   if (!isBufferQueue(config.queue)) throw new InvalidOptionError('queue', 'a PullQueue or LevelQueue', config.queue);
   const queue = config.queue;
+  checkOverflowConfig(config, queue);
   const slots = slotsOver(config, queue);
-  return withWeightCheck(config, (source) => slots(fillQueue(queue)(source)));
+  const push = boundedPush(queue, config, (item: T) => item);
+  return withWeightCheck(config, (source) => slots(fillQueue(queue, push)(source)));
 }

@@ -3,6 +3,7 @@ import { expectFiniteNumber } from '../errors/checks.js';
 import { InvalidOptionError, invalidMessage } from '../errors/invalidOption.js';
 import type { RateLimit } from '../slots/rateLimitedCoordinator.js';
 import { compareRanked } from '../queues/levelQueue.js';
+import { overflowVictim } from '../queues/overflowVictim.js';
 import type { ClearReport, ConfigRejected, FlowRejected, SetPriorityRejected, SubmitRejected } from '../types.js';
 import type { Cancellation } from './cancellation.js';
 import type { ManagerCore } from './managerCore.js';
@@ -77,8 +78,8 @@ export class FlowControl {
   makeRoom(lane: Lane, rank: number): SubmitRejected | undefined {
     const full: SubmitRejected = { _tag: 'QueueFull', provider: lane.name, maxQueued: lane.maxQueued };
     if (lane.provider.overflow !== 'drop-oldest') return full;
-    const victim = lane.queue.oldestLowest(1);
-    if (victim === undefined || victim.priority > rank) return full;
+    const victim = overflowVictim(lane.queue, rank);
+    if (victim === undefined) return full;
     this.cancellation.cancelRecord(victim, 'overflow');
     return undefined;
   }

@@ -1,15 +1,10 @@
-import { check, checkOptional, expectFunction, expectNonEmptyString } from '../errors/checks.js';
+import { check, checkOptional, expectFunction, expectMaxQueued, expectNonEmptyString, expectOverflow } from '../errors/checks.js';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { readArray, readField } from '../errors/readOnce.js';
 import type { Provider } from '../types.js';
 
 const expectFiniteNonNegative = (v: unknown): string | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number from 0 and up';
-
-const expectMaxQueued = (v: unknown): string | undefined =>
-  v === Infinity || (Number.isInteger(v) && (v as number) >= 1) ? undefined : 'an integer from 1 and up, or Infinity';
-
-const expectOverflow = (v: unknown): string | undefined => (v === 'reject' || v === 'drop-oldest' ? undefined : "'reject' or 'drop-oldest'");
 
 /**
  * A provider is read once, checked, and the frozen copy is what the manager keeps (at creation and
