@@ -14,6 +14,8 @@ export class BudgetDemand {
   woken = false;
   /** The budget's epoch key existed at the last answer, so a missing one later means data loss. */
   seen = false;
+  /** No pool draws on the budget any more: dropped once no call is on its way. */
+  forgotten = false;
   /** Granted leases not yet taken by tryAcquire. Only non-empty during an offer. */
   readonly spare: string[] = [];
   /** The safety-net poll, its due time (scheduler clock) and how many fired since it queued. */

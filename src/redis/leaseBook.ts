@@ -18,6 +18,8 @@ export interface MovedLease {
 export class LeaseBook {
   readonly #byServer = new Map<string, HeldLease[]>();
   readonly #countByBudget = new Map<string, number>();
+  /** Told when a server's last lease came out (a forgotten server is finished then). */
+  onEmptied: ((serverKey: string) => void) | undefined = undefined;
 
   hold(serverKey: string, lease: HeldLease): void {
     let leases = this.#byServer.get(serverKey);
@@ -31,9 +33,17 @@ export class LeaseBook {
     const leases = this.#byServer.get(serverKey);
     const lease = leases?.pop();
     if (lease === undefined) return undefined;
-    if (leases?.length === 0) this.#byServer.delete(serverKey);
     this.#count(lease.budget, -1);
+    if (leases?.length === 0) {
+      this.#byServer.delete(serverKey);
+      this.onEmptied?.(serverKey);
+    }
     return lease;
+  }
+
+  /** Whether a server holds a lease here. */
+  holds(serverKey: string): boolean {
+    return this.#byServer.has(serverKey);
   }
 
   count(budget: string): number {
