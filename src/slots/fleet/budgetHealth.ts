@@ -79,8 +79,12 @@ export class BudgetHealth implements TimelineTarget {
     this.host.room(budget);
   }
 
-  /** No pool lists the budget any more: its record and timer go (a returning server starts healthy). */
+  /**
+   * No pool lists the budget any more: its record and timer go. An ejected or half-open one stays:
+   * a server listed again before its ejection ended must not take work.
+   */
   forget(budget: string): void {
+    if (!(this.#byBudget.get(budget)?.healthy ?? true)) return;
     this.#byBudget.delete(budget);
     const timer = this.#timers.get(budget);
     if (timer !== undefined) this.host.timeline.cancel(timer);
