@@ -17,6 +17,8 @@ export class BudgetDemand {
   /** The weight tryAcquire asked for last, and the weight the last acquire call asked Redis for. */
   weight = 1;
   askedWeight = 1;
+  /** No pool draws on the budget any more: dropped once no call is on its way. */
+  forgotten = false;
   /** Granted leases not yet taken by tryAcquire. Only non-empty during an offer. */
   readonly spare: string[] = [];
   /** The safety-net poll, its due time (scheduler clock) and how many fired since it queued. */

@@ -19,6 +19,8 @@ export interface MovedLease {
 export class LeaseBook {
   readonly #byServer = new Map<string, HeldLease[]>();
   readonly #countByBudget = new Map<string, number>();
+  /** Told when a server's last lease came out (a forgotten server is finished then). */
+  onEmptied: ((serverKey: string) => void) | undefined = undefined;
 
   hold(serverKey: string, lease: HeldLease): void {
     let leases = this.#byServer.get(serverKey);
@@ -34,9 +36,17 @@ export class LeaseBook {
     while (at >= 0 && leases?.[at]?.weight !== weight) at--;
     const lease = at < 0 ? undefined : leases?.splice(at, 1)[0];
     if (lease === undefined) return undefined;
-    if (leases?.length === 0) this.#byServer.delete(serverKey);
     this.#count(lease.budget, -lease.weight);
+    if (leases?.length === 0) {
+      this.#byServer.delete(serverKey);
+      this.onEmptied?.(serverKey);
+    }
     return lease;
+  }
+
+  /** Whether a server holds a lease here. */
+  holds(serverKey: string): boolean {
+    return this.#byServer.has(serverKey);
   }
 
   count(budget: string): number {

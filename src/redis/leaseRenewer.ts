@@ -60,6 +60,16 @@ export class LeaseRenewer {
     this.#handlers.onRenewed();
   }
 
+  /** A budget no pool draws on any more: its key memo goes. */
+  forgetBudget(budget: string): void {
+    this.#keys.delete(budget);
+  }
+
+  /** How many budgets it keeps a key memo for. @internal */
+  tracked(): number {
+    return this.#keys.size;
+  }
+
   /** Lists a lease on another budget (its server moved there after a limit change). */
   adopt(budget: string, id: string): void {
     this.#renew(budget, [id], '0');

@@ -31,6 +31,16 @@ export class LimitCache {
     return this.#table.budgetKey(written);
   }
 
+  /** A server no pool lists any more: its memos go. */
+  forget(serverKey: string): void {
+    this.#table.forget(serverKey);
+  }
+
+  /** How many memo entries are kept (for tests). @internal */
+  memoized(): number {
+    return this.#table.memoized();
+  }
+
   limitOf(budget: string): number {
     return this.#table.limitOf(budget);
   }

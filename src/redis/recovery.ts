@@ -84,6 +84,16 @@ export class Recovery {
     return undefined;
   }
 
+  /** A budget no pool draws on any more: its key memo goes. */
+  forgetBudget(budget: string): void {
+    this.#keys.delete(budget);
+  }
+
+  /** How many budgets it keeps a key memo for. @internal */
+  tracked(): number {
+    return this.#keys.size;
+  }
+
   #fence(budget: string): void {
     const keys = keysOf(this.#ctx, this.#keys, budget);
     runScript(this.#ctx.client, FENCE, [keys.epoch], [this.#ctx.leaseMs]).catch((error: unknown) =>

@@ -8,7 +8,7 @@ import { type RedisContext } from './context.js';
 import { inspectBudget, pollClusterStats, readClusterStats } from './clusterStats.js';
 import { subscribeEvents } from './eventSubscriber.js';
 import { InstanceClaim, type ClaimState } from './instanceClaim.js';
-import { eventsChannel, type BudgetKeys } from './keys.js';
+import { eventsChannel } from './keys.js';
 import { LeaseBook } from './leaseBook.js';
 import { LeaseRenewer } from './leaseRenewer.js';
 import type { LimitDelta } from './limitCache.js';
@@ -18,6 +18,7 @@ import { RedisCoordinatorError } from './redisCoordinatorError.js';
 import { Recovery } from './recovery.js';
 import { checkedRate, rateSync, type RateLimit, type RateSync } from './redisRates.js';
 import { Reporter } from './reporter.js';
+import { forgetting } from './serverForgetting.js';
 import { SlotAcquirer } from './slotAcquirer.js';
 import { withTimeout } from './withTimeout.js';
 import { encodeLimit, parseMessage } from './wire.js';
@@ -78,7 +79,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   readonly #renewer: LeaseRenewer;
   readonly #watch: ConnectionWatch;
   readonly #recovery: Recovery;
-  readonly #keys = new Map<string, BudgetKeys>();
+  readonly forget = forgetting(() => ({ cache: this.#limits.cache, book: this.#book, memos: [this.#acquirer, this.#renewer, this.#recovery] }));
   #subscriber: RedisClient | undefined = undefined;
   #nameHeld = true;
   #closed = false;
@@ -169,7 +170,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     if (lease === undefined) return; // an unmatched release must never create room
     void this.#acquirer.release(lease.budget, lease.id);
     // Items waiting here may ask again; Redis decides whether they or an earlier waiter get it.
-    if (!this.#closed) this.#changes.next({ type: 'room', budget: this.budgetOf(serverKey) });
+    if (!this.#closed) this.#changes.next({ type: 'room', budget: lease.budget });
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
@@ -183,9 +184,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     if (!this.#closed) this.#limits.set(keyOrPrefix, undefined);
   }
 
-  limits(): ReadonlyMap<string, number> {
-    return this.#limits.cache.entries();
-  }
+  limits = (): ReadonlyMap<string, number> => this.#limits.cache.entries();
 
   setRate(keyOrPrefix: string, rate: RateLimit | undefined): void {
     const checked = checkedRate(keyOrPrefix, rate); // cluster-wide, see the `rates` option
@@ -194,7 +193,7 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
   rates = (): ReadonlyMap<string, RateLimit> => this.#rates.cache.entries();
 
   clusterBudget(written: string): Promise<ClusterBudgetState> {
-    return inspectBudget(this.#ctx, this.#keys, this.#limits.cache.budgetKey(written), this.#o.defaultLimit);
+    return inspectBudget(this.#ctx, this.forget.keys, this.#limits.cache.budgetKey(written), this.#o.defaultLimit);
   }
 
   clusterStats(): Promise<ClusterStats> {

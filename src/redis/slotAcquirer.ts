@@ -4,7 +4,7 @@ import { BudgetDemand } from './budgetDemand.js';
 import { runScript } from './client.js';
 import { keysOf, type RedisContext } from './context.js';
 import { leaseIdOf, weightOfLease } from './leaseId.js';
-import type { BudgetKeys } from './keys.js';
+import { budgetKeys, type BudgetKeys } from './keys.js';
 import { pollDelay, pollPolicy, type PollPolicy } from './pollDelay.js';
 import { ACQUIRE, RELEASE, WITHDRAW } from './scripts.js';
 
@@ -59,6 +59,7 @@ export class SlotAcquirer {
     const demand = this.#demand(budget);
     demand.demanded = true;
     demand.weight = weight;
+    demand.forgotten = false; // listed again
     // Queued for another weight: Redis must know the new one, or it wakes this instance wrongly.
     if (demand.waiting && !demand.probing && demand.askedWeight === weight) return;
     if (demand.inFlight || !this.#ctx.canAsk()) return; // recovery probes every budget
@@ -67,7 +68,8 @@ export class SlotAcquirer {
 
   /** Gives a lease back in Redis, which wakes the next waiters. */
   release(budget: string, leaseId: string): Promise<void> {
-    const keys = this.#keysOf(budget);
+    // Not memoised: the last release of a forgotten server must not bring its keys back.
+    const keys = this.#keys.get(budget) ?? budgetKeys(this.#ctx.prefix, budget);
     const { defaultLimitText, channel } = this.#ctx;
     return runScript(this.#ctx.client, RELEASE, [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.waiterWeights], [budget, leaseId, defaultLimitText, channel]).then(
       () => undefined,
@@ -97,11 +99,37 @@ export class SlotAcquirer {
     demand.probing = true; // until the next acquire or withdrawal: the broker may answer late
     this.#hooks.room(budget);
     if (!demand.demanded && !demand.inFlight && demand.waiting) void this.#withdraw(budget, demand);
+    if (demand.forgotten && !demand.demanded) this.forgetBudget(budget);
   }
 
   /** After an outage or a regained name: every budget may have room and waiting items. */
   probeAll(): void {
     for (const budget of new Set([...this.#hooks.budgets(), ...this.#demands.keys()])) this.probe(budget);
+  }
+
+  /**
+   * A budget no pool draws on any more: its state and key memo go, and (with `withdraw`) a place
+   * in its Redis queue is given up. A call on its way keeps the state until its answer (a lease it
+   * brings back is offered, not taken, and goes straight back); a queued one without `withdraw`
+   * keeps it until its next probe finds nobody wants it.
+   */
+  forgetBudget(budget: string, withdraw = true): void {
+    const demand = this.#demands.get(budget);
+    if (demand !== undefined) {
+      if (demand.inFlight || demand.spare.length > 0 || (demand.waiting && !withdraw)) {
+        demand.forgotten = true;
+        return;
+      }
+      if (demand.waiting) void this.#withdraw(budget, demand); // takes the keys before they go
+      demand.cancelPoll();
+      this.#demands.delete(budget);
+    }
+    this.#keys.delete(budget);
+  }
+
+  /** How many budgets have state or a key memo here. @internal */
+  tracked(): number {
+    return this.#demands.size + this.#keys.size;
   }
 
   /** Stops asking and leaves every queue. Leases are released by the caller. */
@@ -147,11 +175,16 @@ export class SlotAcquirer {
       demand.waiting = false;
       demand.cancelPoll();
       this.#offer(budget, demand, leaseId);
+      if (demand.forgotten) this.forgetBudget(budget);
       return;
     }
     demand.waiting = true;
     if (this.#closed) {
       void this.#withdraw(budget, demand);
+      return;
+    }
+    if (demand.forgotten) {
+      this.forgetBudget(budget); // leaves the queue, drops the state
       return;
     }
     const hintMs = typeof retryInMs === 'number' ? retryInMs : 0;

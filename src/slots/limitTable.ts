@@ -57,9 +57,17 @@ export class LimitTable {
     return key;
   }
 
-  /** A server no pool lists any more: its memo goes. */
+  /** A server no pool lists any more: its memos go (its own budget key's too; a shared one is just looked up again). */
   forget(server: string): void {
+    const budget = this.#budgetOfServer.get(server);
     this.#budgetOfServer.delete(server);
+    this.#budgetKeys.delete(server);
+    if (budget !== undefined) this.#budgetKeys.delete(budget);
+  }
+
+  /** How many memo entries are kept (for tests: a churning pool must not grow them). @internal */
+  memoized(): number {
+    return this.#budgetOfServer.size + this.#budgetKeys.size;
   }
 
   /** Every budget a server was resolved to since the set of keys last changed. */

@@ -89,7 +89,10 @@ class LocalSlotCoordinator implements SlotCoordinator {
 
   forget(serverKey: string): void {
     const server = this.#servers.get(serverKey);
-    if (server === undefined) return;
+    if (server === undefined) {
+      this.#table.forget(serverKey); // looked up but never started on: its memos still go
+      return;
+    }
     if (server.held > 0) server.unlisted = true;
     else this.#drop(serverKey, server);
   }
@@ -97,6 +100,11 @@ class LocalSlotCoordinator implements SlotCoordinator {
   /** What this coordinator keeps, by count (servers and budgets). @internal */
   tracked(): { servers: number; budgets: number } {
     return { servers: this.#servers.size, budgets: this.#budgets.size };
+  }
+
+  /** How many memo entries its limit table keeps. @internal */
+  memoized(): number {
+    return this.#table.memoized();
   }
 
   #drop(serverKey: string, server: ServerCount): void {

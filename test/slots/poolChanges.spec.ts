@@ -14,7 +14,7 @@ import { inVirtualTime, work } from '../helpers/virtual.js';
 // (a crawler whose pools come and go must not keep a count per server it ever saw), and the broker's
 // index, updated in place where it can be, says what a rebuild would.
 
-type Tracked = SlotCoordinator & { tracked(): { servers: number; budgets: number } };
+type Tracked = SlotCoordinator & { tracked(): { servers: number; budgets: number }; memoized(): number };
 
 /** A manager with provider 'p' on server 's' (limit `limit`): each task runs 10 ms and notes `payload:server@start`. */
 function onServer(scheduler: SchedulerLike, limit: number): { coordinator: Tracked; starts: string[]; m: TaskManager } {
@@ -42,6 +42,23 @@ describe('servers that left every pool', () => {
       expect(m.stats().providers['p']?.succeeded).toBe(600);
       // The current pool (2 servers, 2 budgets) is all that is kept.
       expect(coordinator.tracked()).toEqual({ servers: 2, budgets: 2 });
+      await m.shutdown();
+    });
+  });
+
+  it('should not keep a memo per server it ever saw (budgets looked up while idle too)', async () => {
+    await inVirtualTime(async (scheduler, flush) => {
+      const coordinator = localSlotCoordinator({ defaultLimit: 1 }) as Tracked;
+      const m = createTaskManager({ scheduler, coordinator, providers: [{ name: 'p', servers: [], handle: () => work(1, 'ok', scheduler) }] });
+      for (let round = 0; round < 200; round++) {
+        m.updateProviderServers('p', [`https://crawl-${round}.example/`, `HTTPS://Crawl-${round}.example:8080`]);
+        // Looked up (as stats and the server choice do) but only one of the two is started on.
+        for (const key of [`https://crawl-${round}.example/`, `https://crawl-${round}.example:8080/`]) coordinator.budget(coordinator.budgetOf(key));
+        m.submit({ provider: 'p', payload: round });
+        flush();
+      }
+      // Two servers listed now: their budgetOf and budgetKey memos, nothing of the 198 rounds before.
+      expect(coordinator.memoized()).toBeLessThanOrEqual(4);
       await m.shutdown();
     });
   });

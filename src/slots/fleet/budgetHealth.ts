@@ -20,8 +20,10 @@ export interface HealthHost {
 export class BudgetHealth implements TimelineTarget {
   readonly #byBudget = new Map<string, ServerHealth>();
   readonly #timers = new Map<string, TimelineEntry>();
-  // Timeline entries carry a number: the budget each booked timer is for.
-  readonly #budgetOfTimer: string[] = [];
+  // Timeline entries carry a number: the budget each booked timer is for (numbers of forgotten budgets are reused).
+  readonly #budgetOfTimer: (string | undefined)[] = [];
+  readonly #timerKinds = new Map<string, number>();
+  readonly #freeKinds: number[] = [];
 
   constructor(
     readonly options: ResolvedHealthOptions,
@@ -70,10 +72,33 @@ export class BudgetHealth implements TimelineTarget {
   }
 
   onTime(entry: TimelineEntry): void {
-    const budget = this.#budgetOfTimer[entry.kind] as string;
+    const budget = this.#budgetOfTimer[entry.kind];
+    if (budget === undefined) return; // forgotten (its timer was cancelled)
     this.#timers.delete(budget);
     this.#byBudget.get(budget)?.reopen();
     this.host.room(budget);
+  }
+
+  /**
+   * No pool lists the budget any more: its record and timer go. An ejected or half-open one stays:
+   * a server listed again before its ejection ended must not take work.
+   */
+  forget(budget: string): void {
+    if (!(this.#byBudget.get(budget)?.healthy ?? true)) return;
+    this.#byBudget.delete(budget);
+    const timer = this.#timers.get(budget);
+    if (timer !== undefined) this.host.timeline.cancel(timer);
+    this.#timers.delete(budget);
+    const kind = this.#timerKinds.get(budget);
+    if (kind === undefined) return;
+    this.#timerKinds.delete(budget);
+    this.#budgetOfTimer[kind] = undefined;
+    this.#freeKinds.push(kind);
+  }
+
+  /** How many budgets have a record, a timer or a timer number. @internal */
+  size(): number {
+    return this.#byBudget.size + this.#timers.size + this.#timerKinds.size;
   }
 
   /** Stops the timers (the manager stopped). */
@@ -93,8 +118,12 @@ export class BudgetHealth implements TimelineTarget {
   }
 
   #timerKind(budget: string): number {
-    let kind = this.#budgetOfTimer.indexOf(budget);
-    if (kind < 0) kind = this.#budgetOfTimer.push(budget) - 1;
+    let kind = this.#timerKinds.get(budget);
+    if (kind === undefined) {
+      kind = this.#freeKinds.pop() ?? this.#budgetOfTimer.length;
+      this.#budgetOfTimer[kind] = budget;
+      this.#timerKinds.set(budget, kind);
+    }
     return kind;
   }
 }

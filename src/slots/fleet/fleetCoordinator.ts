@@ -23,6 +23,10 @@ export interface FleetHost {
 interface ServerState {
   held: number;
   readonly latency: PeakEwma | undefined;
+  /** No pool lists it any more: dropped when its last slot comes back. */
+  unlisted: boolean;
+  /** Its spellings other than its key that the key memo holds (they go with it). */
+  spellings: string[] | undefined;
 }
 
 /**
@@ -99,13 +103,38 @@ export class FleetCoordinator implements SlotCoordinator {
   release(serverKey: string, weight = 1): void {
     const server = this.#servers.get(serverKey);
     if (server !== undefined && server.held >= weight) server.held -= weight;
+    if (server?.unlisted === true && server.held === 0) this.#drop(serverKey, server);
     this.#inner.release(serverKey, weight);
   }
 
-  /** Its latency and count go once it holds nothing here; then the inner coordinator forgets it. */
+  /**
+   * Its latency, count, key memos and (for a budget of its own) health go once it holds nothing
+   * here, so a churning pool keeps nothing per server it ever saw; the inner coordinator forgets it
+   * too (and keeps counting a held slot until its release).
+   */
   forget(serverKey: string): void {
-    if (this.#servers.get(serverKey)?.held === 0) this.#servers.delete(serverKey);
+    const server = this.#servers.get(serverKey);
+    if (server === undefined) this.#forgetHealth(serverKey);
+    else if (server.held === 0) this.#drop(serverKey, server);
+    else server.unlisted = true;
     this.#inner.forget?.(serverKey);
+  }
+
+  /** Tracked entries by kind (for tests: a churning pool must stay flat). @internal */
+  tracked(): { servers: number; keys: number; health: number } {
+    return { servers: this.#servers.size, keys: this.#keys.size, health: this.#health?.size() ?? 0 };
+  }
+
+  #drop(serverKey: string, server: ServerState): void {
+    this.#servers.delete(serverKey);
+    this.#keys.delete(serverKey);
+    for (const spelling of server.spellings ?? []) this.#keys.delete(spelling);
+    this.#forgetHealth(serverKey);
+  }
+
+  /** A budget of the server's own is no pool's any more; a limit key's budget (maybe shared) keeps its health. */
+  #forgetHealth(serverKey: string): void {
+    if (this.#health !== undefined && this.#inner.budgetOf(serverKey) === serverKey && !this.#inner.limits().has(serverKey)) this.#health.forget(serverKey);
   }
 
   setLimit(keyOrPrefix: string, limit: number): void {
@@ -132,10 +161,12 @@ export class FleetCoordinator implements SlotCoordinator {
     const budget = this.#inner.budgetOf(key);
     const now = this.#host.timeline.now();
     const rttMs = now - startedAt;
-    const latency = this.#servers.get(key)?.latency;
+    const state = this.#servers.get(key);
+    const latency = state?.latency;
     // A failure counts as a peak of twice the usual latency: a server that fails fast must not look fast.
     latency?.observe(ok ? rttMs : Math.max(rttMs, 2 * latency.latencyMs), now);
-    this.#health?.result(budget, ok, startedAt);
+    // A server forgotten since (no pool lists it) must not leave a health record behind.
+    if (state !== undefined) this.#health?.result(budget, ok, startedAt);
     const adaptive = this.#adaptive.get(budget);
     if (adaptive === undefined) return;
     const { limit: cap, inUse } = this.#inner.budget(budget);
@@ -177,8 +208,10 @@ export class FleetCoordinator implements SlotCoordinator {
   #server(key: string): ServerState {
     let server = this.#servers.get(key);
     if (server === undefined) {
-      server = { held: 0, latency: this.#decayMs === undefined ? undefined : new PeakEwma(this.#decayMs) };
+      server = { held: 0, latency: this.#decayMs === undefined ? undefined : new PeakEwma(this.#decayMs), unlisted: false, spellings: undefined };
       this.#servers.set(key, server);
+    } else if (server.unlisted) {
+      server.unlisted = false; // listed again before its last slot came back
     }
     return server;
   }
@@ -187,7 +220,11 @@ export class FleetCoordinator implements SlotCoordinator {
     let key = this.#keys.get(server);
     if (key === undefined) {
       key = normalizeServerKey(server);
+      // Memoised only for a server this process counts, so the memo goes when the server does.
+      const state = this.#servers.get(key);
+      if (state === undefined) return key;
       this.#keys.set(server, key);
+      if (server !== key) (state.spellings ??= []).push(server);
     }
     return key;
   }
