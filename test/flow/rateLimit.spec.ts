@@ -104,20 +104,20 @@ describe('rate limits with long intervals (marbles, virtual time)', () => {
 });
 
 describe('setRateLimit finds the budget as setServerLimit does', () => {
-  it('should rate the budget of a limit key written with its default port, a trailing slash or an upper-case host', () => {
+  it('should rate the budget of a limit key written with its default port, a trailing slash or an upper-case host (live and in rateLimits)', () => {
     for (const [limitKey, rateKey] of [
       ['https://api.example.com:443', 'https://API.example.com:443/'],
       ['https://api.example.com:443', 'https://api.example.com:443'],
       ['https://api.example.com/v1/', 'https://Api.Example.com/v1/'],
     ] as const) {
-      inVirtualTime((scheduler, flush) => {
+      for (const live of [true, false]) inVirtualTime((scheduler, flush) => {
         const m = createTaskManager({
           scheduler,
           serverLimits: { [limitKey]: 4 },
-          rateLimits: {},
+          rateLimits: live ? {} : { [rateKey]: { minTimeMs: 100 } },
           providers: [{ name: 'api', servers: ['https://api.example.com/v1/chat'], handle: () => work(1, 'ok', scheduler) }],
         });
-        expect(m.setRateLimit(rateKey, { minTimeMs: 100 })._tag).toBe('Right');
+        if (live) expect(m.setRateLimit(rateKey, { minTimeMs: 100 })._tag).toBe('Right');
         const starts: number[] = [];
         m.events$.subscribe((event: TaskEvent) => event.type === 'started' && starts.push(scheduler.now()));
         for (let i = 0; i < 3; i++) m.submit({ provider: 'api', payload: i });
