@@ -19,11 +19,18 @@ function cell(row, text, attrs) {
   return td;
 }
 
-function fill(tbody, rows, draw, empty, columns) {
+// The header's width, so a row spanning the table follows its columns as they are added.
+function headerColumns(tbody) {
+  let columns = 0;
+  for (const th of tbody.closest('table').tHead.rows[0].cells) columns += th.colSpan;
+  return columns;
+}
+
+function fill(tbody, rows, draw, empty) {
   tbody.replaceChildren();
   if (rows.length === 0) {
     const tr = tbody.insertRow();
-    cell(tr, empty, { colspan: String(columns), class: 'empty' });
+    cell(tr, empty, { colspan: String(headerColumns(tbody)), class: 'empty' });
     return;
   }
   for (const row of rows) draw(tbody.insertRow(), row);
@@ -83,8 +90,8 @@ let now = 0;
 
 function draw(state) {
   now = state.now;
-  fill($('providers'), state.providers, drawProvider, 'no providers', 10);
-  fill($('budgets'), state.budgets, drawBudget, 'no budgets', 7);
+  fill($('providers'), state.providers, drawProvider, 'no providers');
+  fill($('budgets'), state.budgets, drawBudget, 'no budgets');
   fill($('failures'), state.failures, (tr, f) => {
     tr.dataset.task = f.id;
     cell(tr, ago(state.now - f.at), { class: 'text' });
@@ -92,7 +99,7 @@ function draw(state) {
     cell(tr, f.id, { class: 'name' });
     cell(tr, String(f.attempts));
     cell(tr, f.error, { class: 'error' });
-  }, 'no failures', 5);
+  }, 'no failures');
 }
 
 function status(text, kind) {

@@ -61,6 +61,10 @@ class LocalSlotCoordinator implements SlotCoordinator {
     return this.#table.budgetOf(serverKey);
   }
 
+  budgetKey(written: string): string {
+    return this.#table.budgetKey(written);
+  }
+
   budget(budgetKey: string): BudgetState {
     // A key the budgets already know (the broker's, on every start) needs no normalising.
     const count = this.#budgets.get(budgetKey) ?? this.#budgets.get(this.#table.budgetKey(budgetKey));

@@ -1,6 +1,7 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors/invalidOption.js';
 import { Multicast } from '../internal/multicast.js';
+import { scheduleAfter } from '../internal/longDelay.js';
 import { normalizeServerKey } from './serverKey.js';
 import type { BudgetState, SlotChange, SlotCoordinator } from './slotCoordinator.js';
 
@@ -90,6 +91,8 @@ class RateLimited implements RateLimitedCoordinator {
   }
 
   budgetOf = (serverKey: string): string => this.inner.budgetOf(serverKey);
+  // The rule of `setLimit` (its key as written, with its port), so a rate lands on the budget tasks use.
+  budgetKey = (written: string): string => this.inner.budgetKey?.(written) ?? normalizeServerKey(written);
   // Start windows exist only for budgets given a rate, so they stay: a server re-listed soon must not start with a fresh window.
   forget = (serverKey: string): void => this.inner.forget?.(serverKey);
   /** The inner budget, `blocked` while its rate allows no start now (the broker then picks another server). */
@@ -138,7 +141,7 @@ class RateLimited implements RateLimitedCoordinator {
   }
 
   setRate(keyOrPrefix: string, rate: RateLimit | undefined): void {
-    const key = normalizeServerKey(keyOrPrefix);
+    const key = this.budgetKey(keyOrPrefix);
     if (rate === undefined) this.#rates.delete(key);
     else this.#rates.set(key, checkRate(rate, `rateLimits[${JSON.stringify(keyOrPrefix)}]`));
     const window = this.#windows.get(key);
@@ -177,11 +180,12 @@ class RateLimited implements RateLimitedCoordinator {
     if (this.#closed || (window.timer !== undefined && window.timerAt <= at)) return;
     window.timer?.unsubscribe();
     window.timerAt = at;
-    window.timer = this.#scheduler.schedule(() => {
+    // A rate over a long interval waits past what one timer keeps: chained steps.
+    window.timer = scheduleAfter(this.#scheduler, at - now, () => {
       window.timer = undefined;
       window.timerAt = Infinity;
       this.#changes.next(window.room);
-    }, at - now);
+    });
   }
 }
 

@@ -53,6 +53,12 @@ export type ClusterStats = Readonly<Record<string, ClusterBudgetState>>;
 export interface SlotCoordinator {
   /** The budget key a server draws on: the longest limit key covering it, else its own key. */
   budgetOf(serverKey: string): string;
+  /**
+   * A budget key as a user writes it (`https://API.example.com:443`) -> the key of that budget: a
+   * limit key set under that spelling, else a server's own key. Optional (a start rate set on a key
+   * is then put on its server-key spelling).
+   */
+  budgetKey?(written: string): string;
   /** The limit and the slots in use of a budget key. */
   budget(budgetKey: string): BudgetState;
   /** Takes `weight` slots (default 1) on the server's budget at once if it has room for all of them. */

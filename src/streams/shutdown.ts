@@ -11,6 +11,11 @@ import type { ShutdownOptions } from './taskManagerApi.js';
 import type { TimelineEntry } from '../internal/timeline.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
 
+/** What a cancel shutdown cancels at once: every task not running, delayed ones too (else they would run when due). */
+function notStarted(record: TaskRecord): boolean {
+  return record.state === TaskState.Queued || record.state === TaskState.Waiting || record.state === TaskState.Delayed;
+}
+
 /**
  * Graceful shutdown: drain or cancel, a grace period after which what is left is cancelled and
  * running attempts are abandoned, and one report once every task has its outcome and every
@@ -64,7 +69,7 @@ export class Shutdown {
     this.#promise = new Promise((resolve) => {
       this.#resolve = resolve;
     });
-    if (mode === 'cancel') this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting || record.state === TaskState.Delayed);
+    if (mode === 'cancel') this.#cancelAll(notStarted);
     // Cancelling may have ended the last task already; a grace timer then would outlive the stop.
     if (core.registry.size === 0) this.#stop();
     else this.#graceFor(graceMs);
@@ -79,7 +84,7 @@ export class Shutdown {
     const core = this.core;
     if (mode === 'cancel' && core.shutdownMode === 'drain') {
       core.shutdownMode = 'cancel';
-      this.#cancelAll((record) => record.state === TaskState.Queued || record.state === TaskState.Waiting);
+      this.#cancelAll(notStarted);
     }
     if (core.registry.size === 0) this.#stop();
     else this.#graceFor(graceMs);

@@ -54,6 +54,26 @@ describe('shutdown tells the truth', () => {
     });
   });
 
+  it.each([0, 1_000, 60_000])('a cancel (graceMs %i) after a drain cancels the delayed tasks too: each ends once, listed in unfinished', async (graceMs) => {
+    await inVirtualTime(async (scheduler, flush) => {
+      const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => work(10_000, 'ok', scheduler) }] });
+      const outcomes: Record<string, TaskOutcome[]> = {};
+      const submit = (id: string, extra: { delayMs?: number; runAt?: number }) => {
+        const submitted = m.submit({ provider: 'p', payload: 1, id, ...extra });
+        if (isRight(submitted)) submitted.right.outcome$.subscribe((o) => (outcomes[id] ??= []).push(o));
+      };
+      submit('later', { delayMs: 5_000 });
+      submit('at', { runAt: 8_000 });
+      const drain = m.shutdown();
+      scheduler.schedule(() => void m.shutdown({ mode: 'cancel', graceMs }), 50);
+      flush();
+      const report = await drain;
+      expect(outcomes).toMatchObject({ later: [{ _tag: 'Cancelled' }], at: [{ _tag: 'Cancelled' }] });
+      expect(report).toMatchObject({ mode: 'cancel', cancelled: 2, succeeded: 0 });
+      expect(report.unfinished.map((t) => t.id).sort()).toEqual(['at', 'later']);
+    });
+  });
+
   it('a second shutdown with a shorter grace period ends the first one\'s sooner', async () => {
     await inVirtualTime(async (scheduler, flush) => {
       const m = createTaskManager({ scheduler, providers: [{ name: 'p', servers: ['s'], handle: () => NEVER }] });

@@ -81,4 +81,36 @@ describe('ctx.progress(value) (virtual time)', () => {
       expect(JSON.parse(json)).toEqual({ taskId: 't', provider: 'p', server: 's', attempt: 1 });
     });
   });
+
+  it('should keep each attempt\'s progress to itself: a retry leads at once, the failed attempt\'s kept value is dropped', () => {
+    for (const retryDelay of [0, 5, 30]) {
+      inVirtualTime((scheduler, flush) => {
+        let attempts = 0;
+        const m = createTaskManager({
+          scheduler,
+          progressIntervalMs: 20,
+          retry: { maxRetries: 1, backoff: { initialDelayMs: retryDelay, maxDelayMs: retryDelay, jitter: 'none' } },
+          providers: [{
+            name: 'p',
+            servers: ['s'],
+            handle: (_t: unknown, ctx: AttemptContext) => new Observable<string>((subscriber) => {
+              const attempt = ++attempts;
+              ctx.progress(`a${attempt}-first`);
+              const kept = scheduler.schedule(() => ctx.progress(`a${attempt}-kept`), 2);
+              const end = scheduler.schedule(() => (attempt === 1 ? subscriber.error(new Error('retry me')) : (subscriber.next('ok'), subscriber.complete())), 4);
+              return () => (kept.unsubscribe(), end.unsubscribe());
+            }),
+          }],
+        });
+        const events: TaskEvent[] = [];
+        m.events$.subscribe((e) => events.push(e));
+        m.submit({ provider: 'p', payload: 0 });
+        flush();
+        const progress = events.filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? `${String(e.value)}#${e.attempt}@${e.at}` : ''));
+        const second = 4 + retryDelay;
+        expect(progress, `retry after ${retryDelay} ms`).toEqual([`a1-first#1@0`, `a2-first#2@${second}`]);
+        expect(events.at(-1)?.type).toBe('succeeded');
+      });
+    }
+  });
 });

@@ -80,3 +80,50 @@ describe('rateLimits on the manager (virtual time)', () => {
     });
   });
 });
+
+describe('rate limits with long intervals (marbles, virtual time)', () => {
+  const DAY = 86_400_000;
+  const MAX_TIMER_MS = 2 ** 31 - 1;
+
+  it('should wait a 30-day interval (and a 30-day minTime) its whole length, asking no timer for more than 2^31 - 1 ms', () => {
+    for (const rate of [{ starts: 1, intervalMs: 30 * DAY }, { minTimeMs: 30 * DAY }]) {
+      const rx = new TestScheduler((a, e) => expect(a).toEqual(e));
+      const starts: number[] = [];
+      const delays: number[] = [];
+      rx.run(({ cold, hot }) => {
+        // The scheduler, recording every delay asked of it (a real timer fires after 1 ms past 2^31 - 1).
+        const clock = { now: () => rx.now(), schedule: (work: never, delay?: number, state?: never) => (delays.push(delay ?? 0), rx.schedule(work, delay, state)) } as typeof rx;
+        const coordinator = rateLimitedCoordinator(localSlotCoordinator({ defaultLimit: 10 }), { rates: { s: rate }, scheduler: clock });
+        const work = () => cold('-(d|)', { d: 1 }).pipe(tap({ subscribe: () => starts.push(rx.now()) }));
+        hot('(ab)').pipe(serverSlots({ servers: ['s'], coordinator, work })).subscribe();
+      });
+      expect(starts).toEqual([0, 30 * DAY]);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_MS);
+    }
+  });
+});
+
+describe('setRateLimit finds the budget as setServerLimit does', () => {
+  it('should rate the budget of a limit key written with its default port, a trailing slash or an upper-case host (live and in rateLimits)', () => {
+    for (const [limitKey, rateKey] of [
+      ['https://api.example.com:443', 'https://API.example.com:443/'],
+      ['https://api.example.com:443', 'https://api.example.com:443'],
+      ['https://api.example.com/v1/', 'https://Api.Example.com/v1/'],
+    ] as const) {
+      for (const live of [true, false]) inVirtualTime((scheduler, flush) => {
+        const m = createTaskManager({
+          scheduler,
+          serverLimits: { [limitKey]: 4 },
+          rateLimits: live ? {} : { [rateKey]: { minTimeMs: 100 } },
+          providers: [{ name: 'api', servers: ['https://api.example.com/v1/chat'], handle: () => work(1, 'ok', scheduler) }],
+        });
+        if (live) expect(m.setRateLimit(rateKey, { minTimeMs: 100 })._tag).toBe('Right');
+        const starts: number[] = [];
+        m.events$.subscribe((event: TaskEvent) => event.type === 'started' && starts.push(scheduler.now()));
+        for (let i = 0; i < 3; i++) m.submit({ provider: 'api', payload: i });
+        flush();
+        expect(starts, `${limitKey} rated as ${rateKey}`).toEqual([0, 100, 200]);
+      });
+    }
+  });
+});

@@ -71,6 +71,10 @@ export class FleetCoordinator implements SlotCoordinator {
     return this.#inner.budgetOf(serverKey);
   }
 
+  budgetKey(written: string): string {
+    return this.#inner.budgetKey?.(written) ?? normalizeServerKey(written);
+  }
+
   budget(budgetKey: string): BudgetState {
     const state = this.#inner.budget(budgetKey);
     if (this.#health !== undefined && !this.#health.canStart(budgetKey)) return { limit: 0, inUse: state.inUse };
