@@ -6,7 +6,7 @@
 export interface BudgetKeys {
   /** Sorted set: lease id -> expiry (ms, Redis TIME). In use = the weights of its live members. */
   readonly leases: string;
-  /** Sorted set: instance name -> when it started waiting (ms, Redis TIME). */
+  /** Sorted set: instance name -> when it started waiting (ms, Redis TIME; 1 after the last waiter if not later). */
   readonly waiters: string;
   /** Sorted set: instance name -> when its place in the queue lapses unless it asks again. */
   readonly waiterTtl: string;

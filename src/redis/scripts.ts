@@ -131,7 +131,13 @@ if now >= ready and fits and rate_at <= now then
   if pruned > 0 then wake(ARGV[6], ARGV[1], KEYS[1], KEYS[2], KEYS[9], limit) end
   return { 1, in_use + weight, 0, 0 }
 end
-redis.call('ZADD', KEYS[2], 'NX', now, ARGV[2])
+if not rank then
+  -- Behind everyone already waiting: a tie on the score would rank by name, not by arrival.
+  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  local at = now
+  if last[2] and tonumber(last[2]) >= now then at = tonumber(last[2]) + 1 end
+  redis.call('ZADD', KEYS[2], at, ARGV[2])
+end
 redis.call('ZADD', KEYS[3], now + lease_ms, ARGV[2])
 redis.call('HSET', KEYS[9], ARGV[2], weight)
 local retry = 0
