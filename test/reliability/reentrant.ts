@@ -836,10 +836,14 @@ function play(model: Model, scheduler: TestScheduler, flush: () => void, unhandl
       if (tag === 'UnknownProvider' && name !== 'nope') fail(`${what} refused ${name} as unknown`);
       if (tag === 'ShuttingDown' && !shutdownCalled) fail(`${what} refused as ShuttingDown before any shutdown() call`);
     };
+    // A pause frees what its provider's head held, so other tasks may start inside the call: the
+    // pause counts as changed from the call on, not only once it has returned.
     if (r < 0.3) {
+      pauseChangedAt.set(name, scheduler.now());
       flowRefusal('pause', call(`pause(${name})`, () => m.pause(name)));
       notePause(name);
     } else if (r < 0.55) {
+      pauseChangedAt.set(name, scheduler.now());
       flowRefusal('resume', call(`resume(${name})`, () => m.resume(name)));
       notePause(name);
     } else if (r < 0.65) {
