@@ -23,7 +23,7 @@ describe.runIf(redisTestsEnabled())('the acquire script queue', () => {
     let sameMs = false;
     for (let attempt = 0; attempt < 50 && !sameMs; attempt++) {
       const keys = budgetKeys(`order${attempt}`, 'srv');
-      const keyList = [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch, keys.rate, keys.starts, keys.lastStart];
+      const keyList = [keys.leases, keys.waiters, keys.waiterTtl, keys.limit, keys.epoch, keys.rate, keys.starts, keys.lastStart, keys.waiterWeights];
       // Limit 0: both queue. 'z' asks first, 'a' second: name order is the reverse of arrival.
       const ask = (instance: string): (string | number)[] => [ACQUIRE.source, keyList.length, ...keyList, 'srv', instance, `${instance}:1`, 10_000, '0', 'ch', '0'];
       const replies = await raw.multi().time().eval(...(ask('z') as [string, number])).eval(...(ask('a') as [string, number])).time().exec();
