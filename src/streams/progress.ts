@@ -29,7 +29,8 @@ class ProgressGap implements TimelineTarget {
  * @internal
  */
 export class ProgressThrottle {
-  readonly #gaps = new Map<AttemptRun, ProgressGap>();
+  // Weak: with progressIntervalMs Infinity no gap ever ends, and a finished attempt must not stay.
+  readonly #gaps = new WeakMap<AttemptRun, ProgressGap>();
 
   constructor(readonly core: ManagerCore) {}
 
