@@ -19,6 +19,8 @@ export class BudgetDemand {
   askedWeight = 1;
   /** No pool draws on the budget any more: dropped once no call is on its way. */
   forgotten = false;
+  /** Until when (scheduler clock) the start rate refuses this process's place: `budget().blocked`. */
+  rateOpensAt = -Infinity;
   /** Granted leases not yet taken by tryAcquire. Only non-empty during an offer. */
   readonly spare: string[] = [];
   /** The safety-net poll, its due time (scheduler clock) and how many fired since it queued. */

@@ -147,10 +147,11 @@ class RedisSlotCoordinatorImpl implements RedisSlotCoordinator {
     return this.#limits.cache.budgetOf(serverKey);
   }
 
-  /** The limit is cluster-wide; `inUse` counts the slots this process holds. */
+  /** The limit is cluster-wide; `inUse` counts the slots this process holds; `blocked` by the rate. */
   budget(written: string): BudgetState {
     const budgetKey = this.#limits.cache.budgetKey(written);
-    return { limit: this.#limits.cache.limitOf(budgetKey), inUse: this.#book.count(budgetKey) };
+    const state = { limit: this.#limits.cache.limitOf(budgetKey), inUse: this.#book.count(budgetKey) };
+    return this.#acquirer.rateBlocked(budgetKey) ? { ...state, blocked: true } : state;
   }
 
   tryAcquire(serverKey: string, weight = 1): boolean {

@@ -91,11 +91,21 @@ export class SlotAcquirer {
     else void this.#withdraw(budget, demand);
   }
 
+  /**
+   * Redis refused this budget by its start rate and named a moment that has not come: the broker
+   * should take another server of the pool first (it hears `room` when the moment comes).
+   */
+  rateBlocked(budget: string): boolean {
+    const demand = this.#demands.get(budget);
+    return demand !== undefined && this.#ctx.scheduler.now() < demand.rateOpensAt;
+  }
+
   /** Asks the broker whether it still wants the budget; leaves the queue if not. */
   probe(budget: string): void {
     if (this.#closed) return;
     const demand = this.#demand(budget);
     demand.demanded = false;
+    demand.rateOpensAt = -Infinity; // a changed rate or a freed slot: Redis answers afresh
     demand.probing = true; // until the next acquire or withdrawal: the broker may answer late
     this.#hooks.room(budget);
     if (!demand.demanded && !demand.inFlight && demand.waiting) void this.#withdraw(budget, demand);
@@ -167,6 +177,8 @@ export class SlotAcquirer {
     demand.inFlight = false;
     demand.seen = true;
     const [granted, , retryInMs, byRate] = Array.isArray(reply) ? (reply as number[]) : [0, 0, 0, 0];
+    const hintMs = typeof retryInMs === 'number' ? retryInMs : 0;
+    demand.rateOpensAt = granted !== 1 && byRate === 1 ? this.#ctx.scheduler.now() + hintMs : -Infinity;
     if (granted === 1) {
       if (this.#closed) {
         void this.release(budget, leaseId);
@@ -187,7 +199,6 @@ export class SlotAcquirer {
       this.forgetBudget(budget); // leaves the queue, drops the state
       return;
     }
-    const hintMs = typeof retryInMs === 'number' ? retryInMs : 0;
     // Refused by the start rate alone: Redis said when this place in the queue may start.
     if (byRate === 1) this.#armTimer(budget, demand, hintMs);
     else this.#armPoll(budget, demand, hintMs);
