@@ -14,6 +14,7 @@ const FULL = {
   rateSeconds: 5,
   scaleStart: { small: 10, large: 100_000, tasks: 1_000 },
   scalePool: { small: 10, large: 10_000, changes: 100 },
+  weighted: { n: 100_000, peerN: 2_000 },
 };
 
 // Quick mode checks that every script runs and verifies, not speed: tiny sizes, one round.
@@ -28,6 +29,7 @@ const QUICK = {
   rateSeconds: 1,
   scaleStart: { small: 10, large: 100_000, tasks: 200 },
   scalePool: { small: 10, large: 10_000, changes: 20 },
+  weighted: { n: 2_000, peerN: 200 },
 };
 
 const PEERS = ['p-queue', 'p-queue-priority', 'fastq', 'rxjs-mergeMap', 'worker-pool'];
@@ -57,6 +59,7 @@ export function buildScenarios(quick) {
     throughput('throughput-16x1', '1 provider with 16 servers of limit 1', size.throughput, 16, 1),
     throughput('throughput-1x16', '1 server with limit 16', size.throughput, 1, 16),
     throughput('throughput-1x1', '1 server with limit 1', size.throughput, 1, 1),
+    weighted(size.weighted),
     backlog(size.backlog),
     cancel(size.cancel),
     latency(size.latency),
@@ -83,6 +86,24 @@ function throughput(id, shape, n, servers, limit) {
     targets: [
       { metric: 'tasksPerSec', vs: 'fastq', text: 'smt-rx ≥ 1.0× fastq tasks/s', pass: (ratio) => ratio >= 1 },
       { metric: 'tasksPerSec', vs: 'p-queue-priority', text: 'smt-rx ≥ 15× p-queue-priority tasks/s', pass: (ratio) => ratio >= 15 },
+    ],
+  };
+}
+
+function weighted({ n, peerN }) {
+  return {
+    id: 'weighted',
+    script: 'weighted.mjs',
+    title: `Weighted throughput: ${int(n)} no-op tasks of weight 1–3, same priority, 1 server with limit 4`,
+    note: `Time from the first submit to the last completion. "smt-rx, weight 1" runs the same tasks unweighted (up to 4 at once instead of about 2: not the same work, so the ratio shows what weighing costs, not overhead alone). bottleneck (maxConcurrent 4, \`schedule({ weight })\`) runs ${int(peerN)} tasks: it is timer-bound (about 435 tasks/s, perf-baseline). Overtakes: tasks that started while one submitted earlier had not (smt-rx must show 0: the heavy head holds the budget).`,
+    variants: [variant('smt-rx', [n, 1, 4]), variant('smt-rx-unweighted', [n, 1, 4], 'smt-rx, weight 1'), variant('bottleneck', [peerN, 1, 4])],
+    metrics: [
+      { key: 'tasksPerSec', label: 'tasks/s', format: 'rate', ratio: true, better: 'higher' },
+      { key: 'nsPerTask', label: 'ns/task', format: 'num' },
+      { key: 'overtakes', label: 'overtakes', format: 'num' },
+    ],
+    targets: [
+      { metric: 'overtakes', text: 'smt-rx: no task starts before one submitted earlier (1 server, one priority)', pass: (count) => count === 0 },
     ],
   };
 }
