@@ -91,7 +91,7 @@ export class Configuration {
   }
 
   /**
-   * A provider's pipeline, the composition the design names: its task and command Subjects merged
+   * A provider's pipeline, the composition the design names: its task and command streams merged
    * → the priority buffer and server slots (one operator, over the broker every provider shares)
    * → one attempt per slot.
    */
@@ -107,7 +107,7 @@ export class Configuration {
         (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs),
       );
     }
-    lane.subscription = merge(lane.tasks$, lane.commands$)
+    lane.subscription = merge(lane.tasks$.observable, lane.commands$.observable)
       .pipe(prioritySlots({ queue: lane.queue, broker: core.broker, servers: lane.servers$, work: this.work }))
       .subscribe({
         error: (error: unknown) => core.log('error', { provider: lane.name, err: error }, 'provider pipeline failed'),

@@ -1,4 +1,5 @@
-import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, type Subscription } from 'rxjs';
+import { Multicast } from '../internal/multicast.js';
 import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
 import type { PriorityAging } from '../queues/priorityAging.js';
 import type { Provider, ProviderStats } from '../types.js';
@@ -10,13 +11,15 @@ export interface SlotWaitBound<T> {
 }
 
 /**
- * One provider inside the manager: its two submission Subjects (tasks and commands), the priority
+ * One provider inside the manager: its two submission streams (tasks and commands), the priority
  * queue they are merged into, its live pool, and its counters.
  * @internal
  */
 export class ProviderLane<T extends Ranked> {
-  readonly tasks$ = new Subject<T>();
-  readonly commands$ = new Subject<T>();
+  // Multicasts, not Subjects: a Subject's `next` allocates a closure and an iterator per value,
+  // and every submission (and every retry) goes through one of these.
+  readonly tasks$ = new Multicast<T>();
+  readonly commands$ = new Multicast<T>();
   readonly queue = new LevelQueue<T>();
   readonly servers$: BehaviorSubject<readonly string[]>;
   subscription: Subscription | undefined = undefined;
@@ -54,7 +57,7 @@ export class ProviderLane<T extends Ranked> {
     return this.aging === undefined ? priority : this.aging.rank(priority, queuedAt);
   }
 
-  /** Puts a task (back) into the queue through its lane's Subject. */
+  /** Puts a task (back) into the queue through its lane's stream. */
   enqueue(record: T): void {
     (record.lane === 0 ? this.commands$ : this.tasks$).next(record);
   }
