@@ -1,9 +1,12 @@
 // Scale, live pool changes: µs per change must follow the change, not the number of providers
 // (perf issue "scale cliffs"). <providers> providers share 16 servers; updateProviderServers on one
 // provider alternates its pool between the 16 and the 16 plus one of its own, then addProvider adds
-// <changes> providers on the 16. Each change is timed with one task submitted to the changed (or
-// added) provider right after it: the broker may bring its index up to date lazily, at that start.
-// The scenario runs two sizes: the ratio large/small is the point.
+// <changes> providers on the 16, then each added provider is retired (its pool emptied: the manager
+// offers no removal, and an empty pool takes the provider out of every budget), then provider 0
+// alternates between the 16 and the first 8 of them (it leaves, then joins, part of the class of
+// budgets every provider shares). Each change is timed with one task submitted right after it (to
+// the changed or added provider; to provider 0 after a retirement): the broker may bring its index
+// up to date lazily, at that start. The scenario runs two sizes: the ratio large/small is the point.
 //   node --expose-gc bench/systems/scale-pool.mjs smt-rx <providers> <changes>
 import { lastValueFrom } from 'rxjs';
 import { check, cpuClock as clock, cpuNsSince as nsSince, runChild } from '../lib.mjs';
@@ -38,8 +41,28 @@ async function poolChanges(smt, providers, changes) {
     check(added._tag === 'Right', 'addProvider accepted');
     check((await lastValueFrom(task.outcome$))._tag === 'Succeeded', 'the task after the addition succeeded');
   }
+  let removeNs = 0;
+  for (let i = 0; i < changes; i++) {
+    const start = clock();
+    const removed = manager.updateProviderServers(`added${i}`, []);
+    const task = submitOrThrow(manager, { provider: providerName(0), payload: i });
+    removeNs += nsSince(start);
+    check(removed._tag === 'Right', 'emptying a pool accepted');
+    check((await lastValueFrom(task.outcome$))._tag === 'Succeeded', 'the task after the removal succeeded');
+  }
+  const half = shared.slice(0, 8);
+  let partNs = 0;
+  for (let i = 0; i < changes; i++) {
+    const start = clock();
+    const changed = manager.updateProviderServers(providerName(0), i % 2 === 0 ? half : shared);
+    const task = submitOrThrow(manager, { provider: providerName(0), payload: i });
+    partNs += nsSince(start);
+    check(changed._tag === 'Right', 'a partial pool change accepted');
+    check((await lastValueFrom(task.outcome$))._tag === 'Succeeded', 'the task after the partial change succeeded');
+  }
   await manager.shutdown({ mode: 'drain' });
-  return { providers, changes, usPerChange: ns / changes / 1e3, usPerAdd: addNs / changes / 1e3 };
+  const us = (total) => total / changes / 1e3;
+  return { providers, changes, usPerChange: us(ns), usPerAdd: us(addNs), usPerRemove: us(removeNs), usPerPartial: us(partNs) };
 }
 
 runChild({ 'smt-rx': true }, async (_prepare, providers, changes) => {
