@@ -66,8 +66,9 @@ export class BrokerMember<T> {
   /** The seq its last ranked bid copied (a head moved by `requeue` keeps its identity, not its seq). */
   bidSeq = 0;
   /**
-   * Bumped when it leaves a class: its bids still in that class's ranking become stale there, as
-   * they would in one built afresh (bids copy it; the member offers its head again where it is).
+   * Bumped when it leaves a class, or a class without it starts from a copy of a ranking it bid in:
+   * its bids there become stale, as in a ranking built afresh (bids copy it; the member then offers
+   * its head again in the classes it is in).
    */
   bidGen = 0;
   cursor = 0;
