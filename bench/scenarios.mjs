@@ -260,16 +260,22 @@ function scalePool({ small, large, changes }) {
   return {
     id: 'scale-pool',
     script: 'scale-pool.mjs',
-    title: `Scale, live pool changes: ${int(changes)} updateProviderServers and ${int(changes)} addProvider with ${int(large)} vs ${int(small)} providers`,
-    note: 'CPU µs per change, each with one task submitted to the changed or added provider right after it (an index brought up to date lazily pays at that start). Every provider shares one pool of 16 servers; the changed one alternates between the 16 and the 16 plus one of its own. The ratio many/few providers is the point: a change must cost what it changes.',
+    title: `Scale, live pool changes: ${int(changes)} each of updateProviderServers, addProvider, removal, partial change and pipeline leaving with ${int(large)} vs ${int(small)} providers`,
+    note: 'CPU µs per change, each with one task submitted right after it (to the changed or added provider; to another after a removal): an index brought up to date lazily pays at that start. Every provider shares one pool of 16 servers; the changed one alternates between the 16 and the 16 plus one of its own; each added provider is then removed (its pool emptied: the manager has no removal of its own); then one provider alternates between the 16 and the first 8 of them (it leaves and rejoins part of the class every provider shares); last, as many `serverSlots` pipelines share one broker and some are unsubscribed (a leave of the broker), each followed by one item through another. The ratio many/few providers is the point: a change must cost what it changes.',
     variants: [variant('smt-rx', [large, changes], many), variant('smt-rx', [small, changes], few)],
     metrics: [
       { key: 'usPerChange', label: 'CPU µs/pool change', format: 'num', ratio: true, better: 'lower' },
       { key: 'usPerAdd', label: 'CPU µs/addProvider', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerRemove', label: 'CPU µs/removal', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerPartial', label: 'CPU µs/partial change', format: 'num', ratio: true, better: 'lower' },
+      { key: 'usPerLeave', label: 'CPU µs/pipeline left', format: 'num', ratio: true, better: 'lower' },
     ],
     targets: [
       { metric: 'usPerChange', vs: few, text: `a pool change with ${int(large)} providers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 },
       { metric: 'usPerAdd', vs: few, text: `addProvider with ${int(large)} providers ≤ 3× with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+      { metric: 'usPerRemove', vs: few, text: `a removal with ${int(large)} providers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+      { metric: 'usPerPartial', vs: few, text: `a partial change with ${int(large)} providers ≤ 3× one with ${int(small)}`, pass: (ratio) => ratio <= 3 },
+      { metric: 'usPerLeave', vs: few, text: `a serverSlots pipeline leaving a broker of ${int(large)} ≤ 3× one of ${int(small)}`, pass: (ratio) => ratio <= 3 },
     ],
   };
 }

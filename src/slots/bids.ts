@@ -6,10 +6,10 @@ import type { Bid, BrokerMember, BudgetClass } from './brokerMember.js';
 
 /** A member's head as a bid; with `copiesRank` (compareRanked) the bid carries a copy of its rank. */
 export function bidFor<T>(member: BrokerMember<T>, head: T, copiesRank: boolean): Bid<T> {
-  if (!copiesRank) return { member, head, lane: 0, priority: 0, seq: 0 };
+  if (!copiesRank) return { member, head, lane: 0, priority: 0, seq: 0, gen: member.bidGen };
   const { lane, priority, seq } = head as Ranked;
   member.bidSeq = seq;
-  return { member, head, lane, priority, seq };
+  return { member, head, lane, priority, seq, gen: member.bidGen };
 }
 
 /** Stale bids of members that rarely win sink and stay: one bid per waiting member again. */
@@ -33,6 +33,7 @@ export function restoreBids<T>(group: BudgetClass<T>, passed: readonly BrokerMem
   if (bids === undefined) return;
   for (const member of passed) {
     const head = member.bidHead;
-    if (head !== undefined && member.hasWaiting && member.queue.peek() === head) bids.add(bidFor(member, head, copiesRank));
+    // Not for a member that left the class meanwhile (a pool changed by the work just started).
+    if (head !== undefined && member.hasWaiting && member.queue.peek() === head && member.classes.includes(group)) bids.add(bidFor(member, head, copiesRank));
   }
 }

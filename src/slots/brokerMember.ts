@@ -26,6 +26,8 @@ export function weighted(entry: ServerEntry, weight: number): ServerEntry {
 export interface BudgetShare {
   readonly entries: ServerEntry[];
   cursor: number;
+  /** The member's place in the budget's list of members (a member leaves it in O(1)). */
+  at: number;
 }
 
 /** Budgets held for another item's heavy head: nothing else starts there (see Reservations). */
@@ -63,6 +65,12 @@ export class BrokerMember<T> {
   bidHead: T | undefined = undefined;
   /** The seq its last ranked bid copied (a head moved by `requeue` keeps its identity, not its seq). */
   bidSeq = 0;
+  /**
+   * Bumped when it leaves a class, or a class without it starts from a copy of a ranking it bid in:
+   * its bids there become stale, as in a ranking built afresh (bids copy it; the member then offers
+   * its head again in the classes it is in).
+   */
+  bidGen = 0;
   cursor = 0;
   /** A long pool's index of loads (built at its first start, dropped when its shares change). */
   loads: LoadIndex | undefined = undefined;
@@ -78,7 +86,12 @@ export class BrokerMember<T> {
     readonly id: number,
     readonly queue: SlotQueue<T>,
     readonly start: (item: T, lease: SlotLease) => void,
-  ) {}
+  ) {
+    this.salt = saltOf(id);
+  }
+
+  /** Its part of the hash of every member set it belongs to (see ClassTable). */
+  readonly salt: number;
 
   /**
    * True when it has items a slot can be given to. A queue with no consumer connected (its
@@ -98,6 +111,8 @@ export class BrokerMember<T> {
 export interface Bid<T> extends Ranked {
   readonly member: BrokerMember<T>;
   readonly head: T;
+  /** The member's `bidGen` when it bid. */
+  readonly gen: number;
 }
 
 /**
@@ -107,5 +122,22 @@ export interface Bid<T> extends Ranked {
 export interface BudgetClass<T> {
   readonly members: BrokerMember<T>[];
   /** The members' heads, best first; kept for several members when there is a comparator. */
-  readonly bids: Heap<Bid<T>> | undefined;
+  bids: Heap<Bid<T>> | undefined;
+  /**
+   * Per budget, the few members of the class that do not draw on it (they left it but stay in the
+   * class for its other budgets; see Absences): a fill there passes them over. Undefined when none.
+   */
+  absent: Map<string, Set<BrokerMember<T>>> | undefined;
+  /** The xor of its members' salts: where the index finds a class by its members. */
+  hash: number;
+  /** How many budgets it groups (a class left with none is dropped). */
+  budgets: number;
+}
+
+/** A well-mixed 32-bit number per member id (murmur3's finaliser): member sets hash by xor. */
+function saltOf(id: number): number {
+  let x = Math.imul(id + 1, 0x9e3779b1);
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return x ^ (x >>> 16);
 }

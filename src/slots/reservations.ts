@@ -35,12 +35,12 @@ export class Reservations<T> {
   /**
    * The member's head changed or it left, after its head was held back for its weight: the budgets
    * held for it are free, and every budget of its pool is ranked afresh (a budget that passed the
-   * heavy head over may have room for the next one).
+   * heavy head over may have room for the next one). `budgets`: those of a pool it just left.
    */
-  headChanged(member: BrokerMember<T>): void {
+  headChanged(member: BrokerMember<T>, budgets: Iterable<string> = member.shares.keys()): void {
     member.weighed = false;
     for (const [budget, holder] of this.#holders) if (holder === member) this.#holders.delete(budget);
-    for (const budget of member.shares.keys()) this.rank(budget);
+    for (const budget of budgets) this.rank(budget);
   }
 
   /**

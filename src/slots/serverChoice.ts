@@ -80,8 +80,8 @@ export function bestWaiting<T>(group: BudgetClass<T>, passed: readonly BrokerMem
       continue;
     }
     // Its head changed (pulled, cancelled, or a better one arrived): the current head has its own
-    // bid, this one is stale.
-    if (bid.head !== member.bidHead || bid.seq !== member.bidSeq) {
+    // bid, this one is stale. So is a bid made before the member left this class (its gen moved on).
+    if (bid.head !== member.bidHead || bid.seq !== member.bidSeq || bid.gen !== member.bidGen) {
       bids.pop();
       continue;
     }

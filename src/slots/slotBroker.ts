@@ -88,13 +88,15 @@ export class SlotBroker<T> {
 
   /** @internal */
   leave(member: BrokerMember<T>): void {
-    if (!this.#index.members.delete(member)) return;
+    if (!this.#index.members.has(member)) return;
+    const budgets = [...member.shares.keys()];
+    const offer = this.#index.leave(member);
     this.#longPools.delete(member);
     this.#listed.replace(member.servers, []);
     member.servers = [];
-    this.#index.invalidate();
     // After the index lets go of it: the budgets it held are ranked without it.
-    if (member.weighed) this.#reservations.headChanged(member);
+    if (member.weighed) this.#reservations.headChanged(member, budgets);
+    for (const other of offer ?? []) this.#bid(other);
   }
 
   /** Replaces a member's pool. Exact duplicates are dropped; running work is not touched. @internal */
@@ -156,6 +158,8 @@ export class SlotBroker<T> {
     for (const member of this.#index.members) {
       for (const entry of member.servers) entry.budget = this.coordinator.budgetOf(entry.key);
     }
+    // A limit rule that regroups budgets may move every member: a change of the limit table, not
+    // of a pool, so it rebuilds the index (pool changes and members leaving update it in place).
     this.#index.invalidate();
     this.#refresh();
     for (const budget of this.#index.budgets()) this.#jobs.add(budget);
@@ -203,9 +207,11 @@ export class SlotBroker<T> {
         const member = bestWaiting(group, passed);
         if (member === undefined) return;
         const weight = this.#headWeight(member);
-        if (weight !== 1 && weight > capOf(this.coordinator.budget(budget))) {
+        // Passed over: a member of the class that left this budget (see Absences), a head too heavy for it.
+        const absent = group.absent?.get(budget)?.has(member) === true;
+        if (absent || (weight !== 1 && weight > capOf(this.coordinator.budget(budget)))) {
           (passed ??= []).push(member);
-          member.weighed = true;
+          if (!absent) member.weighed = true;
           group.bids?.pop();
           continue;
         }

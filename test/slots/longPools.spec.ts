@@ -40,7 +40,7 @@ describe('MinTree', () => {
 function memberOver(coordinator: SlotCoordinator, servers: readonly string[]): BrokerMember<string> {
   const member = new BrokerMember<string>(0, undefined as never, () => undefined);
   member.servers = servers.map((server) => ({ server, key: server, budget: coordinator.budgetOf(server), weight: 1 }));
-  for (const entry of member.servers) member.shares.set(entry.budget, { entries: [entry], cursor: 0 });
+  for (const entry of member.servers) member.shares.set(entry.budget, { entries: [entry], cursor: 0, at: 0 });
   return member;
 }
 

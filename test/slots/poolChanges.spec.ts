@@ -5,8 +5,13 @@ import type { SchedulerLike } from 'rxjs';
 import { createTaskManager, type TaskManager } from '../../src/index.js';
 import { localSlotCoordinator } from '../../src/slots/localSlotCoordinator.js';
 import { SlotBroker } from '../../src/slots/slotBroker.js';
+import { normalizeServerKey } from '../../src/slots/serverKey.js';
 import type { SlotCoordinator } from '../../src/slots/slotCoordinator.js';
 import { PullQueue } from '../../src/queues/pullQueue.js';
+import { bidFor } from '../../src/slots/bids.js';
+import { BrokerIndex } from '../../src/slots/brokerIndex.js';
+import { type Bid, BrokerMember, type BudgetClass, type ServerEntry } from '../../src/slots/brokerMember.js';
+import { bidHeap } from '../../src/slots/serverChoice.js';
 import { forwarding } from '../helpers/coordinators.js';
 import { inVirtualTime, work } from '../helpers/virtual.js';
 
@@ -105,27 +110,246 @@ describe('servers that left every pool', () => {
   });
 });
 
+describe('a member that leaves a budget of its class, or the broker', () => {
+  /** Members ranked by their heads; every server has one slot, taken from outside at first. */
+  function brokerWithFullServers(servers: readonly string[]) {
+    const coordinator = localSlotCoordinator({ defaultLimit: 1 });
+    for (const server of servers) coordinator.tryAcquire(normalizeServerKey(server));
+    const broker = new SlotBroker<string>({ coordinator, compare: (x, y) => x.localeCompare(y) });
+    const starts: string[] = [];
+    const member = (items: string[], pool: string[]) => {
+      const queue = new PullQueue<string>((x, y) => x.localeCompare(y));
+      const joined = broker.join(queue, (item, lease) => starts.push(`${item}@${lease.server}`));
+      queue.connect((item) => {
+        const lease = joined.pending;
+        joined.pending = undefined;
+        if (lease !== undefined) joined.start(item, lease);
+      });
+      broker.setServers(joined, pool);
+      for (const item of items) queue.push(item);
+      return joined;
+    };
+    const free = (server: string) => coordinator.release(normalizeServerKey(server));
+    return { broker, member, free, starts };
+  }
+
+  it('should pass over a member whose pool left the budget, though its head ranks best in the class', () => {
+    const { broker, member, free, starts } = brokerWithFullServers(['x', 'y']);
+    const a = member(['a1'], ['x', 'y']);
+    member(['b1'], ['x', 'y']);
+    member(['c1'], ['x', 'y']);
+    // 'a' still draws on x, with the others: it stays in their class, absent from y.
+    broker.setServers(a, ['x']);
+    free('y');
+    expect(starts).toEqual(['b1@y']);
+    free('x');
+    expect(starts).toEqual(['b1@y', 'a1@x']);
+  });
+
+  it('should not start the head of a member that left the broker, whatever its bid', () => {
+    const { broker, member, free, starts } = brokerWithFullServers(['x']);
+    const a = member(['a1'], ['x']);
+    member(['b1'], ['x']);
+    member(['c1'], ['x']);
+    // Its queue is still connected (serverSlots disconnects it after leaving).
+    broker.leave(a);
+    free('x');
+    expect(starts).toEqual(['b1@x']);
+  });
+});
+
 describe('a pool change', () => {
   it('should leave the same index (members per budget) as a broker built afresh with the same pools (property)', () => {
     const universe = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const change = fc.record({ member: fc.nat({ max: 3 }), servers: fc.subarray(universe) });
+    // A member leaves the broker (a pipeline unsubscribed), or changes its pool (joining again if it left).
+    const change = fc.record({ member: fc.nat({ max: 3 }), servers: fc.oneof(fc.subarray(universe), fc.constant(universe)), leaves: fc.boolean() });
     fc.assert(
       fc.property(fc.array(change, { minLength: 1, maxLength: 30 }), (changes) => {
-        const broker = new SlotBroker<string>({ coordinator: localSlotCoordinator() });
-        const members = [0, 1, 2, 3].map(() => broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined));
+        const broker = new SlotBroker<string>({ coordinator: localSlotCoordinator(), compare: (x, y) => x.localeCompare(y) });
+        const join = () => broker.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
+        const members: (ReturnType<typeof join> | undefined)[] = [0, 1, 2, 3].map(join);
         const pools: string[][] = [[], [], [], []];
-        for (const { member, servers } of changes) {
-          broker.setServers(members[member] as never, servers);
-          pools[member] = servers;
+        for (const { member, servers, leaves } of changes) {
+          const joined = members[member];
+          if (leaves && joined !== undefined) {
+            broker.leave(joined);
+            members[member] = undefined;
+            pools[member] = [];
+          } else {
+            broker.setServers((members[member] = joined ?? join()), servers);
+            pools[member] = servers;
+          }
           const fresh = new SlotBroker<string>({ coordinator: localSlotCoordinator() });
-          const again = pools.map((pool) => {
-            const joined = fresh.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
-            fresh.setServers(joined, pool);
-            return joined;
+          const again = pools.map((pool, i) => {
+            if (members[i] === undefined) return undefined;
+            const twin = fresh.join(new PullQueue<string>((x, y) => x.localeCompare(y)), () => undefined);
+            fresh.setServers(twin, pool);
+            return twin;
           });
           const view = (b: SlotBroker<string>, ms: readonly unknown[]) =>
             Object.fromEntries([...b.budgets()].sort().map((budget) => [budget, b.membersOf(budget).map((m) => ms.indexOf(m)).sort()]));
           expect(view(broker, members)).toEqual(view(fresh, again));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// The broker's index, driven directly: several changes may come before one refresh, as when a
+// manager opens providers or a start changes pools. After each refresh the index must say what a
+// fresh one says, and the rankings must hold a live bid of every waiting member of their class and
+// none of any other (a stale bid that looked live would start a task on a budget its pool left).
+describe('the broker index updated in place', () => {
+  type Op = { kind: 'set'; slot: number; servers: string[] } | { kind: 'leave'; slot: number } | { kind: 'refresh' };
+  const universe = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const SLOTS = 8;
+  // Pools overlap much (classes of several members), and move between a few shapes: a member
+  // leaves part of a class and joins it again, a class of one grows, budgets of a class split.
+  const pool: fc.Arbitrary<string[]> = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(universe) },
+    { weight: 4, arbitrary: fc.constant(universe.slice(0, 4)) },
+    { weight: 1, arbitrary: fc.constant(universe.slice(2)) },
+    { weight: 1, arbitrary: fc.constant(['a'] as string[]) },
+    { weight: 1, arbitrary: fc.subarray(universe) },
+    // 'a#2' is another server of budget 'a': the members of 'a' no longer share one entry there.
+    { weight: 1, arbitrary: fc.constant(['a#2', ...universe.slice(1)] as string[]) },
+    { weight: 1, arbitrary: fc.constant(['a', 'a#2', 'b'] as string[]) },
+  );
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('set' as const), slot: fc.nat({ max: SLOTS - 1 }), servers: pool }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), slot: fc.nat({ max: SLOTS - 1 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('refresh' as const) }) },
+  );
+
+  /** A member whose queue holds `head` (or nothing), always connected. */
+  const memberOf = (id: number, head: string | undefined): BrokerMember<string> => {
+    const queue = { size: head === undefined ? 0 : 1, connected: true, peek: () => head, pull: () => false, watch: () => () => undefined };
+    return new BrokerMember<string>(id, queue, () => undefined);
+  };
+  const entries = (servers: readonly string[]): ServerEntry[] => servers.map((server) => ({ server, key: server, budget: server.split('#')[0] as string, weight: 1 }));
+  const live = (bid: Bid<string>): boolean => bid.head === bid.member.bidHead && bid.gen === bid.member.bidGen && bid.member.hasWaiting;
+
+  /** What the broker does with the members a refresh returns (SlotBroker #bid). */
+  function offer(members: Iterable<BrokerMember<string>> | undefined): void {
+    for (const member of members ?? []) {
+      if (!member.hasWaiting || !member.bids) continue;
+      const head = member.queue.peek() as string;
+      if (head === member.bidHead) continue;
+      member.bidHead = head;
+      const bid = bidFor(member, head, false);
+      for (const group of member.classes) group.bids?.add(bid);
+    }
+  }
+
+  function check(index: BrokerIndex<string>, slots: readonly (BrokerMember<string> | undefined)[], pools: readonly string[][], ranked: boolean): void {
+    const fresh = new BrokerIndex<string>(() => bidHeap(ranked ? (x: string, y: string) => x.localeCompare(y) : undefined));
+    const again = slots.map((member, slot) => {
+      if (member === undefined) return undefined;
+      const twin = memberOf(slot + 100, member.queue.peek());
+      twin.servers = entries(pools[slot] as string[]);
+      fresh.members.add(twin);
+      return twin;
+    });
+    fresh.refresh();
+    const slotOf = (ms: readonly (BrokerMember<string> | undefined)[]) => (m: BrokerMember<string>) => ms.indexOf(m);
+    const view = (ix: BrokerIndex<string>, ms: readonly (BrokerMember<string> | undefined)[]) =>
+      Object.fromEntries(
+        [...ix.budgets()].sort().map((budget) => {
+          const group = ix.classOf(budget) as BudgetClass<string>;
+          const absent = group.absent?.get(budget);
+          // The members of a budget, as listed and as its class (less its absent members) says.
+          const listed = (ix.membersOf(budget) ?? []).map(slotOf(ms)).sort();
+          const byClass = group.members.filter((m) => absent?.has(m) !== true).map(slotOf(ms)).sort();
+          return [budget, { listed, byClass, common: ix.commonEntry(budget)?.server }];
+        }),
+      );
+    const expected = view(fresh, again);
+    for (const budget of Object.keys(expected)) (expected[budget] as { byClass: number[] }).byClass = (expected[budget] as { listed: number[] }).listed;
+    expect(view(index, slots)).toEqual(expected);
+    const classes = new Set([...index.budgets()].map((budget) => index.classOf(budget) as BudgetClass<string>));
+    for (const group of classes) {
+      expect(group.budgets).toBe([...index.budgets()].filter((budget) => index.classOf(budget) === group).length);
+      expect(group.bids !== undefined).toBe(ranked && group.members.length > 1);
+      for (const member of group.members) {
+        expect(member.classes).toContain(group);
+        // A member of a class draws on one of its budgets at least.
+        expect([...index.budgets()].some((budget) => index.classOf(budget) === group && index.membersOf(budget)?.includes(member))).toBe(true);
+      }
+      // Every waiting member bids in its class's ranking; no live bid there is of another member.
+      const bids = group.bids?.toArray() ?? [];
+      for (const member of group.members) if (group.bids !== undefined && member.hasWaiting) expect(bids.some((bid) => bid.member === member && live(bid))).toBe(true);
+      for (const bid of bids) if (live(bid)) expect(group.members).toContain(bid.member);
+    }
+    for (const member of index.members) {
+      for (const group of member.classes) expect(classes.has(group)).toBe(true);
+      expect(member.bids).toBe(member.classes.some((group) => group.bids !== undefined));
+    }
+  }
+
+  it('should cost what a change reaches, not what the index holds: no ranking made, only the changed member offered', () => {
+    let rankings = 0;
+    const index = new BrokerIndex<string>(() => (rankings++, bidHeap((x: string, y: string) => x.localeCompare(y))));
+    const shared = Array.from({ length: 16 }, (_, i) => `s${i}`);
+    const members = Array.from({ length: 1000 }, (_, id) => memberOf(id, 'h1'));
+    for (const member of members) {
+      member.servers = entries(shared);
+      index.members.add(member);
+    }
+    offer(index.refresh());
+    const first = members[0] as BrokerMember<string>;
+    const shared0 = index.classOf('s0');
+    const made = rankings;
+    const change = (member: BrokerMember<string>, servers: readonly string[]) => {
+      member.servers = entries(servers);
+      index.changed(member);
+      const offered = [...(index.refresh() ?? [])];
+      offer(offered);
+      return offered;
+    };
+    // A partial leave and rejoin, a budget of its own and back, a member joining, and one leaving.
+    expect(change(first, shared.slice(0, 8))).toEqual([first]);
+    expect(change(first, shared)).toEqual([first]);
+    expect(change(first, [...shared, 'own'])).toEqual([first]);
+    expect(change(first, shared)).toEqual([first]);
+    const added = memberOf(1000, 'h2');
+    index.members.add(added);
+    expect(change(added, shared)).toEqual([added]);
+    expect([...(index.leave(added) ?? [])]).toEqual([]);
+    expect(rankings).toBe(made);
+    expect(index.classOf('s0')).toBe(shared0);
+    expect(index.classOf('s15')).toBe(shared0);
+    check(index, members, members.map(() => shared), true);
+  });
+
+  it.each([{ ranked: true }, { ranked: false }])('should say what a fresh index says after any changes, bids included (ranked: $ranked, property)', ({ ranked }) => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 60, size: 'max' }), fc.array(fc.option(fc.constantFrom('h1', 'h2', 'h3')), { minLength: SLOTS, maxLength: SLOTS }), (ops, heads) => {
+        const index = new BrokerIndex<string>(() => bidHeap(ranked ? (x: string, y: string) => x.localeCompare(y) : undefined));
+        const slots: (BrokerMember<string> | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+        const pools: string[][] = Array.from({ length: SLOTS }, () => []);
+        let nextId = 0;
+        for (const step of [...ops, { kind: 'refresh' } as const]) {
+          if (step.kind === 'refresh') {
+            offer(index.refresh());
+            check(index, slots, pools, ranked);
+          } else if (step.kind === 'leave') {
+            const member = slots[step.slot];
+            if (member === undefined) continue;
+            offer(index.leave(member));
+            slots[step.slot] = undefined;
+            pools[step.slot] = [];
+          } else {
+            let member = slots[step.slot];
+            if (member === undefined) {
+              // A member joining: a new id, as the broker gives.
+              member = slots[step.slot] = memberOf(nextId++, heads[step.slot] ?? undefined);
+              index.members.add(member);
+            }
+            member.servers = entries(step.servers);
+            pools[step.slot] = step.servers;
+            index.changed(member);
+          }
         }
       }),
       { numRuns: 300 },
