@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTaskManager } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from '../redis/redisServer.js';
+import { redisTestsEnabled } from '../redis/redisServer.js';
+import { useRedis } from '../redis/testBed.js';
 import { Emitted } from './emitted.js';
 
 // README, "Server key": `user:password@` never reaches Redis (keys, limits, values) nor the logs.
@@ -10,13 +11,7 @@ import { Emitted } from './emitted.js';
 const SECRET = 's3cret';
 
 describe.runIf(redisTestsEnabled())('the Redis coordinator at the edges', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('should write no password into any Redis key or value, nor into the logs', async () => {
     const out = new Emitted();

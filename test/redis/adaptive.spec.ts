@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTaskManager, defineProvider, type ServerEvent, type TaskManager } from '../../src/index.js';
 import { redisSlotCoordinator, type RedisSlotCoordinator } from '../../src/redis/index.js';
 import { sleep } from './grab.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { useRedis } from './testBed.js';
 
 const SERVER = 'https://gpu.example.com/v1';
 const CAP = 6;
@@ -10,15 +11,7 @@ const CAP = 6;
 // In Redis mode the limit stored in Redis is the cluster-wide hard cap, and each process adapts its
 // own limit below it from its own attempts: what a process admits is bounded by both.
 describe.runIf(redisTestsEnabled())('adaptive limits over redisSlotCoordinator', () => {
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('should let each process adapt its own limit while the cluster never runs above the cap in Redis', async () => {
     let total = 0;

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTaskManager, defineProvider, type TaskManager } from '../../src/index.js';
 import { redisSlotCoordinator, type RedisSlotCoordinator } from '../../src/redis/index.js';
 import { eventually, sleep } from './grab.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { useRedis } from './testBed.js';
 
 /** Two instances (each its own coordinator, connections and manager) on one limit-1 server. */
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator fairness', () => {
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("should start a small instance's first task after at most 2 of a busy instance's, then alternate", async () => {
     const starts: Array<'big' | 'small'> = [];

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTaskManager, defineProvider, type TaskManager } from '../../src/index.js';
 import { redisSlotCoordinator, type RedisSlotCoordinator } from '../../src/redis/index.js';
 import { eventually, sleep } from './grab.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { useRedis } from './testBed.js';
 
 const SERVER = 'https://render.example.com/v1';
 
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator limit changes', () => {
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('should let every instance use a limit raised on one of them at once, and show it in stats', async () => {
     // Tasks run until the test lets them finish, so "at once" means: before any task finished.

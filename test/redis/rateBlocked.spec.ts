@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lastValueFrom } from 'rxjs';
 import { createTaskManager, defineProvider } from '../../src/index.js';
 import { redisSlotCoordinator } from '../../src/redis/index.js';
-import { redisTestsEnabled, startRedisServer, type RedisServer } from './redisServer.js';
+import { redisTestsEnabled } from './redisServer.js';
+import { useRedis } from './testBed.js';
 
 const SLOW = 'https://slow.example.com/';
 const FREE = 'https://free.example.com/';
 
 describe.runIf(redisTestsEnabled())('redisSlotCoordinator: a budget its start rate refuses is blocked here', () => {
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('should report the budget blocked until the moment Redis named, so tasks start on another server of the pool', async () => {
     // One start a minute on SLOW: once it is used, the rate refuses SLOW for the rest of the minute.

@@ -43,3 +43,31 @@ export function useRedisAndHttp(): TestBed {
     },
   };
 }
+
+/**
+ * Call inside a `describe`: one redis-server for the spec file, started before its tests and
+ * stopped after. The returned handle reads the running server, so it is usable from the tests on.
+ */
+export function useRedis(): RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const running = (): RedisServer => {
+    if (server === undefined) throw new Error('useRedis(): the redis-server starts before the tests; read it from a test');
+    return server;
+  };
+  return {
+    get port() {
+      return running().port;
+    },
+    get url() {
+      return running().url;
+    },
+    start: () => running().start(),
+    stop: () => running().stop(),
+  };
+}
