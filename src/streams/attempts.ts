@@ -11,6 +11,7 @@ import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
 import { DEFAULT_TIMEOUT_MS } from './options.js';
 import type { Outcomes } from './outcomes.js';
+import { Ending } from './taskParts.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
 import { taskView } from './taskView.js';
 
@@ -113,8 +114,7 @@ export class Attempts implements AttemptHost {
     const lane = record.home;
     lane.running--;
     const now = this.timeline.now();
-    const outcome = { _tag: 'Succeeded', id: record.id, value: valueOrError, attempts: record.attempts, server: run.server, elapsedMs: record.elapsedAt(now) } as const;
-    this.outcomes.finish(lane, record, outcome, now);
+    this.outcomes.finish(lane, record, Ending.Succeeded, valueOrError, now);
   }
 
   /** Effect: is the failure retried, and after how long? (`isRetryable` and `random` are user code.) */
@@ -149,7 +149,7 @@ export class Attempts implements AttemptHost {
     if (delayMs === undefined) {
       const cause = finalError(error);
       this.core.log('error', { taskId: record.id, provider: record.provider, attempts: record.attempts, err: cause }, 'task failed');
-      this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error: cause, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+      this.outcomes.finish(lane, record, Ending.Failed, cause, now);
       return;
     }
     const retry = (record.retry ??= new TaskRetry(this, record));

@@ -14,6 +14,7 @@ import { readProvider, readServerList } from './readProvider.js';
 import type { Outcomes } from './outcomes.js';
 import { ProviderLane } from './providerLane.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
+import { Ending } from './taskParts.js';
 import type { Lane, TaskRecord } from './taskRecord.js';
 
 /**
@@ -119,7 +120,6 @@ export class Configuration {
     const budgets = [...new Set(lane.servers$.value.map(withoutCredentials))].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.core.log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');
-    const now = this.core.timeline.now();
-    this.outcomes.finish(lane, record, { _tag: 'Failed', id: record.id, error, attempts: record.attempts, elapsedMs: record.elapsedAt(now) }, now);
+    this.outcomes.finish(lane, record, Ending.Failed, error);
   }
 }

@@ -3,9 +3,10 @@ import { GuardedObservable } from '../internal/guardedObservable.js';
 import type { CancelReason, TaskEvent, TaskOutcome } from '../types.js';
 import { Effect } from './effects.js';
 import type { ManagerCore } from './managerCore.js';
-import { outcomeEvent } from './outcomeEvent.js';
+import { cancelledEnding, outcomeEvent, outcomeOf } from './taskEnding.js';
 import { taskHistory } from './taskHistory.js';
-import { TaskState, type TaskRecord, type TaskObserver, type Lane } from './taskRecord.js';
+import { Ending, type TaskObserver } from './taskParts.js';
+import { TaskState, type TaskRecord, type Lane } from './taskRecord.js';
 
 /**
  * The one outcome of every task, and who hears it: `events$`, the handle's `outcome$` and
@@ -20,16 +21,17 @@ export class Outcomes {
 
   constructor(readonly core: ManagerCore) {}
 
-  finish(lane: Lane, record: TaskRecord, outcome: TaskOutcome, now = this.core.timeline.now()): void {
+  /** The task ends: `result` is its value (succeeded), error (failed) or abort reason (cancelled by its signal). */
+  finish(lane: Lane, record: TaskRecord, ending: Ending, result: unknown, now = this.core.timeline.now()): void {
     record.state = TaskState.Done;
-    record.outcome = outcome;
+    record.end(ending, result, record.elapsedAt(now));
     // Only tasks submitted with a signal listen to it (the common task has no extras).
     if (record.extras?.signal !== undefined) record.unwatch?.();
-    if (outcome._tag === 'Succeeded') lane.succeeded++;
-    else if (outcome._tag === 'Failed') lane.failed++;
+    if (ending === Ending.Succeeded) lane.succeeded++;
+    else if (ending === Ending.Failed) lane.failed++;
     else lane.cancelled++;
     const core = this.core;
-    if (core.observed(record)) core.emit(record, outcomeEvent(record, outcome, now));
+    if (core.observed(record)) core.emit(record, outcomeEvent(record, now));
     if (record.listeners !== undefined) core.defer(Effect.Outcome, record);
     const run = record.attempt;
     if (run === undefined || run.settled) this.forget(record);
@@ -38,9 +40,7 @@ export class Outcomes {
 
   finishCancelled(lane: Lane, record: TaskRecord, reason: CancelReason, abortReason?: unknown): void {
     if (reason === 'shutdown') this.onShutdownCancel?.(record);
-    const now = this.core.timeline.now();
-    const outcome: TaskOutcome = { _tag: 'Cancelled', id: record.id, reason, attempts: record.attempts, elapsedMs: record.elapsedAt(now) };
-    this.finish(lane, record, reason === 'abort' ? { ...outcome, abortReason } : outcome, now);
+    this.finish(lane, record, cancelledEnding(reason), abortReason);
   }
 
   /** The id is free again once the outcome is out and no attempt of it holds a slot. */
@@ -53,7 +53,7 @@ export class Outcomes {
   /** Effect: the outcome's listeners, each guarded. */
   runListeners(record: TaskRecord): void {
     const listeners = record.listeners;
-    const outcome = record.outcome;
+    const outcome = outcomeOf(record);
     if (listeners === undefined || outcome === undefined) return;
     record.listeners = undefined;
     for (const listener of listeners) {
@@ -67,8 +67,9 @@ export class Outcomes {
 
   /** Calls `listener` with the outcome: now if it is known, else once it is. */
   onOutcome(record: TaskRecord, listener: (outcome: TaskOutcome) => void): () => void {
-    if (record.outcome !== undefined) {
-      listener(record.outcome);
+    const outcome = outcomeOf(record);
+    if (outcome !== undefined) {
+      listener(outcome);
       return () => undefined;
     }
     (record.listeners ??= []).push(listener);
@@ -99,7 +100,7 @@ export class Outcomes {
       (subscriber) => {
         const core = this.core;
         const history = taskHistory(record);
-        const done = record.outcome !== undefined;
+        const done = record.ending !== Ending.None;
         const observer: TaskObserver = { subscriber, from: core.deferredCount };
         // Registered first and replayed inside a transition: an event the replay's subscriber
         // causes (a cancel) is delivered after the replay, in order.

@@ -42,7 +42,7 @@ export class Shutdown {
     };
     // A command is a function, not a TaskInput: it is reported by id, to be issued again by its owner.
     outcomes.onShutdownCancel = (record) => {
-      if (record.command === undefined) this.#unfinished.push(record.toInput());
+      if (record.command === undefined) this.#unfinished.push(inputOf(record));
       else this.#unfinishedCommands.push(record.id);
     };
   }
@@ -162,4 +162,19 @@ export class Shutdown {
     }
     return { mode: this.core.shutdownMode, succeeded, failed, cancelled, unfinished: this.#unfinished, unfinishedCommands: this.#unfinishedCommands };
   }
+}
+
+/** The input that would submit a task again (for the shutdown report). */
+function inputOf(record: TaskRecord): TaskInput {
+  const input: { -readonly [K in keyof TaskInput]: TaskInput[K] } = {
+    provider: record.provider,
+    payload: record.payload,
+    id: record.id,
+    priority: record.givenPriority,
+    maxRetries: record.maxRetries,
+  };
+  if (record.timeoutMs !== undefined) input.timeoutMs = record.timeoutMs;
+  if (record.callbackName !== undefined) input.callbackName = record.callbackName;
+  if (record.extras?.dueAt !== undefined) input.runAt = record.extras.dueAt;
+  return input;
 }

@@ -1,6 +1,7 @@
 import type { TaskEvent } from '../types.js';
-import { outcomeEvent } from './outcomeEvent.js';
-import type { RunHistory, TaskRecord } from './taskRecord.js';
+import { outcomeEvent } from './taskEnding.js';
+import { Ending, type RunHistory } from './taskParts.js';
+import type { TaskRecord } from './taskRecord.js';
 
 /**
  * Every event of a task so far, up to its outcome, rebuilt from what the manager keeps anyway:
@@ -24,7 +25,6 @@ export function taskHistory(record: TaskRecord): TaskEvent[] {
     events.push({ type: 'started', id, provider, at: run.startedAt, attempt: run.attempt, server: run.server });
     if (run.later !== undefined) events.push(...run.later);
   }
-  const outcome = record.outcome;
-  if (outcome !== undefined) events.push(outcomeEvent(record, outcome, record.submittedAt + outcome.elapsedMs));
+  if (record.ending !== Ending.None) events.push(outcomeEvent(record, record.submittedAt + record.elapsedMs));
   return events;
 }

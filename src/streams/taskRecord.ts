@@ -1,13 +1,12 @@
-import type { ObservableInput, Subscriber } from 'rxjs';
-import type { AttemptContext, CancelResult, Task, TaskEvent, TaskInput, TaskOutcome } from '../types.js';
-import type { ProviderLane } from './providerLane.js';
+import type { CancelResult, Task, TaskOutcome } from '../types.js';
 import type { TimelineEntry } from '../internal/timeline.js';
-import type { RetryWait } from '../operators/retryWait.js';
+import type { ProviderLane } from './providerLane.js';
+import { Ending, type AttemptLink, type CommandFn, type RareState, type RetryState, type RunHistory, type TaskExtras, type TaskObserver } from './taskParts.js';
 
 /** A provider's lane, as the manager's records live in it. */
 export type Lane = ProviderLane<TaskRecord>;
 
-/** Where a task is in its life. One field, so every transition is a single assignment. */
+/** Where a task is in its life: one of the record's packed bits, so every transition is a single write. */
 export const enum TaskState {
   /** In its provider's priority queue, waiting for a server slot. */
   Queued = 0,
@@ -20,91 +19,43 @@ export const enum TaskState {
   Delayed = 4,
 }
 
-
-export type CommandFn = (ctx: AttemptContext) => ObservableInput<unknown>;
-
-/** Per-task settings that most submissions leave out: one shared `undefined` when absent. */
-export interface TaskExtras {
-  /** Per-attempt timeout given at submit; absent means "ask the manager's option". */
-  readonly timeoutMs?: number | undefined;
-  readonly callbackName?: string | undefined;
-  /** Given at submit (or a command's); absent means the manager's `retry.maxRetries`. */
-  readonly maxRetries?: number | undefined;
-  /** A command's function; tasks use their provider's handler. */
-  readonly command?: CommandFn | undefined;
-  /** The submission's AbortSignal (see taskSignal.ts). */
-  readonly signal?: AbortSignal | undefined;
-  /** A delayed task's due time (the scheduler's clock); absent for a task queued at submission. */
-  readonly dueAt?: number | undefined;
-  /** Slots per attempt on its server's budget; absent means 1 (see weightOf). */
-  readonly weight?: number | undefined;
-}
-
-/** A task's state between attempts (its backoff, as `requeueWithBackoff` keeps it); created at its first retry. */
-export type RetryState = RetryWait<TimelineEntry>;
-
-/** A subscriber of a handle's `events$`, and the first event index it has not had yet. */
-export interface TaskObserver {
-  readonly subscriber: Subscriber<TaskEvent>;
-  readonly from: number;
-}
-
-/** An attempt as a task's history needs it (the AttemptRun). */
-export interface RunHistory {
-  readonly startedAt: number;
-  readonly attempt: number;
-  readonly server: string;
-  readonly previous: RunHistory | undefined;
-  readonly later: readonly TaskEvent[] | undefined;
-}
-
-/** The attempt as the record sees it (the AttemptRun). */
-export interface AttemptLink extends RunHistory {
-  readonly settled: boolean;
-  requestAbort(reason: unknown): void;
-}
-
-/** What only some tasks ever need, in one object created on first use. */
-interface RareState {
-  retry: RetryState | undefined;
-  /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). */
-  listeners: Array<(outcome: TaskOutcome) => void> | undefined;
-  cancelResult: CancelResult | undefined;
-  /** Subscribers of the task's handle `events$`. */
-  observers: TaskObserver[] | undefined;
-  /** The last attempt of a finished task that had several or rare events: its replayable history. */
-  history: RunHistory | undefined;
-  /** Stops listening to the submission's AbortSignal. */
-  unwatch: (() => void) | undefined;
-  /** A delayed task's entry on the manager's timeline, until it is due. */
-  delay: TimelineEntry | undefined;
-  /** Under priority aging, the priority given when its rank cannot give it back exactly (a fraction). */
-  givenPriority: number | undefined;
-}
+/**
+ * The record's small fields, packed into one number (each field of a record costs 8 bytes on
+ * every queued task): state, lane, whether it waited, its ending, and its queue entries above.
+ */
+const STATE_MASK = 0b111;
+const LANE_BIT = 1 << 3;
+const WAITED_BIT = 1 << 4;
+const ENDING_SHIFT = 5;
+const ENDING_MASK = 0b111 << ENDING_SHIFT;
+const ENTRIES_SHIFT = 8;
+const LOW_BITS = (1 << ENTRIES_SHIFT) - 1;
+/** Entries count modulo 2^22 (only "which entry is current" and "the first" are asked): a small integer. */
+const ENTRIES_MASK = (1 << 22) - 1;
 
 /**
  * Everything the manager keeps about one task, in one object: it is the queue entry, the registry
  * value and the `Task` a handler sees. Kept small on purpose, because a queued task costs this
- * object and two array slots, nothing else (no Subject, no closure, no timer, and no id string
- * until someone asks for a generated id): rare state lives in one object made on first use, the
- * provider and the manager's defaults are reached through the lane, and the submission time is a
- * small integer offset (a full clock value would need a heap number of its own).
+ * object and two array slots, nothing else (no Subject, no closure, no timer, no outcome object,
+ * and no id string until someone asks for a generated id): rare state lives in one object made on
+ * first use, small fields share one number, the provider and the manager's defaults are reached
+ * through the lane, and times are small integer offsets (a full clock value would need a heap
+ * number of its own).
  * @internal
  */
 export class TaskRecord<P = unknown> implements Task<P> {
-  state = TaskState.Queued;
   /** Attempts started so far. */
   attempts = 0;
-  /** How many times it has entered the queue: tells the slot-wait watch which entry is current. */
-  entries = 0;
   /** The running attempt, or the last one until the task is retired. */
   attempt: AttemptLink | undefined = undefined;
-  /** Its first entry into the queue could not start at once (a `waiting-for-slot` event). */
-  waited = false;
   /** Where its last attempt ran, kept when it is retired (for the handle's replay). */
   lastServer: string | undefined = undefined;
   #lastStartOffset = 0;
-  outcome: TaskOutcome | undefined = undefined;
+  /** State, lane, waited, ending, entries: see STATE_MASK. */
+  #bits: number;
+  /** Its outcome's value (succeeded), error (failed) or abort reason (cancelled by its signal). */
+  #result: unknown = undefined;
+  #elapsedMs = 0;
   #rare: RareState | undefined = undefined;
   #id: string | undefined;
   readonly #submittedOffset: number;
@@ -124,15 +75,72 @@ export class TaskRecord<P = unknown> implements Task<P> {
     /** The submission order, until `setPriority` gives the task a fresh one (the end of its new level). */
     public seq: number,
     /** 0 for commands (they go first), 1 for tasks. */
-    readonly lane: 0 | 1,
+    lane: 0 | 1,
     readonly extras: TaskExtras | undefined,
   ) {
+    this.#bits = lane === 0 ? TaskState.Queued : TaskState.Queued | LANE_BIT;
     this.#id = givenId;
     this.#submittedOffset = submittedAt - home.epoch;
   }
 
   get id(): string {
     return (this.#id ??= generatedId(this.lane, this.seq));
+  }
+
+  get state(): TaskState {
+    return (this.#bits & STATE_MASK) as TaskState;
+  }
+
+  set state(state: TaskState) {
+    this.#bits = (this.#bits & ~STATE_MASK) | state;
+  }
+
+  /** 0 for commands (they go first), 1 for tasks. */
+  get lane(): 0 | 1 {
+    return (this.#bits & LANE_BIT) === 0 ? 0 : 1;
+  }
+
+  /** Its first entry into the queue could not start at once (a `waiting-for-slot` event). */
+  get waited(): boolean {
+    return (this.#bits & WAITED_BIT) !== 0;
+  }
+
+  set waited(waited: boolean) {
+    this.#bits = waited ? this.#bits | WAITED_BIT : this.#bits & ~WAITED_BIT;
+  }
+
+  /** How many times it has entered the queue: tells the slot-wait watch which entry is current. */
+  get entries(): number {
+    return this.#bits >>> ENTRIES_SHIFT;
+  }
+
+  set entries(entries: number) {
+    this.#bits = (this.#bits & LOW_BITS) | ((entries & ENTRIES_MASK) << ENTRIES_SHIFT);
+  }
+
+  /**
+   * The task ended. Kept as its parts, not as an outcome object: the record is long-lived and
+   * most outcomes are read once, by `events$`; an object kept here would survive into the old
+   * generation with it (see `retire`).
+   */
+  end(ending: Ending, result: unknown, elapsedMs: number): void {
+    this.#bits = (this.#bits & ~ENDING_MASK) | (ending << ENDING_SHIFT);
+    this.#result = result;
+    this.#elapsedMs = elapsedMs;
+  }
+
+  get ending(): Ending {
+    return ((this.#bits & ENDING_MASK) >> ENDING_SHIFT) as Ending;
+  }
+
+  /** See `end`. */
+  get result(): unknown {
+    return this.#result;
+  }
+
+  /** Time from submission to its outcome. */
+  get elapsedMs(): number {
+    return this.#elapsedMs;
   }
 
   get provider(): string {
@@ -174,7 +182,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
     const queuedAt = this.queuedAt;
     this.priority = aging.rank(priority, queuedAt);
     const exact = aging.priorityOf(this.priority, queuedAt) === priority;
-    if (!exact || this.#rare !== undefined) this.#rareState().givenPriority = exact ? undefined : priority;
+    if (!exact || this.#rare !== undefined) this.rareState().givenPriority = exact ? undefined : priority;
   }
 
   get maxRetries(): number {
@@ -198,7 +206,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set retry(retry: RetryState | undefined) {
-    if (retry !== undefined || this.#rare !== undefined) this.#rareState().retry = retry;
+    if (retry !== undefined || this.#rare !== undefined) this.rareState().retry = retry;
   }
 
   get listeners(): Array<(outcome: TaskOutcome) => void> | undefined {
@@ -206,7 +214,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set listeners(listeners: Array<(outcome: TaskOutcome) => void> | undefined) {
-    if (listeners !== undefined || this.#rare !== undefined) this.#rareState().listeners = listeners;
+    if (listeners !== undefined || this.#rare !== undefined) this.rareState().listeners = listeners;
   }
 
   get cancelResult(): CancelResult | undefined {
@@ -214,7 +222,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set cancelResult(result: CancelResult | undefined) {
-    if (result !== undefined || this.#rare !== undefined) this.#rareState().cancelResult = result;
+    if (result !== undefined || this.#rare !== undefined) this.rareState().cancelResult = result;
   }
 
   /** When its last attempt started (the scheduler's clock), once retired. */
@@ -239,7 +247,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
     this.attempt = undefined;
     this.lastServer = run.server;
     this.#lastStartOffset = run.startedAt - this.home.epoch;
-    if (run.previous !== undefined || run.later !== undefined) this.#rareState().history = run;
+    if (run.previous !== undefined || run.later !== undefined) this.rareState().history = run;
   }
 
   get observers(): TaskObserver[] | undefined {
@@ -247,7 +255,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set observers(observers: TaskObserver[] | undefined) {
-    if (observers !== undefined || this.#rare !== undefined) this.#rareState().observers = observers;
+    if (observers !== undefined || this.#rare !== undefined) this.rareState().observers = observers;
   }
 
   get delay(): TimelineEntry | undefined {
@@ -255,7 +263,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set delay(entry: TimelineEntry | undefined) {
-    if (entry !== undefined || this.#rare !== undefined) this.#rareState().delay = entry;
+    if (entry !== undefined || this.#rare !== undefined) this.rareState().delay = entry;
   }
 
   get unwatch(): (() => void) | undefined {
@@ -263,26 +271,12 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 
   set unwatch(unwatch: (() => void) | undefined) {
-    if (unwatch !== undefined || this.#rare !== undefined) this.#rareState().unwatch = unwatch;
+    if (unwatch !== undefined || this.#rare !== undefined) this.rareState().unwatch = unwatch;
   }
 
-  #rareState(): RareState {
+  /** (Not a `#` method: that would cost every record a field.) */
+  private rareState(): RareState {
     return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined, givenPriority: undefined });
-  }
-
-  /** The input that would submit this task again (for the shutdown report). */
-  toInput(): TaskInput<P> {
-    const input: { -readonly [K in keyof TaskInput<P>]: TaskInput<P>[K] } = {
-      provider: this.provider,
-      payload: this.payload,
-      id: this.id,
-      priority: this.givenPriority,
-      maxRetries: this.maxRetries,
-    };
-    if (this.timeoutMs !== undefined) input.timeoutMs = this.timeoutMs;
-    if (this.callbackName !== undefined) input.callbackName = this.callbackName;
-    if (this.extras?.dueAt !== undefined) input.runAt = this.extras.dueAt;
-    return input;
   }
 }
 
