@@ -1,7 +1,7 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Observable, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createTaskManager, isTaskCancelledError, type TaskEvent, type TaskOutcome } from '../../src/index.js';
+import { createTaskManager, isTaskCancelledError, type CancelResult, type TaskEvent, type TaskOutcome } from '../../src/index.js';
 import { inVirtualTime, virtualPromise, work } from '../helpers/virtual.js';
 
 describe('cancel', () => {
@@ -62,7 +62,10 @@ describe('cancel', () => {
       const r = m.submit({ provider: 'p', payload: 0, id: 't' });
       if (isRight(r)) r.right.outcome$.subscribe((o) => outcomes.push(o));
       const inUse: number[] = [];
-      scheduler.schedule(() => m.cancel('t'), 50);
+      const results: CancelResult[] = [];
+      scheduler.schedule(() => results.push(m.cancel('t')), 50);
+      // A second cancel while its slot is held repeats what the first found.
+      scheduler.schedule(() => results.push(m.cancel('t')), 60);
       scheduler.schedule(() => inUse.push(m.stats().servers['s']?.inUse ?? -1), 100);
       scheduler.schedule(() => inUse.push(m.stats().servers['s']?.inUse ?? -1), 200);
       scheduler.schedule(() => {
@@ -71,6 +74,10 @@ describe('cancel', () => {
       }, 150);
       flush();
       expect(inUse).toEqual([1, 0]);
+      expect(results).toEqual([
+        { _tag: 'InterruptedRunning', server: 's' },
+        { _tag: 'InterruptedRunning', server: 's' },
+      ]);
       expect(outcomes.map((o) => o._tag)).toEqual(['Cancelled']);
       expect(m.submit({ provider: 'p', payload: 0, id: 't' })._tag).toBe('Right');
     });

@@ -27,13 +27,14 @@ describe('a finished task asked for its outcome later', () => {
       const controller = new AbortController();
       const handles: Array<TaskHandle<unknown>> = [];
       const early = new Map<string, TaskOutcome>();
-      for (const input of [
-        { provider: 'p', payload: 'ok', id: 'ok' },
-        { provider: 'p', payload: 'fail', id: 'fail' },
-        { provider: 'p', payload: 'x', id: 'aborted', signal: controller.signal },
-        { provider: 'p', payload: 'x', id: 'cancelled' },
-      ]) {
-        const r = m.submit(input);
+      const inputs: Array<{ id: string; payload: string; signal?: AbortSignal }> = [
+        { payload: 'ok', id: 'ok' },
+        { payload: 'fail', id: 'fail' },
+        { payload: 'x', id: 'aborted', signal: controller.signal },
+        { payload: 'x', id: 'cancelled' },
+      ];
+      for (const input of inputs) {
+        const r = m.submit({ provider: 'p', ...input });
         if (!isRight(r)) throw new Error('refused');
         handles.push(r.right);
         r.right.outcome$.subscribe((o) => early.set(o.id, o));
