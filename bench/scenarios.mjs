@@ -85,6 +85,8 @@ function throughput(id, shape, n, servers, limit) {
     ],
     targets: [
       { metric: 'tasksPerSec', vs: 'fastq', text: 'smt-rx ≥ 1.0× fastq tasks/s', pass: (ratio) => ratio >= 1 },
+      // Issue #11 raised the bar once the core was reshaped.
+      { metric: 'tasksPerSec', vs: 'fastq', text: 'smt-rx ≥ 1.5× fastq tasks/s (#11)', pass: (ratio) => ratio >= 1.5 },
       { metric: 'tasksPerSec', vs: 'p-queue-priority', text: 'smt-rx ≥ 15× p-queue-priority tasks/s', pass: (ratio) => ratio >= 15 },
     ],
   };
