@@ -1,7 +1,23 @@
 import { SeqWindow } from '../internal/seqWindow.js';
 import { generatedId, type TaskRecord } from './taskRecord.js';
 
-const GENERATED = /^(task|command)-(\d{1,15})$/;
+/**
+ * The sequence number in a generated-looking id (`task-<digits>` / `command-<digits>`, 1 to 15
+ * digits), or -1. By hand: a regular expression's match allocates an array and two strings on
+ * every cancel.
+ */
+function generatedSeq(id: string): number {
+  const start = id.startsWith('task-') ? 5 : id.startsWith('command-') ? 8 : -1;
+  const digits = id.length - start;
+  if (start < 0 || digits < 1 || digits > 15) return -1;
+  let seq = 0;
+  for (let i = start; i < id.length; i++) {
+    const digit = id.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    seq = seq * 10 + digit;
+  }
+  return seq;
+}
 
 /**
  * Every live task by id, for O(1) duplicate checks and cancels. Generated ids are keyed by their
@@ -21,9 +37,9 @@ export class TaskRegistry {
   get(id: string): TaskRecord | undefined {
     const given = this.#byGivenId.get(id);
     if (given !== undefined) return given;
-    const match = GENERATED.exec(id);
-    if (match === null) return undefined;
-    const record = this.#bySeq.get(Number(match[2]));
+    const seq = generatedSeq(id);
+    if (seq < 0) return undefined;
+    const record = this.#bySeq.get(seq);
     return record !== undefined && record.id === id ? record : undefined;
   }
 
