@@ -160,10 +160,18 @@ function checkTarget(scenario, target, runsOf, ratioOf) {
     if (value !== undefined) shown = `${formatValue(value, metric.format)} ${metric.label}`;
   } else {
     value = ratioOf(scenario.variants.find((v) => v.label === target.vs), target.metric);
-    if (value !== undefined) shown = formatRatio(value);
+    if (value !== undefined) shown = verdictRatio(value, target.pass);
   }
   const status = value === undefined ? 'not measured' : target.pass(value) ? 'met' : 'missed';
   return { scenario: scenario.id, text: target.text, status, value: shown };
+}
+
+/** A target's ratio as the tables round it, with more digits where that rounding would read as the other verdict (14.9996× is not 15.0×). */
+function verdictRatio(value, pass) {
+  for (let digits = 3; digits <= 8; digits++) {
+    if (pass(Number(value.toPrecision(digits))) === pass(value)) return digits === 3 ? formatRatio(value) : `${value.toPrecision(digits)}×`;
+  }
+  return `${value}×`;
 }
 
 export function tableMarkdown(header, rows) {
