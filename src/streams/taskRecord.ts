@@ -280,9 +280,12 @@ export class TaskRecord<P = unknown> implements Task<P> {
   }
 }
 
+/** What a generated id starts with, by lane: commands, tasks. */
+export const GENERATED_PREFIXES = ['command-', 'task-'] as const;
+
 /** The id a task gets when none is given. */
 export function generatedId(lane: 0 | 1, seq: number): string {
-  return (lane === 0 ? 'command-' : 'task-') + seq;
+  return GENERATED_PREFIXES[lane] + seq;
 }
 
 /** The slots a task's attempt takes: one field read for a task submitted without extras. @internal */

@@ -1,5 +1,5 @@
 import { SeqWindow } from '../internal/seqWindow.js';
-import { generatedId, type TaskRecord } from './taskRecord.js';
+import { GENERATED_PREFIXES, generatedId, type TaskRecord } from './taskRecord.js';
 
 /**
  * The sequence number in a generated-looking id (`task-<digits>` / `command-<digits>`, 1 to 15
@@ -7,7 +7,8 @@ import { generatedId, type TaskRecord } from './taskRecord.js';
  * every cancel.
  */
 function generatedSeq(id: string): number {
-  const start = id.startsWith('task-') ? 5 : id.startsWith('command-') ? 8 : -1;
+  let start = -1;
+  for (const prefix of GENERATED_PREFIXES) if (id.startsWith(prefix)) start = prefix.length;
   const digits = id.length - start;
   if (start < 0 || digits < 1 || digits > 15) return -1;
   let seq = 0;
