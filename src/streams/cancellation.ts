@@ -4,7 +4,12 @@ import type { CancelReason, CancelResult } from '../types.js';
 import type { ManagerCore } from './managerCore.js';
 import type { Outcomes } from './outcomes.js';
 import { leaveDelay } from './delayedTasks.js';
+import { CancelledFrom } from './taskParts.js';
 import { TaskState, type TaskRecord } from './taskRecord.js';
+
+// One shared, frozen result each: a cancel of a queued task allocates no result of its own.
+const REMOVED_FROM_QUEUE: CancelResult = Object.freeze({ _tag: 'RemovedFromQueue' });
+const CANCELLED_WHILE_WAITING: CancelResult = Object.freeze({ _tag: 'CancelledWhileWaiting' });
 
 /**
  * Cancel in every state, as one transition: a queued task leaves its queue, a waiting one its
@@ -28,13 +33,14 @@ export class Cancellation {
 
   /** `abortReason`: the reason of the submission's signal, for `abort` (the handler's signal gets it as it is). */
   cancelRecord(record: TaskRecord, reason: CancelReason = 'cancel', abortReason?: unknown): CancelResult {
-    if (record.cancelResult !== undefined) return record.cancelResult;
+    const earlier = earlierResult(record);
+    if (earlier !== undefined) return earlier;
     if (this.core.phase === 'stopped') return { _tag: 'ShutDown' };
     const result = this.#leave(record);
     if (result === undefined) return { _tag: 'NotFound' };
     // Kept for a second cancel of the same task by its owner; a task the shutdown cancelled is
     // finished, and a later cancel() says so (NotFound), not what the shutdown's cancel found.
-    if (reason === 'cancel') record.cancelResult = result;
+    if (reason === 'cancel') keepResult(record, result);
     // Aborted before the outcome is announced: a handler that settles on abort frees its id (and
     // slot) before the outcome's listeners run.
     if (result._tag === 'InterruptedRunning') record.attempt?.requestAbort(reason === 'abort' ? abortReason : new TaskCancelledError(record.id, reason));
@@ -48,19 +54,45 @@ export class Cancellation {
     switch (record.state) {
       case TaskState.Queued:
         lane.queue.remove(record);
-        return { _tag: 'RemovedFromQueue' };
+        return REMOVED_FROM_QUEUE;
       case TaskState.Waiting:
         record.retry?.cancel(this.core.timeline);
         lane.waiting--;
-        return { _tag: 'CancelledWhileWaiting' };
+        return CANCELLED_WHILE_WAITING;
       case TaskState.Delayed:
         leaveDelay(this.core, record);
-        return { _tag: 'RemovedFromQueue' };
+        return REMOVED_FROM_QUEUE;
       case TaskState.Running:
         lane.running--;
         return { _tag: 'InterruptedRunning', server: record.attempt?.server ?? '' };
       default:
         return undefined;
     }
+  }
+}
+
+/** What an earlier cancel of the task by its owner returned, if there was one. */
+function earlierResult(record: TaskRecord): CancelResult | undefined {
+  switch (record.cancelledFrom) {
+    case CancelledFrom.None:
+      return undefined;
+    case CancelledFrom.Queue:
+      return REMOVED_FROM_QUEUE;
+    case CancelledFrom.Backoff:
+      return CANCELLED_WHILE_WAITING;
+    default:
+      return record.interruptedResult;
+  }
+}
+
+/** Keeps a cancel's result as two bits of the record, and the rare running case whole. */
+function keepResult(record: TaskRecord, result: CancelResult): void {
+  if (result === REMOVED_FROM_QUEUE) {
+    record.cancelledFrom = CancelledFrom.Queue;
+  } else if (result === CANCELLED_WHILE_WAITING) {
+    record.cancelledFrom = CancelledFrom.Backoff;
+  } else {
+    record.cancelledFrom = CancelledFrom.Run;
+    record.interruptedResult = result;
   }
 }

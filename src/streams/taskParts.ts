@@ -51,7 +51,8 @@ export interface RareState {
   retry: RetryState | undefined;
   /** Callbacks waiting for the outcome (handles' `outcome$`, `run`). */
   listeners: Array<(outcome: TaskOutcome) => void> | undefined;
-  cancelResult: CancelResult | undefined;
+  /** What its owner's cancel returned when it interrupted the task running (it names the server). */
+  interruptedResult: CancelResult | undefined;
   /** Subscribers of the task's handle `events$`. */
   observers: TaskObserver[] | undefined;
   /** The last attempt of a finished task that had several or rare events: its replayable history. */
@@ -74,4 +75,13 @@ export const enum Ending {
   Failed = 2,
   /** Cancelled: `Cancelled + i` for the i-th reason of CANCEL_REASONS (taskEnding.ts). */
   Cancelled = 3,
+}
+
+/** Where its owner's `cancel` found the task, kept for a second cancel (see Cancellation). */
+export const enum CancelledFrom {
+  None = 0,
+  Queue = 1,
+  Backoff = 2,
+  /** Running: the result names the server, kept in the rare state. */
+  Run = 3,
 }

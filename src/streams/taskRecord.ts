@@ -1,7 +1,7 @@
 import type { CancelResult, Task, TaskOutcome } from '../types.js';
 import type { TimelineEntry } from '../internal/timeline.js';
 import type { ProviderLane } from './providerLane.js';
-import { Ending, type AttemptLink, type CommandFn, type RareState, type RetryState, type RunHistory, type TaskExtras, type TaskObserver } from './taskParts.js';
+import { type CancelledFrom, Ending, type AttemptLink, type CommandFn, type RareState, type RetryState, type RunHistory, type TaskExtras, type TaskObserver } from './taskParts.js';
 
 /** A provider's lane, as the manager's records live in it. */
 export type Lane = ProviderLane<TaskRecord>;
@@ -19,28 +19,24 @@ export const enum TaskState {
   Delayed = 4,
 }
 
-/**
- * The record's small fields, packed into one number (each field of a record costs 8 bytes on
- * every queued task): state, lane, whether it waited, its ending, and its queue entries above.
- */
+/** The record's small fields in one number (a field costs 8 bytes per queued task): state, lane, waited, ending, cancelledFrom, entries. */
 const STATE_MASK = 0b111;
 const LANE_BIT = 1 << 3;
 const WAITED_BIT = 1 << 4;
 const ENDING_SHIFT = 5;
 const ENDING_MASK = 0b111 << ENDING_SHIFT;
-const ENTRIES_SHIFT = 8;
+const CANCELLED_SHIFT = 8;
+const CANCELLED_MASK = 0b11 << CANCELLED_SHIFT;
+const ENTRIES_SHIFT = 10;
 const LOW_BITS = (1 << ENTRIES_SHIFT) - 1;
-/** Entries count modulo 2^22 (only "which entry is current" and "the first" are asked): a small integer. */
-const ENTRIES_MASK = (1 << 22) - 1;
+/** Entries count modulo 2^20 (only "which entry is current" and "the first" are asked): a small integer. */
+const ENTRIES_MASK = (1 << 20) - 1;
 
 /**
- * Everything the manager keeps about one task, in one object: it is the queue entry, the registry
- * value and the `Task` a handler sees. Kept small on purpose, because a queued task costs this
- * object and two array slots, nothing else (no Subject, no closure, no timer, no outcome object,
- * and no id string until someone asks for a generated id): rare state lives in one object made on
- * first use, small fields share one number, the provider and the manager's defaults are reached
- * through the lane, and times are small integer offsets (a full clock value would need a heap
- * number of its own).
+ * Everything the manager keeps about one task, in one object: the queue entry, the registry value
+ * and the `Task` a handler sees. Small on purpose (a queued task costs this object, its generated
+ * id once an event names it, and two array slots): rare state lives in one object made on first
+ * use, small fields share one number, defaults are reached through the lane, times are offsets.
  * @internal
  */
 export class TaskRecord<P = unknown> implements Task<P> {
@@ -127,6 +123,14 @@ export class TaskRecord<P = unknown> implements Task<P> {
     this.#bits = (this.#bits & ~ENDING_MASK) | (ending << ENDING_SHIFT);
     this.#result = result;
     this.#elapsedMs = elapsedMs;
+  }
+
+  get cancelledFrom(): CancelledFrom {
+    return ((this.#bits & CANCELLED_MASK) >> CANCELLED_SHIFT) as CancelledFrom;
+  }
+
+  set cancelledFrom(from: CancelledFrom) {
+    this.#bits = (this.#bits & ~CANCELLED_MASK) | (from << CANCELLED_SHIFT);
   }
 
   get ending(): Ending {
@@ -217,12 +221,13 @@ export class TaskRecord<P = unknown> implements Task<P> {
     if (listeners !== undefined || this.#rare !== undefined) this.rareState().listeners = listeners;
   }
 
-  get cancelResult(): CancelResult | undefined {
-    return this.#rare?.cancelResult;
+  /** What its owner's cancel of it while running returned (see `cancelledFrom`). */
+  get interruptedResult(): CancelResult | undefined {
+    return this.#rare?.interruptedResult;
   }
 
-  set cancelResult(result: CancelResult | undefined) {
-    if (result !== undefined || this.#rare !== undefined) this.rareState().cancelResult = result;
+  set interruptedResult(result: CancelResult | undefined) {
+    if (result !== undefined || this.#rare !== undefined) this.rareState().interruptedResult = result;
   }
 
   /** When its last attempt started (the scheduler's clock), once retired. */
@@ -276,7 +281,7 @@ export class TaskRecord<P = unknown> implements Task<P> {
 
   /** (Not a `#` method: that would cost every record a field.) */
   private rareState(): RareState {
-    return (this.#rare ??= { retry: undefined, listeners: undefined, cancelResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined, givenPriority: undefined });
+    return (this.#rare ??= { retry: undefined, listeners: undefined, interruptedResult: undefined, observers: undefined, history: undefined, unwatch: undefined, delay: undefined, givenPriority: undefined });
   }
 }
 

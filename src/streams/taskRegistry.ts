@@ -8,7 +8,11 @@ import { GENERATED_PREFIXES, generatedId, type TaskRecord } from './taskRecord.j
  */
 function generatedSeq(id: string): number {
   let start = -1;
-  for (const prefix of GENERATED_PREFIXES) if (id.startsWith(prefix)) start = prefix.length;
+  // An index loop: a cancel is often a cold path, where for-of's iterator costs more than the parse.
+  for (let lane = 0; lane < GENERATED_PREFIXES.length; lane++) {
+    const prefix = GENERATED_PREFIXES[lane] as string;
+    if (id.startsWith(prefix)) start = prefix.length;
+  }
   const digits = id.length - start;
   if (start < 0 || digits < 1 || digits > 15) return -1;
   let seq = 0;
@@ -36,7 +40,8 @@ export class TaskRegistry {
   }
 
   get(id: string): TaskRecord | undefined {
-    const given = this.#byGivenId.get(id);
+    // Most managers never see a given id: no hash of the string then.
+    const given = this.#byGivenId.size === 0 ? undefined : this.#byGivenId.get(id);
     if (given !== undefined) return given;
     const seq = generatedSeq(id);
     if (seq < 0) return undefined;

@@ -21,6 +21,8 @@ describe('cancel', () => {
       expect(calls).toBe(1);
       expect(outcomes).toEqual([{ _tag: 'Cancelled', id: 'queued', reason: 'cancel', attempts: 0, elapsedMs: 0 }]);
       expect(m.cancel('queued')).toEqual({ _tag: 'NotFound' }); // finished: the id is free again
+      // Its handle still names it: a second cancel repeats what the first found.
+      if (isRight(r)) expect(r.right.cancel()).toEqual({ _tag: 'RemovedFromQueue' });
     });
   });
 
@@ -96,6 +98,7 @@ describe('cancel', () => {
       if (isRight(r)) r.right.outcome$.subscribe((o) => outcomes.push(o));
       expect(m.stats().providers['p']?.waiting).toBe(1);
       expect(m.cancel('t')).toEqual({ _tag: 'CancelledWhileWaiting' });
+      if (isRight(r)) expect(r.right.cancel()).toEqual({ _tag: 'CancelledWhileWaiting' });
       expect(m.stats().providers['p']).toMatchObject({ waiting: 0, cancelled: 1 });
       flush();
       expect(calls).toBe(1);
