@@ -132,7 +132,9 @@ export class LevelQueue<T extends Ranked> extends QueueLinks<T> implements Buffe
       this.#order.add(level);
     }
     this.#size++;
-    this.arrived(item);
+    // Behind a live item of its own level it cannot be the head: the top level (most often another,
+    // cold in the cache when many queues share a broker) need not be looked up.
+    this.arrived(item, this.#removed.size > 0 || level.front() === item);
   }
 
   peek(): T | undefined {

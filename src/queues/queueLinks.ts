@@ -70,10 +70,10 @@ export abstract class QueueLinks<T> {
     };
   }
 
-  /** Subclasses call this after adding `item`. */
-  protected arrived(item: T): void {
+  /** Subclasses call this after adding `item`; `mayBeHead` false when they know it is not the head. */
+  protected arrived(item: T, mayBeHead = true): void {
     if (this.size === 1) this.#onFilled?.();
-    else if (this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
+    else if (mayBeHead && this.#onNewHead !== undefined && this.peek() === item) this.#onNewHead();
   }
 
   /** True when `item` is the head and someone watches heads: call before removing it, then `headLeft()`. */

@@ -56,6 +56,23 @@ describe.each(strategies)('%s head watching', (_, create) => {
     expect(log).toEqual(['head:c', 'head:undefined', 'filled:d']);
   });
 
+  it('should report an arrival that becomes the head behind a removed item of its level', () => {
+    const queue = create();
+    let heads = 0;
+    queue.connect(() => undefined);
+    // A watcher that does not look at the queue: the removed item stays where it was.
+    queue.watch(() => undefined, () => heads++);
+    const a = item('a', 5);
+    queue.push(a);
+    queue.push(item('z', 3));
+    queue.remove(a);
+    expect(heads).toBe(1);
+    const c = item('c', 5);
+    queue.push(c);
+    expect(heads).toBe(2);
+    expect(queue.peek()).toBe(c);
+  });
+
   it('should report a take() and not a pull()', () => {
     const { queue, log } = watched();
     queue.push(item('a', 5));
