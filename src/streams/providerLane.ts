@@ -26,6 +26,8 @@ export class ProviderLane<T extends Ranked> {
   slotWait: SlotWaitBound<T> | undefined = undefined;
   /** The provider's `maxQueued` (Infinity when absent: one comparison per submission). */
   readonly maxQueued: number;
+  /** The provider's name (a field, not a getter: events and outcomes read it on every task). */
+  readonly name: string;
   waiting = 0;
   /** Delayed tasks not due yet (`delayMs`/`runAt`). */
   delayed = 0;
@@ -46,10 +48,7 @@ export class ProviderLane<T extends Ranked> {
   ) {
     this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
     this.maxQueued = provider.maxQueued ?? Infinity;
-  }
-
-  get name(): string {
-    return this.provider.name;
+    this.name = provider.name;
   }
 
   /** The rank a task of `priority` queued at `queuedAt` takes: the priority itself without aging. */
