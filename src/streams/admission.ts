@@ -21,6 +21,8 @@ export class Admission {
   abortTask: (record: TaskRecord, reason: unknown) => void = () => undefined;
   /** A full queue (`maxQueued`): makes room by its overflow policy for a newcomer of that rank, or says why not (set by the manager). */
   makeRoom: (lane: Lane, rank: number) => SubmitRejected | undefined = () => undefined;
+  /** Gives a provider a pipeline of its own (Pipelines.own; set by the manager). */
+  ownPipeline: (lane: Lane) => void = () => undefined;
   /** Holds a task submitted with a delay until it is due (DelayedTasks; set by the manager). */
   hold: (lane: Lane, record: TaskRecord, dueAt: number) => void = () => undefined;
 
@@ -45,10 +47,12 @@ export class Admission {
       if (core.coordinator.countsWeights !== true) return refused({ _tag: 'InvalidTask', field: 'weight', message: invalidMessage('weight', '1: this coordinator does not count weights (countsWeights)', weight) });
       const largestLimit = largestLimitOf(lane, core);
       if (weight > largestLimit && lane.servers$.value.length > 0) return refused({ _tag: 'TooHeavy', provider: lane.name, weight, largestLimit });
+      // A heavy head waits for room, or is passed over: in a shared queue it would hold back others.
+      this.ownPipeline(lane);
     }
     if (signal?.aborted === true) return refused({ _tag: 'Aborted', reason: signal.reason });
     const dueAt = delayMs === undefined && runAt === undefined ? undefined : dueTime(core.timeline.now(), delayMs, runAt);
-    if (lane.queue.size + lane.delayed >= lane.maxQueued) {
+    if (lane.queued + lane.delayed >= lane.maxQueued) {
       const full = this.makeRoom(lane, lane.rank(input.priority ?? 0, dueAt ?? core.timeline.now()));
       if (full !== undefined) return refused(full);
     }
@@ -115,6 +119,8 @@ function refused(rejection: SubmitRejected): Left<SubmitRejected> {
 /** Into the queue (first time or after a backoff); it may start at once. */
 export function enterQueue(core: ManagerCore, lane: Lane, record: TaskRecord): void {
   record.entries++;
+  // Counted first: it may start inside `enqueue`.
+  lane.queued++;
   lane.enqueue(record);
   if (record.state === TaskState.Queued) noteWait(core, lane, record);
   core.statsChanged();

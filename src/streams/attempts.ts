@@ -95,7 +95,9 @@ export class Attempts implements AttemptHost {
     record.state = TaskState.Running;
     record.attempts = run.attempt;
     record.attempt = run;
-    record.home.running++;
+    const lane = record.home;
+    lane.queued--;
+    lane.running++;
     const core = this.core;
     core.statsChanged();
     if (!core.observed(record)) return undefined;

@@ -53,7 +53,7 @@ export class Cancellation {
     const lane = record.home;
     switch (record.state) {
       case TaskState.Queued:
-        lane.queue.remove(record);
+        lane.dequeue(record);
         return REMOVED_FROM_QUEUE;
       case TaskState.Waiting:
         record.retry?.cancel(this.core.timeline);

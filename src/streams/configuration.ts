@@ -1,10 +1,8 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { merge } from 'rxjs';
 import { check, expectLimit, expectNonEmptyString } from '../errors/checks.js';
 import { invalidMessage } from '../errors/invalidOption.js';
 import { SlotWaitTimeoutError } from '../errors/SlotWaitTimeoutError.js';
 import { withoutCredentials } from '../internal/credentials.js';
-import { prioritySlots } from '../operators/prioritySlots.js';
 import type { SlotLease } from '../slots/brokerMember.js';
 import { coversNormalKey, normalizeLimitKey, normalizeServerKey } from '../slots/serverKey.js';
 import type { ConfigRejected, Provider } from '../types.js';
@@ -12,6 +10,7 @@ import type { AttemptRun } from './attemptRun.js';
 import type { ManagerCore } from './managerCore.js';
 import { readProvider, readServerList } from './readProvider.js';
 import type { Outcomes } from './outcomes.js';
+import { Pipelines } from './pipelines.js';
 import { ProviderLane } from './providerLane.js';
 import { SlotWaitWatch } from './slotWaitWatch.js';
 import { Ending } from './taskParts.js';
@@ -25,12 +24,15 @@ import type { Lane, TaskRecord } from './taskRecord.js';
 export class Configuration {
   // Limit keys already reported as covering no pool server (each is reported once).
   readonly #uncoveredReported = new Set<string>();
+  readonly pipelines: Pipelines;
 
   constructor(
     readonly core: ManagerCore,
     readonly outcomes: Outcomes,
-    readonly work: (record: TaskRecord, lease: SlotLease) => AttemptRun,
-  ) {}
+    work: (record: TaskRecord, lease: SlotLease) => AttemptRun,
+  ) {
+    this.pipelines = new Pipelines(core, work);
+  }
 
   setServerLimit(serverOrPrefix: string, limit: number): void {
     check('serverOrPrefix', serverOrPrefix, (v) => expectNonEmptyString(v, 2048));
@@ -70,6 +72,8 @@ export class Configuration {
     } catch (error) {
       return left({ _tag: 'InvalidConfig', field: (error as { field?: string }).field ?? 'servers', message: (error as Error).message });
     }
+    // The pool is this provider's alone from now on.
+    this.pipelines.own(lane);
     lane.servers$.next(pool);
     this.core.statsChanged();
     return right(undefined);
@@ -91,32 +95,23 @@ export class Configuration {
     return right(undefined);
   }
 
-  /**
-   * A provider's pipeline, the composition the design names: its task and command streams merged
-   * → the priority buffer and server slots (one operator, over the broker every provider shares)
-   * → one attempt per slot.
-   */
+  /** A provider joins the manager, feeding its pool's pipeline (see Pipelines). */
   openLane(provider: Provider): void {
     const core = this.core;
-    const lane = new ProviderLane<TaskRecord>(provider, core.epoch, core.o.maxRetries, core.aging);
+    const lane = new ProviderLane<TaskRecord>(provider, this.pipelines.for(provider), core.epoch, core.o.maxRetries, core.aging);
     core.lanes.set(lane.name, lane);
     if (core.o.maxSlotWaitMs !== Infinity) {
       lane.slotWait = new SlotWaitWatch(
         core.timeline,
         core.o.maxSlotWaitMs,
-        () => lane.queue.size,
+        () => lane.queued,
         (record, waitedMs) => this.#slotWaitExpired(lane, record, waitedMs),
       );
     }
-    lane.subscription = merge(lane.tasks$.observable, lane.commands$.observable)
-      .pipe(prioritySlots({ queue: lane.queue, broker: core.broker, servers: lane.servers$, work: this.work }))
-      .subscribe({
-        error: (error: unknown) => core.log('error', { provider: lane.name, err: error }, 'provider pipeline failed'),
-      });
   }
 
   #slotWaitExpired(lane: Lane, record: TaskRecord, waitedMs: number): void {
-    lane.queue.remove(record);
+    lane.dequeue(record);
     const budgets = [...new Set(lane.servers$.value.map(withoutCredentials))].join(', ');
     const error = new SlotWaitTimeoutError(record.id, budgets, waitedMs);
     this.core.log('warn', { taskId: record.id, provider: lane.name, waitedMs }, 'no server slot within slotWait.maxWaitMs');

@@ -7,6 +7,7 @@ import { overflowVictim } from '../queues/overflowVictim.js';
 import type { ClearReport, ConfigRejected, FlowRejected, SetPriorityRejected, SubmitRejected } from '../types.js';
 import type { Cancellation } from './cancellation.js';
 import type { ManagerCore } from './managerCore.js';
+import type { Pipelines } from './pipelines.js';
 import { ProviderLane } from './providerLane.js';
 import { TaskState, type Lane, type TaskRecord } from './taskRecord.js';
 
@@ -21,6 +22,7 @@ export class FlowControl {
   constructor(
     readonly core: ManagerCore,
     readonly cancellation: Cancellation,
+    readonly pipelines: Pipelines,
   ) {}
 
   pause(provider: string): Either<FlowRejected, void> {
@@ -34,8 +36,13 @@ export class FlowControl {
   #setPaused(provider: string, paused: boolean): Either<FlowRejected, void> {
     const lane = this.#lane(provider);
     if (!(lane instanceof ProviderLane)) return lane;
-    if (paused) lane.queue.pause();
-    else lane.queue.resume();
+    if (paused) {
+      // Pausing is this provider's alone: its tasks leave a queue it shares.
+      this.pipelines.own(lane, true);
+      lane.queue.pause();
+    } else {
+      lane.queue.resume();
+    }
     this.core.statsChanged();
     return right(undefined);
   }

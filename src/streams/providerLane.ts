@@ -1,8 +1,8 @@
-import { BehaviorSubject, type Subscription } from 'rxjs';
-import { Multicast } from '../internal/multicast.js';
-import { LevelQueue, type Ranked } from '../queues/levelQueue.js';
+import type { BehaviorSubject } from 'rxjs';
+import type { LevelQueue, Ranked } from '../queues/levelQueue.js';
 import type { PriorityAging } from '../queues/priorityAging.js';
 import type { Provider, ProviderStats } from '../types.js';
+import type { PoolPipeline } from './poolPipeline.js';
 
 /** The slot-wait bound of a provider (see SlotWaitWatch). */
 export interface SlotWaitBound<T> {
@@ -11,23 +11,19 @@ export interface SlotWaitBound<T> {
 }
 
 /**
- * One provider inside the manager: its two submission streams (tasks and commands), the priority
- * queue they are merged into, its live pool, and its counters.
+ * One provider inside the manager: the pipeline it feeds (its task and command streams, the
+ * priority queue they are merged into, its live pool; shared with the providers of the same pool,
+ * see Pipelines), and its counters.
  * @internal
  */
 export class ProviderLane<T extends Ranked> {
-  // Multicasts, not Subjects: a Subject's `next` allocates a closure and an iterator per value,
-  // and every submission (and every retry) goes through one of these.
-  readonly tasks$ = new Multicast<T>();
-  readonly commands$ = new Multicast<T>();
-  readonly queue = new LevelQueue<T>();
-  readonly servers$: BehaviorSubject<readonly string[]>;
-  subscription: Subscription | undefined = undefined;
   slotWait: SlotWaitBound<T> | undefined = undefined;
   /** The provider's `maxQueued` (Infinity when absent: one comparison per submission). */
   readonly maxQueued: number;
   /** The provider's name (a field, not a getter: events and outcomes read it on every task). */
   readonly name: string;
+  /** Its tasks in the queue (which other providers' tasks may share). */
+  queued = 0;
   waiting = 0;
   /** Delayed tasks not due yet (`delayMs`/`runAt`). */
   delayed = 0;
@@ -39,6 +35,8 @@ export class ProviderLane<T extends Ranked> {
 
   constructor(
     readonly provider: Provider,
+    /** The pipeline it feeds; replaced when it takes one of its own (see Pipelines). */
+    public pipeline: PoolPipeline<T>,
     /** The scheduler's time when the manager was created: its records keep times as offsets from it. */
     readonly epoch: number,
     /** The manager's `retry.maxRetries`, for tasks submitted without their own. */
@@ -46,7 +44,6 @@ export class ProviderLane<T extends Ranked> {
     /** Priority aging (the manager's `agingMs`): tasks are ranked by it when queued. */
     readonly aging: PriorityAging | undefined = undefined,
   ) {
-    this.servers$ = new BehaviorSubject<readonly string[]>([...provider.servers]);
     this.maxQueued = provider.maxQueued ?? Infinity;
     this.name = provider.name;
   }
@@ -56,15 +53,30 @@ export class ProviderLane<T extends Ranked> {
     return this.aging === undefined ? priority : this.aging.rank(priority, queuedAt);
   }
 
-  /** Puts a task (back) into the queue through its lane's stream. */
+  get queue(): LevelQueue<T> {
+    return this.pipeline.queue;
+  }
+
+  get servers$(): BehaviorSubject<readonly string[]> {
+    return this.pipeline.servers$;
+  }
+
+  /** Puts a task (back) into the queue through its pipeline's stream (counted by the caller). */
   enqueue(record: T): void {
-    (record.lane === 0 ? this.commands$ : this.tasks$).next(record);
+    const pipeline = this.pipeline;
+    (record.lane === 0 ? pipeline.commands$ : pipeline.tasks$).next(record);
+  }
+
+  /** Takes a queued task out of the queue (a cancel, an expired slot wait). */
+  dequeue(record: T): void {
+    this.pipeline.queue.remove(record);
+    this.queued--;
   }
 
   /** The counters; the stats add the pool's budgets. */
   stats(): Omit<ProviderStats, 'budgetOf'> {
     return {
-      queued: this.queue.size,
+      queued: this.queued,
       waiting: this.waiting,
       running: this.running,
       succeeded: this.succeeded,
@@ -77,10 +89,7 @@ export class ProviderLane<T extends Ranked> {
   }
 
   close(): void {
-    this.subscription?.unsubscribe();
     this.slotWait?.clear();
-    this.tasks$.complete();
-    this.commands$.complete();
-    this.servers$.complete();
+    if (--this.pipeline.lanes === 0) this.pipeline.close();
   }
 }

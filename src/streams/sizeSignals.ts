@@ -106,7 +106,7 @@ function sizesOf(lanes: Iterable<Lane>): Sizes {
   let queued = 0;
   let pending = 0;
   for (const lane of lanes) {
-    const size = lane.queue.size + lane.delayed;
+    const size = lane.queued + lane.delayed;
     queued += size;
     pending += size + lane.waiting + lane.running;
   }

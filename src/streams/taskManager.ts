@@ -100,9 +100,10 @@ class SmtTaskManager<M extends ProviderMap> implements TaskManager<M> {
     this.#cancellation = new Cancellation(core, this.#outcomes);
     this.#configuration = new Configuration(core, this.#outcomes, this.#attempts.work);
     this.#shutdown = new Shutdown(core, this.#outcomes, this.#cancellation);
-    this.#flow = new FlowControl(core, this.#cancellation);
+    this.#flow = new FlowControl(core, this.#cancellation, this.#configuration.pipelines);
     this.#sizes = new SizeSignals(core);
     this.#admission.makeRoom = (lane, priority) => this.#flow.makeRoom(lane, priority);
+    this.#admission.ownPipeline = (lane) => this.#configuration.pipelines.own(lane);
     this.#shutdown.beforeDrain = () => this.#flow.resumeAll();
     const delayed = new DelayedTasks(core);
     this.#admission.hold = (lane, record, dueAt) => delayed.hold(lane, record, dueAt);
