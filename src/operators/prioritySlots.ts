@@ -36,7 +36,8 @@ export interface PrioritySlotsConfig<T, R> extends ServerSlotsConfig<T, R>, Over
  * use {@link pullSlots}.
  *
  * The buffer and the slots share `queue` (a slot pulls from it), which is why they are one
- * operator: nothing can stand between them. The task manager's per-provider pipeline is
+ * operator: nothing can stand between them. The task manager's pipeline (one per pool, shared by
+ * the providers created with that pool) is
  * `merge(tasks$, commands$).pipe(prioritySlots({ queue, broker, servers, work }))`.
  *
  * ## Example
